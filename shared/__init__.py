@@ -1,0 +1,1 @@
+"""The ACS call recording app: domain, adapters and handlers behind ``function_app.py``."""

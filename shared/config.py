@@ -1,0 +1,245 @@
+"""Typed settings, read once from the environment (``local.settings.json`` locally, app settings in Azure).
+
+Every setting the app reads is declared in ``SPECS``; ``local.settings.json.example``, the README's table
+and the Bicep ``appSettings`` mirror this list one to one (tests check it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting: its name, default (None = required or optional with no default) and meaning."""
+
+    name: str
+    default: str | None
+    help: str
+
+
+ACS_HOST_SUFFIXES: Final = ".asm.skype.com,.asyncgw.teams.microsoft.com,.ams.gov.teams.microsoft.us"
+
+SPECS: Final[tuple[Spec, ...]] = (
+    Spec(
+        "AzureWebJobsStorage",
+        None,
+        "Storage for bindings, state table, queues and archive (connection string, "
+        "or identity-based `AzureWebJobsStorage__blobServiceUri`/`__queueServiceUri`/`__tableServiceUri`).",
+    ),
+    Spec(
+        "ACS_CONNECTION_STRING",
+        None,
+        "ACS connection string (`endpoint=...;accesskey=...`); leave empty to use ACS_ENDPOINT.",
+    ),
+    Spec(
+        "ACS_ENDPOINT",
+        None,
+        "ACS endpoint used with managed identity (DefaultAzureCredential) when no connection string.",
+    ),
+    Spec("AZURE_CLIENT_ID", None, "Client id of the user-assigned managed identity (Azure only)."),
+    Spec(
+        "CALLBACK_BASE_URL", None, "Public base URL of this app; callbacks go to `{CALLBACK_BASE_URL}/api/callbacks`."
+    ),
+    Spec(
+        "ANSWER_POLICY", "*", "Which incoming calls to answer: `*`, or a comma list of target rawIds / phone numbers."
+    ),
+    Spec("RECORDING_CONTENT", "audio", "Recording content: `audio` or `audioVideo`."),
+    Spec("RECORDING_CHANNEL", "unmixed", "Recording channel: `mixed` or `unmixed`."),
+    Spec("RECORDING_FORMAT", "wav", "Recording format: `wav`, `mp3` or `mp4`."),
+    Spec("RECORDING_PAUSE_ON_START", "false", "Start recordings paused (`true`/`false`)."),
+    Spec(
+        "RECORDING_CHANNEL_AFFINITY",
+        "",
+        "Unmixed channel affinity: `0=<rawId>,1=<rawId>`; `caller`/`callee` name the call's parties.",
+    ),
+    Spec(
+        "RECORDING_PARTICIPANT_ORDERING",
+        "",
+        "Unmixed channel ordering: comma list of rawIds (`caller`/`callee` allowed).",
+    ),
+    Spec("RECORDING_BYOS_CONTAINER_URL", "", "Bring-your-own-storage container URL; empty = ACS storage."),
+    Spec(
+        "RECORDING_STATE_CALLBACK_URL", "", "Recording state callback URL; empty = `{CALLBACK_BASE_URL}/api/callbacks`."
+    ),
+    Spec(
+        "CALLBACK_JWT_ISSUER", "https://acscallautomation.communication.azure.com", "Expected `iss` of callback JWTs."
+    ),
+    Spec("CALLBACK_JWT_AUDIENCE", None, "Expected `aud` of callback JWTs: the ACS resource's immutable id."),
+    Spec(
+        "CALLBACK_JWKS_URL", "https://acscallautomation.communication.azure.com/calling/keys", "JWKS of callback JWTs."
+    ),
+    Spec(
+        "CALLBACK_AUTH_DISABLED",
+        "false",
+        "`true` switches callback JWT checks off (local use only; logs a warning on every request).",
+    ),
+    Spec("ARCHIVE_CONTAINER", "recordings", "Blob container of the archive."),
+    Spec("QUARANTINE_CONTAINER", "quarantine", "Blob container for rejected events, with their reason."),
+    Spec("CHUNK_QUEUE", "recording-chunks", "Queue of chunk copy jobs (its poison queue is `<name>-poison`)."),
+    Spec("CALLS_TABLE", "calls", "Table of per-call state, history and event-id ledger."),
+    Spec("ACS_ALLOWED_HOST_SUFFIXES", ACS_HOST_SUFFIXES, "Host suffixes a recording URL may have."),
+    Spec(
+        "STREAMING_THRESHOLD_BYTES",
+        "8388608",
+        "Chunks above this size are streamed with the Storage SDK instead of the blob output binding.",
+    ),
+    Spec("ARCHIVE_BLOCK_SIZE_BYTES", "4194304", "Block size of ranged downloads and staged blocks."),
+    Spec("ARCHIVE_CONCURRENCY", "4", "Parallel ranged downloads / staged blocks per chunk."),
+    Spec(
+        "DELETE_SOURCE_AFTER_ARCHIVE", "false", "Delete a recording at ACS once every chunk is archived and verified."
+    ),
+    Spec(
+        "STUCK_CHUNK_AFTER_SECONDS", "900", "The sweeper re-enqueues a chunk not archived this long after files-ready."
+    ),
+    Spec("RETENTION_HOURS", "24", "How long ACS keeps recordings."),
+    Spec("RETENTION_WARNING_HOURS", "20", "Warn about unarchived recordings this many hours after files-ready."),
+    Spec("SWEEPER_SCHEDULE", "0 */5 * * * *", "NCRONTAB schedule of the sweeper."),
+)
+
+SETTING_NAMES: Final = tuple(spec.name for spec in SPECS)
+_DEFAULTS: Final = {spec.name: spec.default for spec in SPECS}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or has a value the app cannot use."""
+
+
+def _text(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name)
+    if value is None or value == "":
+        value = _DEFAULTS[name] or ""
+    return value.strip()
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = _text(env, name).lower()
+    if value not in ("true", "false", "1", "0", "yes", "no", ""):
+        raise ConfigError(f"{name} must be true or false, not {value!r}")
+    return value in ("true", "1", "yes")
+
+
+def _int(env: Mapping[str, str], name: str) -> int:
+    value = _text(env, name)
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, not {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return number
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = _text(env, name)
+    for option in allowed:
+        if value.lower() == option.lower():
+            return option
+    raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def _csv(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in _text(env, name).split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class RecordingDefaults:
+    """Options every recording starts with unless an API request overrides them."""
+
+    content: str = "audio"
+    channel: str = "unmixed"
+    format: str = "wav"
+    pause_on_start: bool = False
+    channel_affinity: tuple[tuple[int, str], ...] = ()
+    participant_ordering: tuple[str, ...] = ()
+    byos_container_url: str = ""
+    state_callback_url: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage_connection: str
+    acs_connection_string: str
+    acs_endpoint: str
+    azure_client_id: str
+    callback_base_url: str
+    answer_policy: tuple[str, ...]
+    recording: RecordingDefaults
+    jwt_issuer: str
+    jwt_audience: str
+    jwks_url: str
+    callback_auth_disabled: bool
+    archive_container: str = "recordings"
+    quarantine_container: str = "quarantine"
+    chunk_queue: str = "recording-chunks"
+    calls_table: str = "calls"
+    allowed_host_suffixes: tuple[str, ...] = field(default=tuple(ACS_HOST_SUFFIXES.split(",")))
+    streaming_threshold_bytes: int = 8 * 1024 * 1024
+    block_size_bytes: int = 4 * 1024 * 1024
+    archive_concurrency: int = 4
+    delete_source_after_archive: bool = False
+    stuck_chunk_after_seconds: int = 900
+    retention_hours: int = 24
+    retention_warning_hours: int = 20
+
+    @property
+    def callback_url(self) -> str:
+        return self.callback_base_url.rstrip("/") + "/api/callbacks"
+
+
+def _affinity(env: Mapping[str, str]) -> tuple[tuple[int, str], ...]:
+    pairs: list[tuple[int, str]] = []
+    for item in _csv(env, "RECORDING_CHANNEL_AFFINITY"):
+        channel, sep, participant = item.partition("=")
+        if not sep or not channel.strip().isdigit() or not participant.strip():
+            raise ConfigError(f"RECORDING_CHANNEL_AFFINITY entries look like 0=<rawId>, not {item!r}")
+        pairs.append((int(channel), participant.strip()))
+    return tuple(pairs)
+
+
+def _recording(env: Mapping[str, str]) -> RecordingDefaults:
+    return RecordingDefaults(
+        content=_choice(env, "RECORDING_CONTENT", ("audio", "audioVideo")),
+        channel=_choice(env, "RECORDING_CHANNEL", ("mixed", "unmixed")),
+        format=_choice(env, "RECORDING_FORMAT", ("wav", "mp3", "mp4")),
+        pause_on_start=_flag(env, "RECORDING_PAUSE_ON_START"),
+        channel_affinity=_affinity(env),
+        participant_ordering=_csv(env, "RECORDING_PARTICIPANT_ORDERING"),
+        byos_container_url=_text(env, "RECORDING_BYOS_CONTAINER_URL"),
+        state_callback_url=_text(env, "RECORDING_STATE_CALLBACK_URL"),
+    )
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting; raise ConfigError naming the first bad one."""
+    env = os.environ if env is None else env
+    if not _text(env, "ACS_CONNECTION_STRING") and not _text(env, "ACS_ENDPOINT"):
+        raise ConfigError("set ACS_CONNECTION_STRING, or ACS_ENDPOINT to use a managed identity")
+    return Settings(
+        storage_connection=_text(env, "AzureWebJobsStorage"),
+        acs_connection_string=_text(env, "ACS_CONNECTION_STRING"),
+        acs_endpoint=_text(env, "ACS_ENDPOINT"),
+        azure_client_id=_text(env, "AZURE_CLIENT_ID"),
+        callback_base_url=_text(env, "CALLBACK_BASE_URL"),
+        answer_policy=_csv(env, "ANSWER_POLICY"),
+        recording=_recording(env),
+        jwt_issuer=_text(env, "CALLBACK_JWT_ISSUER"),
+        jwt_audience=_text(env, "CALLBACK_JWT_AUDIENCE"),
+        jwks_url=_text(env, "CALLBACK_JWKS_URL"),
+        callback_auth_disabled=_flag(env, "CALLBACK_AUTH_DISABLED"),
+        archive_container=_text(env, "ARCHIVE_CONTAINER"),
+        quarantine_container=_text(env, "QUARANTINE_CONTAINER"),
+        chunk_queue=_text(env, "CHUNK_QUEUE"),
+        calls_table=_text(env, "CALLS_TABLE"),
+        allowed_host_suffixes=_csv(env, "ACS_ALLOWED_HOST_SUFFIXES"),
+        streaming_threshold_bytes=_int(env, "STREAMING_THRESHOLD_BYTES"),
+        block_size_bytes=max(1, _int(env, "ARCHIVE_BLOCK_SIZE_BYTES")),
+        archive_concurrency=max(1, _int(env, "ARCHIVE_CONCURRENCY")),
+        delete_source_after_archive=_flag(env, "DELETE_SOURCE_AFTER_ARCHIVE"),
+        stuck_chunk_after_seconds=_int(env, "STUCK_CHUNK_AFTER_SECONDS"),
+        retention_hours=_int(env, "RETENTION_HOURS"),
+        retention_warning_hours=_int(env, "RETENTION_WARNING_HOURS"),
+    )
