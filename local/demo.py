@@ -1,0 +1,156 @@
+"""``python -m local demo``: one scripted call through the whole local stack, from ringing to a verified archive."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from azure.storage.blob import BlobServiceClient
+
+from local.client import LocalClient, wait_for
+from local.inspect_archive import list_archive, render_tree, verify_manifests
+from local.stack import STATE, Stack, StackOptions
+from shared.layout import call_folder
+
+CALLER = "4:+14255550100"  # a PSTN caller
+CALLEE = "4:+18005550199"  # the ACS number the answer policy accepts
+AGENT = "8:acs:contoso-agent-7"
+DEMO_SETTINGS = {
+    "ANSWER_POLICY": "+18005550199",
+    "RECORDING_CONTENT": "audio",
+    "RECORDING_CHANNEL": "unmixed",
+    "RECORDING_FORMAT": "wav",
+    "RECORDING_CHANNEL_AFFINITY": f"0={CALLER}",
+    "STREAMING_THRESHOLD_BYTES": str(2 * 1024 * 1024),
+}
+
+
+def recordings(call: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not call:
+        return []
+    found = call.get("recordings", [])
+    return list(found.values()) if isinstance(found, dict) else list(found)
+
+
+def recording_state(client: LocalClient, server_call_id: str) -> str:
+    found = recordings(client.call(server_call_id))
+    return str(found[-1].get("state", "")) if found else ""
+
+
+def _chunks(call: dict[str, Any] | None) -> tuple[int, int]:
+    chunks = [chunk for rec in recordings(call) for chunk in rec.get("chunks", [])]
+    return sum(1 for c in chunks if c.get("state") == "archived"), len(chunks)
+
+
+class Progress:
+    """One status line, rewritten in place on a terminal."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write = write
+        self.tty = sys.stdout.isatty()
+        self.last = ""
+
+    def show(self, text: str) -> None:
+        if text == self.last:
+            return
+        self.last = text
+        self.write(("\r" + text.ljust(70)) if self.tty else text + "\n")
+
+
+def _step(say: Callable[[str], object], text: str) -> None:
+    say(f"\n==> {text}\n")
+
+
+def _record_the_call(client: LocalClient, server_call_id: str, say: Callable[[str], object]) -> None:
+    def state_is(expected: str) -> Callable[[], bool]:
+        return lambda: recording_state(client, server_call_id) == expected
+
+    wait_for(state_is("active"), "the recording to become active", timeout=60)
+    say("    answered by policy, recording active (unmixed WAV, channel 0 = the caller)\n")
+    time.sleep(2)
+    client.recording(server_call_id, "pause")
+    wait_for(state_is("paused"), "the recording to pause")
+    say("    paused through the control API (e.g. while a card number is read out)\n")
+    time.sleep(1)
+    client.recording(server_call_id, "resume")
+    wait_for(state_is("active"), "the recording to resume")
+    say("    resumed\n")
+    time.sleep(2)
+    client.recording(server_call_id, "stop")
+    say("    stopped\n")
+    client.hang_up(server_call_id)
+    say("    caller hung up\n")
+
+
+def _wait_for_archive(client: LocalClient, server_call_id: str, say: Callable[[str], object]) -> dict[str, Any]:
+    progress = Progress(say)
+
+    def archived() -> dict[str, Any] | None:
+        call = client.call(server_call_id)
+        done, total = _chunks(call)
+        states = ",".join(str(r.get("state")) for r in recordings(call))
+        progress.show(f"    archive: {done}/{total} chunks, recording {states}")
+        finished = recordings(call) and all(r.get("state") in ("archived", "source_deleted") for r in recordings(call))
+        return call if finished else None
+
+    call: dict[str, Any] = wait_for(archived, "every chunk to be archived", timeout=180, interval=0.5)
+    say("\n")
+    return call
+
+
+def _print_timeline(call: dict[str, Any], say: Callable[[str], object]) -> None:
+    for entry in call.get("timeline", []):
+        say(f"    {entry.get('time', '')}  {entry.get('source', ''):<10} {entry.get('event', entry.get('type', ''))}\n")
+
+
+def run(say: Callable[[str], object] = sys.stdout.write) -> int:
+    """Run the demo; 0 when every chunk is archived and matches its manifest."""
+    state = STATE / "demo"
+    shutil.rmtree(state, ignore_errors=True)
+    options = StackOptions(
+        state_dir=state, settings=DEMO_SETTINGS, time_scale=15.0, files_ready_delay=1.0, max_chunk_seconds=40
+    )
+    _step(say, "starting Azurite, the ACS emulator and the local Functions host")
+    stack = Stack(options).start()
+    try:
+        say(f"    functions {stack.info['functionsUrl']}   ACS emulator {stack.info['emulatorUrl']}\n")
+        client = LocalClient(stack.info)
+        _step(say, f"incoming PSTN call {CALLER} -> {CALLEE}")
+        server_call_id = str(client.place_call(CALLER, CALLEE, (AGENT,))["serverCallId"])
+        say(f"    serverCallId {server_call_id}\n    callId (callFolder) {call_folder(server_call_id)}\n")
+        _record_the_call(client, server_call_id, say)
+        _step(say, "waiting for RecordingFileStatusUpdated and the archive")
+        call = _wait_for_archive(client, server_call_id, say)
+        _step(say, "timeline")
+        _print_timeline(call, say)
+        return _show_archive(stack, server_call_id, say)
+    finally:
+        _step(say, "stopping the stack")
+        stack.stop()
+
+
+def _show_archive(stack: Stack, server_call_id: str, say: Callable[[str], object]) -> int:
+    service = BlobServiceClient.from_connection_string(stack.info["storageConnectionString"])
+    container = service.get_container_client(stack.info["archiveContainer"])
+    folder = call_folder(server_call_id)
+    blobs = [b for b in list_archive(container, "") if f"/{folder}/" in b.name]
+    _step(say, "archive")
+    say(render_tree(blobs) + "\n")
+    checks = verify_manifests(container, blobs)
+    failures = [p for check in checks for p in check.problems]
+    verified = sum(check.verified for check in checks)
+    media = [b for b in blobs if "/chunk-" in b.name and not b.name.endswith(".metadata.json")]
+    if not checks or not media:
+        failures.append("no manifest or no media was archived")
+    if verified != len(media):
+        failures.append(f"{len(media)} media blobs but {verified} verified against a manifest")
+    _step(say, "verification")
+    for problem in failures:
+        say(f"    FAIL {problem}\n")
+    if failures:
+        return 1
+    say(f"    OK: {verified} chunk(s) archived, size and SHA-256 match the manifest\n")
+    return 0

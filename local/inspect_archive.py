@@ -1,0 +1,77 @@
+"""Read the archive on the local stack: the tree of a day or a call, and a check against each manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from azure.storage.blob import ContainerClient
+
+
+@dataclass(frozen=True)
+class ArchivedBlob:
+    name: str
+    size: int
+    sha256: str
+
+
+def _sha256(container: ContainerClient, name: str) -> str:
+    digest = hashlib.sha256()
+    for piece in container.download_blob(name).chunks():
+        digest.update(piece)
+    return digest.hexdigest()
+
+
+def list_archive(container: ContainerClient, prefix: str) -> list[ArchivedBlob]:
+    """Every blob under ``prefix`` with its size and the SHA-256 of its stored bytes."""
+    return [
+        ArchivedBlob(blob.name, int(blob.size), _sha256(container, blob.name))
+        for blob in container.list_blobs(name_starts_with=prefix)
+    ]
+
+
+def render_tree(blobs: list[ArchivedBlob]) -> str:
+    """An indented tree: one line per folder, one per blob with size and SHA-256."""
+    lines: list[str] = []
+    shown: set[str] = set()
+    for blob in sorted(blobs, key=lambda b: b.name):
+        parts = blob.name.split("/")
+        for depth in range(len(parts) - 1):
+            folder = "/".join(parts[: depth + 1])
+            if folder not in shown:
+                shown.add(folder)
+                lines.append(f"{'  ' * depth}{parts[depth]}/")
+        lines.append(f"{'  ' * (len(parts) - 1)}{parts[-1]}  {blob.size:>12,} B  sha256 {blob.sha256[:16]}…")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ManifestCheck:
+    manifest: str
+    chunks: int
+    verified: int
+    problems: tuple[str, ...]
+
+
+def verify_manifests(container: ContainerClient, blobs: list[ArchivedBlob]) -> list[ManifestCheck]:
+    """Compare every chunk listed in each manifest with the stored blob's size and SHA-256."""
+    by_name = {blob.name: blob for blob in blobs}
+    checks: list[ManifestCheck] = []
+    for name in sorted(n for n in by_name if n.endswith("/manifest.json")):
+        manifest: dict[str, Any] = json.loads(container.download_blob(name).readall())
+        problems: list[str] = []
+        entries = manifest.get("chunks", [])
+        verified = 0
+        for entry in entries:
+            path = entry.get("blobPath", "")
+            blob = by_name.get(path)
+            if blob is None:
+                problems.append(f"{path}: listed in the manifest but missing")
+            elif blob.size != entry.get("size") or blob.sha256 != entry.get("sha256"):
+                problems.append(f"{path}: size/SHA-256 differ from the manifest")
+            else:
+                verified += 1
+        checks.append(ManifestCheck(name, len(entries), verified, tuple(problems)))
+    return checks

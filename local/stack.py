@@ -1,0 +1,249 @@
+"""The whole local stack: Azurite, the ACS emulator and the local Functions host, wired together.
+
+Each part runs as its own process and announces itself with one JSON line on stdout; the stack records their pids
+and addresses in ``.local/stack.json`` so ``status`` and ``down`` work from another shell.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from local.azurite import Azurite, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".local"
+STACK_FILE = STATE / "stack.json"
+EVENT_TYPES = ("Microsoft.Communication.IncomingCall", "Microsoft.Communication.RecordingFileStatusUpdated")
+log = logging.getLogger("local.stack")
+
+
+class StackError(RuntimeError):
+    """A part of the local stack did not start or is not healthy."""
+
+
+@dataclass
+class StackOptions:
+    """What to run; ``settings`` become app settings of the Functions host (they override local.settings)."""
+
+    state_dir: Path = STATE
+    settings: dict[str, str] = field(default_factory=dict)
+    time_scale: float = 1.0
+    files_ready_delay: float = 1.0
+    max_chunk_seconds: float = 4 * 3600
+    host_auth: bool = True
+    event_schema: str = "EventGridSchema"
+    host_processes: int = 1
+
+
+def _read_ready_line(proc: subprocess.Popen[bytes], out: Path, name: str, timeout: float) -> dict[str, Any]:
+    """Wait for the one JSON line a part writes to its stdout file once it is serving."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = out.read_text() if out.exists() else ""
+        if "\n" in text:
+            ready: dict[str, Any] = json.loads(text.splitlines()[0])
+            return ready
+        if proc.poll() is not None:
+            raise StackError(f"{name} exited with {proc.returncode}; see {out.with_suffix('.log')}")
+        time.sleep(0.1)
+    raise StackError(f"{name} did not report ready within {timeout:.0f}s; see {out.with_suffix('.log')}")
+
+
+def _spawn(
+    name: str, args: list[str], logs: Path, env: Mapping[str, str], timeout: float
+) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """Start one part with stdout and stderr in files (so it outlives a detached ``up``) and wait until ready."""
+    logs.mkdir(parents=True, exist_ok=True)
+    out, err = logs / f"{name}.out", logs / f"{name}.log"
+    out.unlink(missing_ok=True)
+    with open(out, "wb") as stdout, open(err, "ab") as stderr:
+        proc = subprocess.Popen(
+            args, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, env=dict(env), cwd=ROOT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        return proc, _read_ready_line(proc, out, name, timeout)
+    except StackError:
+        _terminate(proc)
+        raise
+
+
+def _base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k.upper() not in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY")}
+    env.pop("REQUESTS_CA_BUNDLE", None)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@dataclass
+class Stack:
+    """A running stack; ``info`` is what ``up --json`` prints."""
+
+    options: StackOptions
+    azurite: Azurite | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def start(self) -> Stack:
+        state = self.options.state_dir
+        state.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_azurite(state)
+            emulator = self._start_emulator(state)
+            self._start_hosts(state, emulator)
+            self._subscribe()
+        except BaseException:
+            self.stop()
+            raise
+        self.info["pids"] = {name: proc.pid for name, proc in self.processes.items()}
+        if self.azurite and self.azurite.process:
+            self.info["pids"]["azurite"] = self.azurite.process.pid
+        return self
+
+    def _start_azurite(self, state: Path) -> None:
+        self.azurite = Azurite(location=state / "azurite").start()
+        self.info["storageConnectionString"] = self.azurite.connection_string
+
+    def _start_emulator(self, state: Path) -> dict[str, Any]:
+        opts = self.options
+        args = [
+            sys.executable, "-m", "local.emulator", "--state-dir", str(state / "emulator"),
+            "--storage-connection-string", self.azurite.connection_string if self.azurite else "",
+            "--time-scale", str(opts.time_scale), "--files-ready-delay", str(opts.files_ready_delay),
+            "--max-chunk-seconds", str(opts.max_chunk_seconds),
+        ]  # fmt: skip
+        proc, emulator = _spawn("emulator", args, state / "logs", _base_env(), 60)
+        self.processes["emulator"] = proc
+        self.info.update(
+            emulatorUrl=emulator["emulatorUrl"],
+            acsConnectionString=emulator["connectionString"],
+            clientEnv=emulator["clientEnv"],
+            caBundle=emulator["caBundle"],
+        )
+        return emulator
+
+    def _host_settings(self, emulator: dict[str, Any], port: int) -> dict[str, str]:
+        assert self.azurite is not None
+        settings = {
+            "AzureWebJobsStorage": self.azurite.connection_string,
+            "ACS_CONNECTION_STRING": emulator["connectionString"],
+            "CALLBACK_BASE_URL": f"http://127.0.0.1:{port}",
+            "CALLBACK_JWKS_URL": emulator["jwksUrl"],
+            "CALLBACK_JWT_ISSUER": emulator["issuer"],
+            "CALLBACK_JWT_AUDIENCE": emulator["audience"],
+            "CALLBACK_AUTH_DISABLED": "false",
+        }
+        settings.update(self.options.settings)
+        return settings
+
+    def _start_hosts(self, state: Path, emulator: dict[str, Any]) -> None:
+        keys = state / "host-keys.json"
+        for number in range(self.options.host_processes):
+            port = free_port()
+            env = {**_base_env(), **emulator["clientEnv"], **self._host_settings(emulator, port)}
+            args = [sys.executable, "-m", "local.host", "--app-dir", str(ROOT), "--port", str(port)]
+            args += ["--keys-file", str(keys)] if self.options.host_auth else ["--no-auth"]
+            name = "host" if number == 0 else f"host{number}"
+            proc, host = _spawn(name, args, state / "logs", env, 90)
+            self.processes[name] = proc
+            if number == 0:
+                self.info.update(
+                    functionsUrl=host["functionsUrl"],
+                    functionKey=host.get("functionKey", ""),
+                    eventGridKey=host.get("eventGridKey", ""),
+                    masterKey=host.get("masterKey", ""),
+                )
+            self.info.setdefault("functionsUrls", []).append(host["functionsUrl"])
+        self.info["archiveContainer"] = self.options.settings.get("ARCHIVE_CONTAINER", "recordings")
+
+    def _subscribe(self) -> None:
+        endpoint = f"{self.info['functionsUrl']}/runtime/webhooks/EventGrid?functionName=acs_events"
+        if self.info.get("eventGridKey"):
+            endpoint += f"&code={self.info['eventGridKey']}"
+        body = {
+            "name": "acs-events-to-functions",
+            "endpoint": endpoint,
+            "schema": self.options.event_schema,
+            "includedEventTypes": list(EVENT_TYPES),
+        }
+        response = requests.post(
+            f"{self.info['emulatorUrl']}/_emulator/subscriptions", json=body, verify=self.info["caBundle"], timeout=30
+        )
+        if response.status_code >= 300:
+            raise StackError(f"Event Grid subscription failed: {response.status_code} {response.text}")
+
+    def stop(self) -> None:
+        for proc in reversed(list(self.processes.values())):
+            _terminate(proc)
+        self.processes.clear()
+        if self.azurite:
+            self.azurite.stop()
+
+
+def _terminate(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+
+
+def save(info: Mapping[str, Any], path: Path = STACK_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(info, indent=2))
+
+
+def load(path: Path = STACK_FILE) -> dict[str, Any]:
+    if not path.exists():
+        raise StackError("no local stack is running here (start one with `python -m local up`)")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def stop_recorded(path: Path = STACK_FILE) -> list[int]:
+    """End the processes a detached ``up`` recorded (only those pids), then forget them."""
+    info = load(path)
+    ended: list[int] = []
+    for pid in info.get("pids", {}).values():
+        try:
+            os.killpg(pid, signal.SIGTERM)
+            ended.append(int(pid))
+        except (ProcessLookupError, PermissionError):
+            continue
+    deadline = time.monotonic() + 15
+    for pid in ended:
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        if _alive(pid):
+            os.killpg(pid, signal.SIGKILL)
+    path.unlink(missing_ok=True)
+    return ended
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return waited == 0
