@@ -45,6 +45,9 @@ class StackOptions:
     host_auth: bool = True
     event_schema: str = "EventGridSchema"
     host_processes: int = 1
+    # Serve the app with another Core Tools-compatible host instead (e.g. ``["func", "start", "--port", "{port}"]``);
+    # it is ready once ``/admin/host/status`` answers.
+    host_command: list[str] | None = None
 
 
 def _read_ready_line(proc: subprocess.Popen[bytes], out: Path, name: str, timeout: float) -> dict[str, Any]:
@@ -78,6 +81,27 @@ def _spawn(
     except StackError:
         _terminate(proc)
         raise
+
+
+def _spawn_external_host(
+    name: str, args: list[str], logs: Path, env: Mapping[str, str], port: int
+) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """Start a host that prints no ready line (Core Tools) and wait until its admin endpoint answers."""
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / f"{name}.log", "ab") as output:
+        proc = subprocess.Popen(args, stdout=output, stderr=output, env=dict(env), cwd=ROOT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StackError(f"{args[0]} exited with {proc.returncode}; see {logs / (name + '.log')}")
+        try:
+            requests.get(f"{url}/admin/host/status", timeout=2)
+            return proc, {"functionsUrl": url}
+        except requests.RequestException:
+            time.sleep(0.5)
+    _terminate(proc)
+    raise StackError(f"{args[0]} did not serve {url} within 120s")
 
 
 def _base_env() -> dict[str, str]:
@@ -153,10 +177,14 @@ class Stack:
         for number in range(self.options.host_processes):
             port = free_port()
             env = {**_base_env(), **emulator["clientEnv"], **self._host_settings(emulator, port)}
-            args = [sys.executable, "-m", "local.host", "--app-dir", str(ROOT), "--port", str(port)]
-            args += ["--keys-file", str(keys)] if self.options.host_auth else ["--no-auth"]
             name = "host" if number == 0 else f"host{number}"
-            proc, host = _spawn(name, args, state / "logs", env, 90)
+            if self.options.host_command:
+                args = [part.replace("{port}", str(port)) for part in self.options.host_command]
+                proc, host = _spawn_external_host(name, args, state / "logs", env, port)
+            else:
+                args = [sys.executable, "-m", "local.host", "--app-dir", str(ROOT), "--port", str(port)]
+                args += ["--keys-file", str(keys)] if self.options.host_auth else ["--no-auth"]
+                proc, host = _spawn(name, args, state / "logs", env, 90)
             self.processes[name] = proc
             if number == 0:
                 self.info.update(

@@ -1,0 +1,76 @@
+"""Steps the end-to-end tests share: place a call, drive its recording, wait for and check the archive."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+from azure.storage.blob import ContainerClient
+
+from local.client import LocalClient, wait_for
+
+ARCHIVED = ("archived", "source_deleted")
+
+
+def recordings(call: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not call:
+        return []
+    found = call.get("recordings", [])
+    return list(found.values()) if isinstance(found, dict) else list(found)
+
+
+def recording_state(client: LocalClient, server_call_id: str) -> str:
+    found = recordings(client.call(server_call_id))
+    return str(found[-1].get("state", "")) if found else ""
+
+
+def wait_recording(client: LocalClient, server_call_id: str, state: str, timeout: float = 60) -> None:
+    wait_for(lambda: recording_state(client, server_call_id) == state, f"recording {state}", timeout=timeout)
+
+
+def answered_call(client: LocalClient, caller: str, callee: str, participants: tuple[str, ...] = ()) -> str:
+    """Place a call the answer policy accepts and wait until its recording is active."""
+    server_call_id = str(client.place_call(caller, callee, participants)["serverCallId"])
+    wait_recording(client, server_call_id, "active")
+    return server_call_id
+
+
+def wait_archived(client: LocalClient, server_call_id: str, timeout: float = 120) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        call = client.call(server_call_id)
+        found = recordings(call)
+        return call if found and all(r.get("state") in ARCHIVED for r in found) else None
+
+    result: dict[str, Any] = wait_for(done, "every recording of the call to be archived", timeout=timeout, interval=0.5)
+    return result
+
+
+def record_for(seconds: float) -> None:
+    """Let the emulator's clock run while the recording is active (media length = active time x time scale)."""
+    time.sleep(seconds)
+
+
+def manifest_of(archive: ContainerClient, chunk_blob_path: str) -> dict[str, Any]:
+    folder = chunk_blob_path.rsplit("/", 1)[0]
+    manifest: dict[str, Any] = json.loads(archive.download_blob(f"{folder}/manifest.json").readall())
+    return manifest
+
+
+def check_against_manifest(archive: ContainerClient, call: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every chunk of every recording is stored, listed once in its manifest, with matching size and SHA-256."""
+    checked: list[dict[str, Any]] = []
+    for recording in recordings(call):
+        chunks = recording.get("chunks", [])
+        assert chunks, f"recording {recording.get('recordingId')} has no chunks"
+        manifest = manifest_of(archive, chunks[0]["blobPath"])
+        entries = manifest["chunks"]
+        assert len({e["index"] for e in entries}) == len(entries), "a chunk is listed twice in the manifest"
+        assert sorted(e["index"] for e in entries) == sorted(c["index"] for c in chunks)
+        for entry in entries:
+            data = archive.download_blob(entry["blobPath"]).readall()
+            assert len(data) == entry["size"]
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+            checked.append({**entry, "data": data})
+    return checked
