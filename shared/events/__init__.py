@@ -1,0 +1,37 @@
+"""The parsing edge: Event Grid events and Call Automation callbacks become typed, frozen dataclasses.
+
+Nothing past this module sees a raw dict. Anything that cannot be parsed, or whose recording URLs fail
+``shared.urlcheck``, raises ``EventParseError``, a permanent error: the caller quarantines the payload and
+acknowledges it. Event Grid deliveries come in the Event Grid schema (``eventType``/``eventTime``) or as
+CloudEvents 1.0 (``specversion``/``type``/``time``); callbacks are a JSON array of CloudEvents.
+"""
+
+from shared.events._callbacks import parse_callbacks
+from shared.events._fields import parse_timestamp
+from shared.events._grid import INCOMING_CALL, RECORDING_FILE_STATUS_UPDATED, parse_grid_event
+from shared.events._model import (
+    CallbackEvent,
+    EventParseError,
+    GridEvent,
+    Identity,
+    IgnoredEvent,
+    IncomingCall,
+    RecordingChunkInfo,
+    RecordingFilesReady,
+)
+
+__all__ = [
+    "INCOMING_CALL",
+    "RECORDING_FILE_STATUS_UPDATED",
+    "CallbackEvent",
+    "EventParseError",
+    "GridEvent",
+    "Identity",
+    "IgnoredEvent",
+    "IncomingCall",
+    "RecordingChunkInfo",
+    "RecordingFilesReady",
+    "parse_callbacks",
+    "parse_grid_event",
+    "parse_timestamp",
+]

@@ -1,0 +1,56 @@
+"""Call Automation callbacks: a JSON array of CloudEvents posted to the callback URL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.events._fields import enum, get, opt, text, time, typed
+from shared.events._model import CallbackEvent, EventParseError
+
+_TYPE_PREFIX = "Microsoft.Communication."
+_STATES = {"active": "active", "inactive": "inactive"}
+_REQUIRED = {
+    "CallConnected": ("callConnectionId", "serverCallId"),
+    "CallDisconnected": ("callConnectionId",),
+    "AnswerFailed": ("callConnectionId",),
+    "RecordingStateChanged": ("recordingId", "state"),
+}
+
+
+def parse_callbacks(body: bytes) -> list[CallbackEvent]:
+    """Parse a callback request body: a JSON array of CloudEvents (or one CloudEvent object)."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise EventParseError(f"body is not JSON: {exc}") from None
+    items = document if isinstance(document, list) else [document]
+    return [_callback(item, f"[{n}]." if isinstance(document, list) else "") for n, item in enumerate(items)]
+
+
+def _callback(item: Any, where: str) -> CallbackEvent:
+    event = typed(item, dict, where.rstrip(".") or "event")
+    event_type = text(event, "type", where)
+    kind = event_type[len(_TYPE_PREFIX) :] if event_type.startswith(_TYPE_PREFIX) else event_type
+    data = get(event, "data", dict, where)
+    inner = f"{where}data."
+    for key in _REQUIRED.get(kind, ()):
+        text(data, key, inner)
+    result = opt(data, "resultInformation", dict, inner) or {}
+    state = enum(data, "state", _STATES, inner) if data.get("state") is not None else None
+    start = time(data, "startDateTime", inner) if data.get("startDateTime") is not None else None
+    return CallbackEvent(
+        event_id=text(event, "id", where),
+        kind=kind,
+        call_connection_id=opt(data, "callConnectionId", str, inner) or "",
+        server_call_id=opt(data, "serverCallId", str, inner) or "",
+        correlation_id=opt(data, "correlationId", str, inner) or "",
+        operation_context=opt(data, "operationContext", str, inner) or "",
+        result_code=opt(result, "code", int, f"{inner}resultInformation."),
+        result_subcode=opt(result, "subCode", int, f"{inner}resultInformation."),
+        result_message=opt(result, "message", str, f"{inner}resultInformation.") or "",
+        occurred_at=time(event, "time", where),
+        recording_id=opt(data, "recordingId", str, inner) or None,
+        recording_state=state,
+        recording_start=start,
+    )

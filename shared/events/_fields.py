@@ -1,0 +1,79 @@
+"""Field access for raw event JSON: every failure is an ``EventParseError`` whose reason names the field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+from shared.events._model import EventParseError
+
+_T = TypeVar("_T")
+
+
+def get(obj: Mapping[str, Any], key: str, kind: type[_T], where: str) -> _T:
+    value = obj.get(key)
+    if value is None:
+        raise EventParseError(f"{where}{key} is missing")
+    return typed(value, kind, f"{where}{key}")
+
+
+def opt(obj: Mapping[str, Any], key: str, kind: type[_T], where: str) -> _T | None:
+    value = obj.get(key)
+    return None if value is None else typed(value, kind, f"{where}{key}")
+
+
+def typed(value: Any, kind: type[_T], name: str) -> _T:
+    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
+        raise EventParseError(f"{name} must be {_TYPE_NAMES.get(kind, kind.__name__)}, not {type(value).__name__}")
+    return value
+
+
+_TYPE_NAMES: dict[type, str] = {str: "a string", int: "an integer", dict: "an object", list: "an array"}
+
+
+def text(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """A required, non-empty string."""
+    value = get(obj, key, str, where)
+    if not value:
+        raise EventParseError(f"{where}{key} is empty")
+    return value
+
+
+def enum(obj: Mapping[str, Any], key: str, allowed: Mapping[str, str], where: str) -> str:
+    """A required enum, matched case-insensitively (Event Grid sends PascalCase) and normalised."""
+    value = get(obj, key, str, where)
+    try:
+        return allowed[value.lower()]
+    except KeyError:
+        raise EventParseError(f"{where}{key} has unknown value {value!r}") from None
+
+
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,12}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))"
+)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse an ISO 8601 timestamp with an offset (any number of fractional digits) into an aware UTC datetime."""
+    match = _TIMESTAMP.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise EventParseError(f"not an ISO 8601 timestamp with a time zone: {text!r}")
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    micros = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        offset = timedelta(0) if zulu else timedelta(hours=int(off_h), minutes=int(off_m))
+        zone = timezone(-offset if sign == "-" else offset)
+        stamp = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micros, zone)
+        return stamp.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise EventParseError(f"not a valid timestamp: {text!r} ({exc})") from None
+
+
+def time(obj: Mapping[str, Any], key: str, where: str) -> datetime:
+    value = get(obj, key, str, where)
+    try:
+        return parse_timestamp(value)
+    except EventParseError as exc:
+        raise EventParseError(f"{where}{key}: {exc.reason}") from None
