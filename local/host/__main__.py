@@ -1,0 +1,67 @@
+"""``python -m local.host --app-dir DIR [...]``: serve an app until SIGTERM/SIGINT; print one JSON line when ready."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from .context import LOG_FORMAT, InvocationLogFilter
+from .server import FunctionsHost, HostStartError
+
+log = logging.getLogger("local.host")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local.host", description=__doc__)
+    parser.add_argument("--app-dir", required=True, help="folder with function_app.py, host.json, local.settings.json")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--settings", help="settings file (default: local.settings.json, else its .example)")
+    parser.add_argument("--keys-file", help="default: APP_DIR/.local/host-keys.json (created with random keys)")
+    parser.add_argument("--no-auth", action="store_true", help="accept requests without keys, like Core Tools")
+    parser.add_argument("--storage-connection-string", help="overrides the AzureWebJobsStorage setting")
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(InvocationLogFilter())
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    logging.getLogger("azure").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging(args.log_level)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    host = FunctionsHost(
+        app_dir=args.app_dir, host=args.host, port=args.port, settings_file=args.settings,
+        keys_file=args.keys_file, auth=not args.no_auth, storage_connection_string=args.storage_connection_string,
+    )  # fmt: skip
+    try:
+        host.start()
+    except (HostStartError, OSError, ValueError, LookupError, ImportError, SyntaxError) as exc:
+        log.error("the host did not start: %s", exc)
+        return 1
+    print(json.dumps(host.info), flush=True)
+    stop.wait()
+    log.info("stopping")
+    host.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    os._exit(code)  # function threads still running after the grace period must not keep the process alive

@@ -1,0 +1,124 @@
+"""Blob and queue output bindings: targets resolved before the function runs, values written after it succeeds."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import azure.functions as func
+from azure.core.exceptions import ResourceExistsError
+from azure.functions.blob import BlobConverter
+from azure.functions.queue import QueueMessageOutConverter
+
+from . import storage
+from .expressions import BindingExpressionError, resolve
+
+log = logging.getLogger(__name__)
+
+_created: set[tuple[str, str, str]] = set()
+_created_lock = threading.Lock()
+
+
+class OutValue(func.Out[Any]):
+    """The value a function hands to an output binding; nothing is written unless ``set()`` was called."""
+
+    def __init__(self) -> None:
+        self._value: Any = None
+        self.is_set = False
+
+    def set(self, val: Any) -> None:
+        self._value = val
+        self.is_set = True
+
+    def get(self) -> Any:
+        return self._value
+
+
+@dataclass(frozen=True)
+class Target:
+    """One storage output binding with its path (``container/blob``) or queue name resolved."""
+
+    name: str
+    kind: str
+    connection: str | None
+    location: str
+
+
+def resolve_targets(outputs: tuple[dict[str, Any], ...], data: Mapping[str, Any]) -> list[Target]:
+    """Resolve every blob/queue output's binding expressions (``BindingExpressionError`` fails the invocation)."""
+    targets = []
+    for binding in outputs:
+        if binding["type"] == "blob":
+            location = resolve(binding["path"], data)
+            if "/" not in location.strip("/"):
+                raise BindingExpressionError(f"blob path {location!r} needs a container and a blob name")
+        elif binding["type"] == "queue":
+            location = resolve(binding["queueName"], data).lower()
+        else:
+            continue
+        targets.append(Target(binding["name"], binding["type"], binding.get("connection"), location))
+    return targets
+
+
+def write(targets: list[Target], values: Mapping[str, Any], message_encoding: str) -> None:
+    """Write each output that received a value (``None`` or an unset ``Out`` writes nothing)."""
+    for target in targets:
+        value = values.get(target.name)
+        if value is None:
+            continue
+        if target.kind == "blob":
+            _write_blob(target, value)
+        else:
+            _write_queue(target, value, message_encoding)
+
+
+def encode_message(message: str | bytes, message_encoding: str) -> str:
+    """The text stored in the queue for ``message`` under host.json ``messageEncoding``."""
+    raw = message.encode("utf-8") if isinstance(message, str) else message
+    if message_encoding == "base64":
+        return base64.b64encode(raw).decode("ascii")
+    return message if isinstance(message, str) else raw.decode("utf-8")
+
+
+def _write_blob(target: Target, value: Any) -> None:
+    datum = BlobConverter.encode(value, expected_type=None)
+    container, _, blob = target.location.strip("/").partition("/")
+    client = storage.blob_service(target.connection).get_container_client(container)
+    _ensure(("blob", storage.connection_string(target.connection), container), client.create_container)
+    client.upload_blob(blob, datum.value, overwrite=True)
+    log.info("wrote blob %s/%s (%s)", container, blob, target.name)
+
+
+def _write_queue(target: Target, value: Any, message_encoding: str) -> None:
+    datum = QueueMessageOutConverter.encode(value, expected_type=None)
+    if datum.type == "json":
+        items = json.loads(datum.value)
+        messages = [item if isinstance(item, str) else json.dumps(item) for item in items]
+    else:
+        messages = [datum.value]
+    client = storage.queue_service(target.connection).get_queue_client(target.location)
+    _ensure(("queue", storage.connection_string(target.connection), target.location), client.create_queue)
+    for message in messages:
+        client.send_message(encode_message(message, message_encoding))
+    log.info("sent %d message(s) to queue %s (%s)", len(messages), target.location, target.name)
+
+
+def ensure_queue(connection: str | None, name: str) -> None:
+    client = storage.queue_service(connection).get_queue_client(name)
+    _ensure(("queue", storage.connection_string(connection), name), client.create_queue)
+
+
+def _ensure(key: tuple[str, str, str], create: Any) -> None:
+    with _created_lock:
+        if key in _created:
+            return
+    with contextlib.suppress(ResourceExistsError):
+        create()
+    with _created_lock:
+        _created.add(key)
