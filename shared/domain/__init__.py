@@ -1,0 +1,36 @@
+"""The per-call orchestrator as a pure state machine (standard library only)."""
+
+from shared.domain.errors import DomainError, InvalidTransition, UnknownRecording
+from shared.domain.machine import apply, connect_request_id, new_call, replay
+from shared.domain.model import (
+    LIVE,
+    Call,
+    CallState,
+    Chunk,
+    ChunkFile,
+    ChunkState,
+    FilesInfo,
+    Recording,
+    RecordingOptions,
+    RecordingState,
+)
+
+__all__ = [
+    "LIVE",
+    "Call",
+    "CallState",
+    "Chunk",
+    "ChunkFile",
+    "ChunkState",
+    "DomainError",
+    "FilesInfo",
+    "InvalidTransition",
+    "Recording",
+    "RecordingOptions",
+    "RecordingState",
+    "UnknownRecording",
+    "apply",
+    "connect_request_id",
+    "new_call",
+    "replay",
+]

@@ -1,0 +1,163 @@
+"""What can happen to a call: facts reported by ACS or the archive, and commands from the app or an operator.
+
+Every input carries a unique ``event_id`` (the store's ledger makes a redelivered one a no-op), the time it
+happened (``at``) and its ``source`` (``eventgrid``, ``callback``, ``api``, ``archive``, ``sweeper``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.domain.model import ChunkFile, FilesInfo, RecordingOptions
+
+
+@dataclass(frozen=True)
+class Input:
+    event_id: str
+    at: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class CallRinging(Input):
+    correlation_id: str = ""
+    caller: str = ""
+    callee: str = ""
+
+
+@dataclass(frozen=True)
+class CallAnswered(Input):
+    call_connection_id: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerFailed(Input):
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CallConnected(Input):
+    """The call is up; with ``start`` the app asks for a recording (request id ``connect:{event_id}``)."""
+
+    call_connection_id: str = ""
+    correlation_id: str = ""
+    start: RecordingOptions | None = None
+
+
+@dataclass(frozen=True)
+class CallDisconnected(Input):
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class StartRecording(Input):
+    """Command: start a recording of the call with these options."""
+
+    request_id: str = ""
+    options: RecordingOptions = field(default_factory=RecordingOptions)
+
+
+@dataclass(frozen=True)
+class RecordingStarted(Input):
+    """ACS accepted the start request ``request_id`` and named the recording."""
+
+    request_id: str = ""
+    recording_id: str = ""
+
+
+@dataclass(frozen=True)
+class StartFailed(Input):
+    """ACS refused, or later gave up on, a start (by request id or recording id)."""
+
+    request_id: str = ""
+    recording_id: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RecordingStateReported(Input):
+    """ACS RecordingStateChanged: ``active`` or not, as of ``at``."""
+
+    recording_id: str = ""
+    active: bool = False
+
+
+@dataclass(frozen=True)
+class PauseRecording(Input):
+    """Command; an empty ``recording_id`` means the call's latest recording."""
+
+    recording_id: str = ""
+
+
+@dataclass(frozen=True)
+class ResumeRecording(Input):
+    recording_id: str = ""
+
+
+@dataclass(frozen=True)
+class StopRecording(Input):
+    recording_id: str = ""
+
+
+@dataclass(frozen=True)
+class FilesReady(Input):
+    recording_id: str = ""
+    info: FilesInfo | None = None
+    chunks: tuple[ChunkFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChunkArchived(Input):
+    recording_id: str = ""
+    index: int = 0
+    size: int = 0
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class ChunkRequeued(Input):
+    recording_id: str = ""
+    index: int = 0
+    attempt: int = 0
+
+
+@dataclass(frozen=True)
+class ArchiveFailed(Input):
+    recording_id: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SourceDeleted(Input):
+    recording_id: str = ""
+
+
+@dataclass(frozen=True)
+class RetentionWarned(Input):
+    recording_id: str = ""
+
+
+@dataclass(frozen=True)
+class SourceExpired(Input):
+    """ACS's retention passed before every chunk was archived: the source is gone."""
+
+    recording_id: str = ""
+    reason: str = ""
+
+
+RECORDING_INPUTS = (
+    RecordingStarted,
+    StartFailed,
+    RecordingStateReported,
+    PauseRecording,
+    ResumeRecording,
+    StopRecording,
+    FilesReady,
+    ChunkArchived,
+    ChunkRequeued,
+    ArchiveFailed,
+    SourceDeleted,
+    RetentionWarned,
+    SourceExpired,
+)

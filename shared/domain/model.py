@@ -1,0 +1,144 @@
+"""The per-call state: a call, its recordings and each recording's chunks (immutable values)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class CallState(StrEnum):
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+
+
+class RecordingState(StrEnum):
+    STARTING = "starting"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    FILES_READY = "files_ready"
+    ARCHIVED = "archived"
+    SOURCE_DELETED = "source_deleted"
+    FAILED = "failed"
+
+
+LIVE = frozenset({RecordingState.STARTING, RecordingState.ACTIVE, RecordingState.PAUSED})
+"""A recording in one of these states is still being recorded (or about to be)."""
+
+
+class ChunkState(StrEnum):
+    PENDING = "pending"
+    ARCHIVED = "archived"
+
+
+@dataclass(frozen=True)
+class RecordingOptions:
+    """How a recording is made; every field maps to one ``start_recording`` option."""
+
+    content: str = "audio"  # audio | audioVideo
+    channel: str = "unmixed"  # mixed | unmixed
+    format: str = "wav"  # wav | mp3 | mp4
+    pause_on_start: bool = False
+    channel_affinity: tuple[tuple[int, str], ...] = ()  # (channel, participant rawId)
+    participant_ordering: tuple[str, ...] = ()  # rawIds
+    byos_container_url: str = ""
+    state_callback_url: str = ""
+
+
+@dataclass(frozen=True)
+class ChunkFile:
+    """One chunk as announced by files-ready, with where it goes in the archive."""
+
+    index: int
+    document_id: str
+    end_reason: str
+    content_location: str
+    metadata_location: str
+    delete_location: str
+    blob_path: str
+    metadata_path: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    file: ChunkFile
+    state: ChunkState = ChunkState.PENDING
+    enqueued_at: datetime | None = None
+    attempt: int = 0
+    size: int | None = None
+    sha256: str = ""
+    archived_at: datetime | None = None
+
+    @property
+    def index(self) -> int:
+        return self.file.index
+
+
+@dataclass(frozen=True)
+class FilesInfo:
+    """What files-ready said about the recording as a whole."""
+
+    recording_start: datetime
+    duration_ms: int
+    content_type: str
+    channel_type: str
+    format: str
+    session_end_reason: str
+    storage_type: str
+    manifest_path: str
+    ready_at: datetime
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One recording of a call; ``recording_id`` is empty until ACS has accepted the start."""
+
+    recording_id: str
+    state: RecordingState
+    request_id: str = ""  # the start request that created it ("" when ACS told us first)
+    options: RecordingOptions | None = None
+    state_at: datetime | None = None  # time of the newest state report or command applied
+    stop_requested: bool = False
+    files: FilesInfo | None = None
+    chunks: tuple[Chunk, ...] = ()
+    reason: str = ""  # why it failed
+    retention_warned: bool = False
+
+    def chunk(self, index: int) -> Chunk | None:
+        return next((c for c in self.chunks if c.index == index), None)
+
+    @property
+    def all_archived(self) -> bool:
+        return bool(self.chunks) and all(c.state is ChunkState.ARCHIVED for c in self.chunks)
+
+
+@dataclass(frozen=True)
+class Call:
+    server_call_id: str
+    state: CallState
+    created_at: datetime
+    updated_at: datetime
+    correlation_id: str = ""
+    call_connection_id: str = ""
+    caller: str = ""
+    callee: str = ""
+    reason: str = ""  # why it ended, or why answering failed
+    recordings: tuple[Recording, ...] = field(default=())
+
+    def recording(self, recording_id: str) -> Recording | None:
+        return next((r for r in self.recordings if r.recording_id and r.recording_id == recording_id), None)
+
+    def by_request(self, request_id: str) -> Recording | None:
+        return next((r for r in self.recordings if r.request_id and r.request_id == request_id), None)
+
+    @property
+    def latest(self) -> Recording | None:
+        return self.recordings[-1] if self.recordings else None
+
+    @property
+    def pending_start(self) -> Recording | None:
+        """A start the app asked for whose recordingId ACS has not returned yet."""
+        return next((r for r in self.recordings if r.request_id and not r.recording_id and r.state in LIVE), None)

@@ -1,0 +1,93 @@
+"""How each input changes one recording (pure; the call-level dispatch is in ``machine``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from shared.domain import events as ev
+from shared.domain.model import Chunk, ChunkFile, ChunkState, Recording, RecordingState
+from shared.domain.transitions import recording_target
+
+
+def move(recording: Recording, trigger: str, at: datetime | None = None) -> Recording:
+    """Apply ``trigger`` through the table; ``at`` (when given) becomes the state's time."""
+    target = recording_target(trigger, recording.state)
+    if target is None:
+        return recording
+    changed = replace(recording, state=target)
+    return replace(changed, state_at=at) if at is not None else changed
+
+
+def report(recording: Recording, event: ev.RecordingStateReported) -> Recording:
+    """ACS's state report; one older than the state already known is ignored."""
+    if recording.state_at is not None and event.at < recording.state_at:
+        return recording
+    if event.active:
+        return move(recording, "report_active", event.at)
+    return move(recording, "report_stopped" if recording.stop_requested else "report_paused", event.at)
+
+
+def stop(recording: Recording, at: datetime, trigger: str = "stop") -> Recording:
+    moved = move(recording, trigger, at)
+    return replace(moved, stop_requested=True) if moved.state is RecordingState.STOPPED else moved
+
+
+def files_ready(recording: Recording, event: ev.FilesReady) -> Recording:
+    """Record the announced chunks (merging with any already known) and their recording's details."""
+    moved = move(recording, "files_ready")
+    if moved is recording:
+        return recording
+    known = {c.index: c for c in recording.chunks}
+    for file in event.chunks:
+        known.setdefault(file.index, _new_chunk(file, event.at))
+    chunks = tuple(known[i] for i in sorted(known))
+    files = recording.files or event.info
+    return _settle(replace(moved, files=files, chunks=chunks, stop_requested=True))
+
+
+def _new_chunk(file: ChunkFile, at: datetime) -> Chunk:
+    return Chunk(file=file, enqueued_at=at)
+
+
+def chunk_archived(recording: Recording, event: ev.ChunkArchived) -> Recording:
+    moved = move(recording, "chunk_archived")
+    chunk = recording.chunk(event.index)
+    if chunk is None:
+        return moved
+    done = replace(chunk, state=ChunkState.ARCHIVED, size=event.size, sha256=event.sha256, archived_at=event.at)
+    return _settle(replace(moved, chunks=_swap(recording.chunks, done)))
+
+
+def chunk_requeued(recording: Recording, event: ev.ChunkRequeued) -> Recording:
+    moved = move(recording, "chunk_requeued")
+    chunk = recording.chunk(event.index)
+    if moved is recording or chunk is None or chunk.state is ChunkState.ARCHIVED:
+        return moved
+    again = replace(chunk, enqueued_at=event.at, attempt=max(chunk.attempt, event.attempt))
+    return replace(moved, chunks=_swap(recording.chunks, again))
+
+
+def fail(recording: Recording, trigger: str, reason: str, at: datetime) -> Recording:
+    moved = move(recording, trigger, at)
+    if moved.state is RecordingState.FAILED and moved is not recording:
+        return replace(moved, reason=reason or moved.reason)
+    return moved
+
+
+def warned(recording: Recording) -> Recording:
+    moved = move(recording, "retention_warned")
+    return recording if moved is recording else replace(moved, retention_warned=True)
+
+
+def _swap(chunks: tuple[Chunk, ...], new: Chunk) -> tuple[Chunk, ...]:
+    return tuple(new if c.index == new.index else c for c in chunks)
+
+
+def _settle(recording: Recording) -> Recording:
+    """files_ready <-> archived follows whether every chunk is archived."""
+    if recording.state is RecordingState.FILES_READY and recording.all_archived:
+        return replace(recording, state=RecordingState.ARCHIVED)
+    if recording.state is RecordingState.ARCHIVED and not recording.all_archived:
+        return replace(recording, state=RecordingState.FILES_READY)
+    return recording

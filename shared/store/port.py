@@ -1,0 +1,45 @@
+"""The call store's interface: what the handlers need from persistence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from shared.domain import Call
+from shared.domain import events as ev
+
+
+class StoreContention(Exception):
+    """Too many concurrent writers on one call; transient (raise so the platform retries)."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The result of applying one input: the call after it, and whether it was a redelivery (no-op)."""
+
+    call: Call | None
+    previous: Call | None
+    duplicate: bool
+
+
+class CallStore(Protocol):
+    def get(self, server_call_id: str) -> Call | None: ...
+
+    def apply(self, server_call_id: str, event: ev.Input) -> Applied:
+        """Apply ``event`` exactly once (by event id); raise the state machine's errors unchanged."""
+        ...
+
+    def find_by_recording(self, recording_id: str) -> str | None:
+        """The serverCallId of the call a recording belongs to."""
+        ...
+
+    def list_day(self, day: date) -> list[Call]: ...
+
+    def open_calls(self) -> list[Call]:
+        """Calls with a recording whose files are ready but not all archived."""
+        ...
+
+    def close_open(self, folder: str) -> None: ...
+
+    def timeline(self, server_call_id: str) -> list[dict[str, Any]]: ...

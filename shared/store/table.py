@@ -1,0 +1,169 @@
+"""The call store on Azure Table storage: optimistic concurrency plus an event-id ledger.
+
+Each input is one entity-group transaction in the call's partition: the state row (created, or replaced with
+If-Match on its ETag), a history row and a ledger row (insert-only). A 412 (someone else wrote first) or a 409
+(the ledger row exists, or the call was created meanwhile) means: read again; a ledger hit then makes the input a
+duplicate and a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, date
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceNotFoundError
+from azure.data.tables import TableClient, TableTransactionError, UpdateMode
+
+from shared.domain import Call, RecordingState, apply, new_call
+from shared.domain import events as ev
+from shared.domain.timeline import entry
+from shared.layout import call_folder
+from shared.store import rows
+from shared.store.port import Applied, StoreContention
+
+log = logging.getLogger(__name__)
+
+_RETRY_STATUSES = (409, 412)
+
+
+class TableCallStore:
+    """``CallStore`` over one table (``CALLS_TABLE``)."""
+
+    def __init__(self, table: TableClient, *, max_attempts: int = 60, backoff_seconds: float = 0.005) -> None:
+        self._table = table
+        self._max_attempts = max_attempts
+        self._backoff = backoff_seconds
+
+    # -- reads -------------------------------------------------------------------------------------------------
+    def get(self, server_call_id: str) -> Call | None:
+        entity = self._state_row(call_folder(server_call_id))
+        return None if entity is None else rows.call_of(entity)
+
+    def find_by_recording(self, recording_id: str) -> str | None:
+        try:
+            entity = self._table.get_entity(rows.RECORDING_INDEX, rows.recording_key(recording_id))
+        except ResourceNotFoundError:
+            return None
+        return str(entity["ServerCallId"])
+
+    def list_day(self, day: date) -> list[Call]:
+        found = self._query("PartitionKey eq @pk", {"pk": rows.day_partition(day)})
+        calls = (self.get(str(e["ServerCallId"])) for e in found)
+        return sorted((c for c in calls if c is not None), key=lambda c: c.created_at)
+
+    def open_calls(self) -> list[Call]:
+        found = self._query("PartitionKey eq @pk", {"pk": rows.OPEN_INDEX})
+        calls = (self.get(str(e["ServerCallId"])) for e in found)
+        return [c for c in calls if c is not None]
+
+    def timeline(self, server_call_id: str) -> list[dict[str, Any]]:
+        query = "PartitionKey eq @pk and RowKey ge 'h-' and RowKey lt 'h.'"
+        found = self._query(query, {"pk": call_folder(server_call_id)})
+        return [json.loads(str(e["Line"])) for e in sorted(found, key=lambda e: str(e["RowKey"]))]
+
+    # -- the one write ---------------------------------------------------------------------------------------
+    def apply(self, server_call_id: str, event: ev.Input) -> Applied:
+        folder = call_folder(server_call_id)
+        for attempt in range(self._max_attempts):
+            current, etag, version, duplicate = self._load(folder, event.event_id)
+            if duplicate:
+                return Applied(call=current, previous=current, duplicate=True)
+            previous = current
+            call = apply(previous or new_call(server_call_id, event), event)
+            self._write_indexes(folder, previous, call)
+            try:
+                self._commit(folder, (previous, etag, version), call, event)
+            except TableTransactionError as exc:
+                if exc.status_code not in _RETRY_STATUSES:
+                    raise
+                self._pause(attempt)
+                continue
+            self._settle_open_index(folder, call)
+            return Applied(call=call, previous=previous, duplicate=False)
+        raise StoreContention(f"gave up applying {type(event).__name__} after {self._max_attempts} attempts")
+
+    def _load(self, folder: str, event_id: str) -> tuple[Call | None, str, int, bool]:
+        """The call (with its ETag and version) and whether ``event_id`` is in the ledger, in one query."""
+        query = "PartitionKey eq @pk and ( RowKey eq @state or RowKey eq @ledger )"
+        params = {"pk": folder, "state": rows.STATE, "ledger": rows.ledger_key(event_id)}
+        call: Call | None = None
+        etag, version, duplicate = "", 0, False
+        for entity in self._query(query, params):
+            if entity["RowKey"] == rows.STATE:
+                call, etag, version = rows.call_of(entity), str(entity.metadata["etag"]), int(entity["Version"])
+            else:
+                duplicate = True
+        return call, etag, version, duplicate
+
+    def _commit(self, folder: str, loaded: tuple[Call | None, str, int], call: Call, event: ev.Input) -> None:
+        previous, etag, version = loaded
+        version += 1
+        state = rows.state_entity(folder, call, version)
+        state_op: tuple[Any, ...]
+        if previous is None:
+            state_op = ("create", state)
+        else:
+            options = {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified}
+            state_op = ("update", state, options)
+        self._table.submit_transaction(
+            [
+                state_op,
+                ("create", rows.history_entity(folder, version, entry(event, call))),
+                ("create", rows.ledger_entity(folder, event.event_id, version)),
+            ]
+        )
+
+    # -- indexes (idempotent upserts in other partitions, written before the commit) ---------------------------
+    def _write_indexes(self, folder: str, previous: Call | None, call: Call) -> None:
+        known = {r.recording_id for r in previous.recordings} if previous is not None else set()
+        for recording in call.recordings:
+            if recording.recording_id and recording.recording_id not in known:
+                self._table.upsert_entity(
+                    {
+                        "PartitionKey": rows.RECORDING_INDEX,
+                        "RowKey": rows.recording_key(recording.recording_id),
+                        "RecordingId": recording.recording_id,
+                        "ServerCallId": call.server_call_id,
+                    }
+                )
+        if previous is None:
+            day = call.created_at.astimezone(UTC).date()
+            index = {"PartitionKey": rows.day_partition(day), "RowKey": folder, "ServerCallId": call.server_call_id}
+            self._table.upsert_entity(index)
+        if _is_open(call) and (previous is None or not _is_open(previous)):
+            index = {"PartitionKey": rows.OPEN_INDEX, "RowKey": folder, "ServerCallId": call.server_call_id}
+            self._table.upsert_entity(index)
+
+    def _settle_open_index(self, folder: str, call: Call) -> None:
+        if not _is_open(call):
+            self.close_open(folder)
+
+    def close_open(self, folder: str) -> None:
+        """Drop a call from the ``~open`` index (it has nothing left for the archive)."""
+        try:
+            self._table.delete_entity(rows.OPEN_INDEX, folder)
+        except ResourceNotFoundError:
+            return
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def _state_row(self, folder: str) -> Any:
+        try:
+            return self._table.get_entity(folder, rows.STATE)
+        except ResourceNotFoundError:
+            return None
+
+    def _query(self, query: str, parameters: dict[str, Any]) -> Iterator[Any]:
+        return iter(self._table.query_entities(query, parameters=parameters))
+
+    def _pause(self, attempt: int) -> None:
+        time.sleep(random.uniform(0, self._backoff * min(attempt + 1, 20)))
+
+
+def _is_open(call: Call) -> bool:
+    return any(r.state is RecordingState.FILES_READY for r in call.recordings)
