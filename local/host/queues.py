@@ -52,9 +52,13 @@ class QueueListener:
         )
         self._running: dict[asyncio.Task[None], Lease] = {}
 
+    async def prepare(self) -> None:
+        """Create the queue if it is missing."""
+        await self._invoker.io(outputs.ensure_queue, self._connection, self.queue_name)
+
     async def run(self) -> None:
         """Poll until ``stopping`` is set; back off exponentially up to ``maxPollingInterval`` while empty."""
-        await self._invoker.io(outputs.ensure_queue, self._connection, self.queue_name)
+        await self.prepare()
         log.info("listening on queue %s for %s", self.queue_name, self.spec.name)
         delay = FIRST_POLL_DELAY
         while not self._stopping.is_set():

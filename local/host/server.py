@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from azure.core.exceptions import AzureError
 
 from . import hostjson, settings
 from .http_api import HttpFrontEnd
@@ -25,6 +26,7 @@ from .timers import TimerRunner
 log = logging.getLogger(__name__)
 
 RESTART_DELAY = 5.0
+PREPARE_TIMEOUT = 15.0
 
 
 class HostStartError(RuntimeError):
@@ -131,12 +133,20 @@ class FunctionsHost:
             self._ready.set()
             return
         self._publish(runner, keys)
+        await self._prepare(listeners)
         runs: list[tuple[str, Callable[[], Awaitable[None]]]] = [(item.spec.name, item.run) for item in listeners]
         runs += [(item.spec.name, item.run) for item in timers]
         tasks = [asyncio.create_task(self._supervise(name, run)) for name, run in runs]
         self._ready.set()
         await self._stopping.wait()
         await self._shutdown(runner, listeners, tasks)
+
+    async def _prepare(self, listeners: list[QueueListener]) -> None:
+        """Create the trigger queues before reporting ready; if storage does not answer, the listeners retry later."""
+        try:
+            await asyncio.wait_for(asyncio.gather(*(listener.prepare() for listener in listeners)), PREPARE_TIMEOUT)
+        except (AzureError, TimeoutError) as exc:
+            log.warning("trigger queues could not be created yet (%s); the listeners keep trying", exc or "timeout")
 
     def _publish(self, runner: web.AppRunner, keys: HostKeys) -> None:
         port = runner.addresses[0][1]

@@ -1,0 +1,37 @@
+"""A toy app for the local host's queue tests: blob output from message JSON, poison, list queue output."""
+
+import json
+import logging
+
+import azure.functions as func
+
+app = func.FunctionApp()
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%JOBS_QUEUE%", connection="AzureWebJobsStorage")
+@app.blob_output(arg_name="archive", path="%ARCHIVE%/{date}/{serverCallId}/chunk-{chunk.index}.json",
+                 connection="AzureWebJobsStorage")
+def archive_chunk(msg: func.QueueMessage, archive: func.Out[str]) -> None:
+    job = msg.get_json()
+    logging.info("archiving chunk %s (dequeue %s)", job["chunk"]["index"], msg.dequeue_count)
+    if job.get("skip"):
+        return
+    archive.set(json.dumps({**job, "messageId": msg.id, "dequeueCount": msg.dequeue_count}))
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%FAIL_QUEUE%", connection="AzureWebJobsStorage")
+def always_fails(msg: func.QueueMessage) -> None:
+    raise RuntimeError(f"cannot handle {msg.get_body().decode()} (attempt {msg.dequeue_count})")
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%FANOUT_QUEUE%", connection="AzureWebJobsStorage")
+@app.queue_output(arg_name="out", queue_name="%FANOUT_QUEUE%-out", connection="AzureWebJobsStorage")
+def fan_out(msg: func.QueueMessage, out: func.Out[list[str]]) -> None:
+    count = int(msg.get_body().decode())
+    out.set([json.dumps({"part": part}) for part in range(count)])
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%RETURN_QUEUE%", connection="AzureWebJobsStorage")
+@app.queue_output(arg_name="$return", queue_name="%RETURN_QUEUE%-out", connection="AzureWebJobsStorage")
+async def echo(msg: func.QueueMessage) -> str:
+    return msg.get_body().decode().upper()

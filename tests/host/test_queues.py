@@ -1,0 +1,139 @@
+"""Queue triggers on Azurite: blob output paths from the message JSON, unset outputs, poison, queue outputs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.blob import BlobServiceClient
+from azure.storage.queue import QueueClient, QueueServiceClient
+
+from local.host import FunctionsHost
+
+from .conftest import APPS, wait_until
+
+SETTINGS = ("JOBS_QUEUE", "FAIL_QUEUE", "FANOUT_QUEUE", "RETURN_QUEUE", "ARCHIVE")
+
+
+@pytest.fixture(scope="module")
+def names() -> dict[str, str]:
+    suffix = uuid.uuid4().hex[:10]
+    return {setting: f"{setting.split('_')[0].lower()}{suffix}" for setting in SETTINGS}
+
+
+@pytest.fixture(scope="module")
+def queue_host(storage_connection_string: str, names: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[FunctionsHost]:
+    keys = tmp_path_factory.mktemp("queue-keys") / "keys.json"
+    host = FunctionsHost(APPS / "queueapp", keys_file=keys, env_overrides=names,
+                         storage_connection_string=storage_connection_string)  # fmt: skip
+    with host:
+        yield host
+
+
+@pytest.fixture(scope="module")
+def queues(storage_connection_string: str) -> QueueServiceClient:
+    return QueueServiceClient.from_connection_string(storage_connection_string)
+
+
+@pytest.fixture(scope="module")
+def blobs(storage_connection_string: str) -> BlobServiceClient:
+    return BlobServiceClient.from_connection_string(storage_connection_string)
+
+
+def messages(client: QueueClient) -> list[str]:
+    """The visible messages' texts (none while the queue does not exist yet)."""
+    try:
+        return [str(message.content) for message in client.peek_messages(max_messages=32)]
+    except ResourceNotFoundError:
+        return []
+
+
+def test_the_host_creates_its_trigger_queues(queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]) -> None:
+    existing = {queue.name for queue in queues.list_queues()}
+
+    assert {names["JOBS_QUEUE"], names["FAIL_QUEUE"], names["FANOUT_QUEUE"], names["RETURN_QUEUE"]} <= existing
+
+
+def test_blob_output_path_comes_from_the_message_json_and_settings(
+    queue_host: FunctionsHost, queues: QueueServiceClient, blobs: BlobServiceClient, names: dict[str, str]
+) -> None:
+    job = {"date": "2024/05/01", "serverCallId": "call-a", "chunk": {"index": 7}}
+    jobs = queues.get_queue_client(names["JOBS_QUEUE"])
+
+    jobs.send_message(json.dumps(job))
+
+    blob = blobs.get_blob_client(names["ARCHIVE"], "2024/05/01/call-a/chunk-7.json")
+    wait_until(blob.exists)
+    written = json.loads(blob.download_blob().readall())
+    assert written["serverCallId"] == "call-a"
+    assert written["dequeueCount"] == 1
+    wait_until(lambda: not messages(jobs))
+
+
+def test_an_unset_output_writes_nothing_and_the_message_is_still_done(
+    queue_host: FunctionsHost, queues: QueueServiceClient, blobs: BlobServiceClient, names: dict[str, str]
+) -> None:
+    jobs = queues.get_queue_client(names["JOBS_QUEUE"])
+
+    jobs.send_message(json.dumps({"date": "2024/05/02", "serverCallId": "call-skip", "chunk": {"index": 1}, "skip": True}))
+
+    wait_until(lambda: not messages(jobs) and jobs.get_queue_properties().approximate_message_count == 0)
+    assert not blobs.get_blob_client(names["ARCHIVE"], "2024/05/02/call-skip/chunk-1.json").exists()
+
+
+def test_failing_message_moves_to_poison_after_max_dequeue_count(
+    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]
+) -> None:
+    poison = queues.get_queue_client(f"{names['FAIL_QUEUE']}-poison")
+    queues.get_queue_client(names["FAIL_QUEUE"]).send_message("broken job")
+
+    wait_until(lambda: "broken job" in messages(poison))
+
+    assert messages(queues.get_queue_client(names["FAIL_QUEUE"])) == []
+
+
+def test_unresolvable_binding_expression_fails_the_invocation(
+    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]
+) -> None:
+    poison = queues.get_queue_client(f"{names['JOBS_QUEUE']}-poison")
+    body = json.dumps({"date": "2024/05/03", "chunk": {"index": 2}})
+
+    queues.get_queue_client(names["JOBS_QUEUE"]).send_message(body)
+
+    wait_until(lambda: body in messages(poison))
+
+
+def test_a_list_on_a_queue_output_sends_one_plain_text_message_each(
+    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]
+) -> None:
+    out = queues.get_queue_client(f"{names['FANOUT_QUEUE']}-out")
+
+    queues.get_queue_client(names["FANOUT_QUEUE"]).send_message("3")
+
+    received = wait_until(lambda: len(messages(out)) == 3 and messages(out))
+    assert sorted(json.loads(text)["part"] for text in received) == [0, 1, 2]
+
+
+def test_async_function_return_value_goes_to_the_return_queue_binding(
+    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]
+) -> None:
+    out = queues.get_queue_client(f"{names['RETURN_QUEUE']}-out")
+
+    queues.get_queue_client(names["RETURN_QUEUE"]).send_message("shout")
+
+    assert wait_until(lambda: messages(out)) == ["SHOUT"]
+
+
+def test_default_development_storage_maps_to_the_well_known_ports(tmp_path: Path) -> None:
+    from local.host import storage
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+        text = storage.connection_string(None)
+
+    assert "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1" in text
+    assert "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1" in text
