@@ -137,7 +137,8 @@ def _fetch_keys(url: str, timeout: float) -> dict[str, jwt.PyJWK]:
     """Fetch the JWKS and keep its RSA signing keys by key id; any failure is ``JwksUnavailable``."""
     try:
         response = requests.get(url, timeout=timeout, allow_redirects=False)
-        response.raise_for_status()
+        if response.status_code != 200:
+            raise JwksUnavailable(f"cannot fetch the callback JWKS from {url}: HTTP {response.status_code}")
         document = response.json()
     except (requests.RequestException, ValueError) as exc:
         raise JwksUnavailable(f"cannot fetch the callback JWKS from {url}: {exc}") from None

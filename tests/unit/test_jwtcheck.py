@@ -5,17 +5,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from cryptography.x509.oid import NameOID
 from jwt.algorithms import RSAAlgorithm
 
 from shared.jwtcheck import CallbackAuthError, CallbackVerifier, JwksUnavailable
@@ -45,13 +52,16 @@ class Signer:
 class Jwks:
     """A JWKS endpoint on a free port; counts requests; can fail on demand."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.keys: list[dict[str, Any]] = []
         self.requests = 0
         self.status = 200
         self.body: bytes | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_port}/calling/keys"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_port}/calling/keys"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
@@ -260,7 +270,15 @@ def test_unusable_keys_in_the_jwks_are_skipped(verifier: CallbackVerifier, signe
 
 @pytest.mark.parametrize(
     ("status", "body"),
-    [(500, b"{}"), (503, b"busy"), (404, b"{}"), (200, b"not json"), (200, b"[]"), (200, b'{"keys": "x"}')],
+    [
+        (500, b"{}"),
+        (503, b"busy"),
+        (404, b"{}"),
+        (302, b'{"keys": []}'),
+        (200, b"not json"),
+        (200, b"[]"),
+        (200, b'{"keys": "x"}'),
+    ],
 )
 def test_a_jwks_that_cannot_be_fetched_is_transient_not_an_auth_error(
     verifier: CallbackVerifier, signer: Signer, jwks: Jwks, status: int, body: bytes
@@ -284,3 +302,56 @@ def test_a_bad_token_does_not_fetch_the_jwks(verifier: CallbackVerifier, jwks: J
     with pytest.raises(CallbackAuthError):
         verifier.verify(bearer("garbage"))
     assert jwks.requests == 0
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jwks test CA")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture
+def https_jwks(tmp_path: Path, signer: Signer) -> Iterator[tuple[Jwks, Path]]:
+    cert, key = _self_signed(tmp_path)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    server = Jwks(tls)
+    server.keys = [signer.jwk()]
+    yield server, cert
+    server.close()
+
+
+def test_an_https_jwks_is_trusted_through_requests_ca_bundle(
+    https_jwks: tuple[Jwks, Path], signer: Signer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jwks, ca = https_jwks
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca))
+    verifier = CallbackVerifier(ISSUER, AUDIENCE, jwks.url)
+    assert verifier.verify(bearer(signer.token()))["aud"] == AUDIENCE
+
+
+def test_an_https_jwks_with_an_untrusted_certificate_is_transient(
+    https_jwks: tuple[Jwks, Path], signer: Signer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jwks, _ = https_jwks
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with pytest.raises(JwksUnavailable, match="cannot fetch"):
+        CallbackVerifier(ISSUER, AUDIENCE, jwks.url).verify(bearer(signer.token()))
