@@ -53,7 +53,7 @@ class Jwks:
     """A JWKS endpoint on a free port; counts requests; can fail on demand."""
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
-        self.keys: list[dict[str, Any]] = []
+        self.keys: list[Any] = []
         self.requests = 0
         self.status = 200
         self.body: bytes | None = None
@@ -201,7 +201,7 @@ def _b64(document: dict[str, Any]) -> str:
 
 
 def test_an_unsigned_token_is_refused(verifier: CallbackVerifier) -> None:
-    token = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 300}, None, algorithm="none")
+    token = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 300}, "", algorithm="none")
     with pytest.raises(CallbackAuthError, match="RS256"):
         verifier.verify(bearer(token))
 
