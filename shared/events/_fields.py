@@ -72,8 +72,17 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def time(obj: Mapping[str, Any], key: str, where: str) -> datetime:
+    """A required timestamp: ISO 8601 text, or an aware ``datetime`` (as ``azure.functions`` events carry)."""
+    if isinstance(obj.get(key), datetime):
+        return _aware(obj[key], f"{where}{key}")
     value = get(obj, key, str, where)
     try:
         return parse_timestamp(value)
     except EventParseError as exc:
         raise EventParseError(f"{where}{key}: {exc.reason}") from None
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.utcoffset() is None:
+        raise EventParseError(f"{name} has no time zone")
+    return value.astimezone(UTC)

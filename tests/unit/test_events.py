@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -345,6 +345,15 @@ def test_a_cloud_event_reads_time_not_event_time() -> None:
     raw["eventTime"] = "2000-01-01T00:00:00Z"
     raw["time"] = "2024-02-29T12:00:00.1234567+01:00"
     assert parse(raw).occurred_at == datetime(2024, 2, 29, 11, 0, 0, 123456, UTC)
+
+
+def test_envelope_times_may_be_aware_datetimes_as_azure_functions_gives_them() -> None:
+    raw = grid("eg_incoming_call.json")
+    raw["eventTime"] = datetime(2023, 4, 4, 19, 18, 42, 554221, timezone(timedelta(hours=2)))
+    assert parse(raw).occurred_at == datetime(2023, 4, 4, 17, 18, 42, 554221, UTC)
+    raw["eventTime"] = datetime(2023, 4, 4, 17, 18, 42)
+    with pytest.raises(EventParseError, match="eventTime has no time zone"):
+        parse(raw)
 
 
 def test_parsed_events_are_frozen() -> None:
