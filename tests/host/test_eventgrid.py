@@ -26,7 +26,9 @@ def grid_event(**data: Any) -> dict[str, Any]:
     }
 
 
-def post(host: FunctionsHost, body: Any, headers: dict[str, str], name: str = "acs_events", **params: str) -> requests.Response:
+def post(
+    host: FunctionsHost, body: Any, headers: dict[str, str], name: str = "acs_events", **params: str
+) -> requests.Response:
     query = {"functionName": name, "code": host.info["eventGridKey"], **params}
     url = f"{host.url}/runtime/webhooks/EventGrid"
     return requests.post(url, json=body, headers=headers, params=query, timeout=30)

@@ -38,7 +38,10 @@ def test_function_route_accepts_the_function_key_header_or_the_master_key_as_cod
 
 def test_response_status_headers_and_content_type_come_from_the_http_response(web_host: FunctionsHost) -> None:
     response = requests.post(
-        f"{web_host.url}/api/calls/c9/recording/pause", json={}, params={"code": web_host.info["functionKey"]}, timeout=10
+        f"{web_host.url}/api/calls/c9/recording/pause",
+        json={},
+        params={"code": web_host.info["functionKey"]},
+        timeout=10,
     )
 
     assert response.status_code == 202

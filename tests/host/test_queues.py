@@ -26,7 +26,9 @@ def names() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def queue_host(storage_connection_string: str, names: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[FunctionsHost]:
+def queue_host(
+    storage_connection_string: str, names: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FunctionsHost]:
     keys = tmp_path_factory.mktemp("queue-keys") / "keys.json"
     host = FunctionsHost(APPS / "queueapp", keys_file=keys, env_overrides=names,
                          storage_connection_string=storage_connection_string)  # fmt: skip
@@ -52,7 +54,9 @@ def messages(client: QueueClient) -> list[str]:
         return []
 
 
-def test_the_host_creates_its_trigger_queues(queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]) -> None:
+def test_the_host_creates_its_trigger_queues(
+    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]
+) -> None:
     existing = {queue.name for queue in queues.list_queues()}
 
     assert {names["JOBS_QUEUE"], names["FAIL_QUEUE"], names["FANOUT_QUEUE"], names["RETURN_QUEUE"]} <= existing
@@ -79,7 +83,9 @@ def test_an_unset_output_writes_nothing_and_the_message_is_still_done(
 ) -> None:
     jobs = queues.get_queue_client(names["JOBS_QUEUE"])
 
-    jobs.send_message(json.dumps({"date": "2024/05/02", "serverCallId": "call-skip", "chunk": {"index": 1}, "skip": True}))
+    jobs.send_message(
+        json.dumps({"date": "2024/05/02", "serverCallId": "call-skip", "chunk": {"index": 1}, "skip": True})
+    )
 
     wait_until(lambda: not messages(jobs) and jobs.get_queue_properties().approximate_message_count == 0)
     assert not blobs.get_blob_client(names["ARCHIVE"], "2024/05/02/call-skip/chunk-1.json").exists()

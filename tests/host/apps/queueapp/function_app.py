@@ -5,15 +5,19 @@ import logging
 
 import azure.functions as func
 
+log = logging.getLogger("toy.queueapp")
 app = func.FunctionApp()
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%JOBS_QUEUE%", connection="AzureWebJobsStorage")
-@app.blob_output(arg_name="archive", path="%ARCHIVE%/{date}/{serverCallId}/chunk-{chunk.index}.json",
-                 connection="AzureWebJobsStorage")
+@app.blob_output(
+    arg_name="archive",
+    path="%ARCHIVE%/{date}/{serverCallId}/chunk-{chunk.index}.json",
+    connection="AzureWebJobsStorage",
+)
 def archive_chunk(msg: func.QueueMessage, archive: func.Out[str]) -> None:
     job = msg.get_json()
-    logging.info("archiving chunk %s (dequeue %s)", job["chunk"]["index"], msg.dequeue_count)
+    log.info("archiving chunk %s (dequeue %s)", job["chunk"]["index"], msg.dequeue_count)
     if job.get("skip"):
         return
     archive.set(json.dumps({**job, "messageId": msg.id, "dequeueCount": msg.dequeue_count}))

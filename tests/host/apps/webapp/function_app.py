@@ -6,6 +6,7 @@ import os
 
 import azure.functions as func
 
+log = logging.getLogger("toy.webapp")
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 seen: list[dict[str, object]] = []
 
@@ -43,7 +44,7 @@ def setting(req: func.HttpRequest) -> str:
 
 @app.route(route="slow", auth_level=func.AuthLevel.ANONYMOUS)
 async def slow(req: func.HttpRequest) -> func.HttpResponse:
-    logging.info("async function ran")
+    log.info("async function ran")
     return func.HttpResponse("async ok")
 
 
@@ -62,7 +63,7 @@ def seen_events(req: func.HttpRequest) -> func.HttpResponse:
 def acs_events(event: func.EventGridEvent) -> None:
     data = event.get_json()
     kind = getattr(event, "event_type", None) or getattr(event, "type", None)
-    logging.info("event %s of type %s", event.id, kind)
+    log.info("event %s of type %s", event.id, kind)
     if isinstance(data, dict) and data.get("fail"):
         raise ValueError(f"event {event.id} asked to fail")
     seen.append({"id": event.id, "type": kind, "class": type(event).__name__, "data": data})
@@ -70,4 +71,5 @@ def acs_events(event: func.EventGridEvent) -> None:
 
 @app.timer_trigger(arg_name="timer", schedule="%TICK_SCHEDULE%", run_on_startup=True)
 def tick(timer: func.TimerRequest) -> None:
-    seen.append({"id": "tick", "type": "timer", "class": type(timer).__name__, "data": timer.past_due})
+    schedule = os.environ.get("TICK_SCHEDULE")
+    seen.append({"id": "tick", "type": "timer", "class": type(timer).__name__, "data": schedule})

@@ -1,0 +1,52 @@
+"""Timer triggers: NCRONTAB with seconds, %Setting% schedules, TimeSpan intervals, runOnStartup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from local.host import FunctionsHost
+from local.host.timers import schedule
+
+from .conftest import APPS, seen, wait_until
+
+MOMENT = datetime(2024, 5, 1, 10, 20, 30, tzinfo=UTC)
+
+
+def test_ncrontab_has_seconds_first() -> None:
+    assert schedule("*/15 * * * * *")(MOMENT) == datetime(2024, 5, 1, 10, 20, 45, tzinfo=UTC)
+    assert schedule("0 30 9 * * 1-5")(MOMENT) == datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
+
+
+def test_schedule_may_name_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SWEEP_SCHEDULE", "0 */5 * * * *")
+
+    assert schedule("%SWEEP_SCHEDULE%")(MOMENT) == datetime(2024, 5, 1, 10, 25, tzinfo=UTC)
+
+
+def test_timespan_schedule_is_an_interval() -> None:
+    assert schedule("00:01:30")(MOMENT) == datetime(2024, 5, 1, 10, 22, 0, tzinfo=UTC)
+
+
+def test_five_field_cron_is_refused() -> None:
+    with pytest.raises(ValueError, match="six-field"):
+        schedule("*/5 * * * *")
+
+
+def ticks(host: FunctionsHost, schedule: str) -> list[dict[str, object]]:
+    return [event for event in seen(host) if event["id"] == "tick" and event["data"] == schedule]
+
+
+def test_run_on_startup_invokes_a_yearly_timer_at_once(web_host: FunctionsHost) -> None:
+    fired = wait_until(lambda: ticks(web_host, "0 0 0 1 1 *"))
+
+    assert fired[0]["class"] == "TimerRequest"
+
+
+def test_every_second_schedule_keeps_invoking_the_timer(tmp_path: Path) -> None:
+    every_second = "* * * * * *"
+    with FunctionsHost(APPS / "webapp", keys_file=tmp_path / "keys.json",
+                       env_overrides={"TICK_SCHEDULE": every_second}) as host:  # fmt: skip
+        wait_until(lambda: len(ticks(host, every_second)) >= 3)
