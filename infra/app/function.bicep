@@ -197,7 +197,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RECORDING_PAUSE_ON_START: 'false'
     RECORDING_CHANNEL_AFFINITY: ''
     RECORDING_PARTICIPANT_ORDERING: ''
-    RECORDING_BYOS_CONTAINER_URL: recordingByos == 'true' ? '${blobEndpoint}${archiveContainer}' : ''
+    RECORDING_BYOS_CONTAINER_URL: (recordingByos == 'true') ? '${blobEndpoint}${archiveContainer}' : ''
     RECORDING_STATE_CALLBACK_URL: ''
     CALLBACK_JWT_ISSUER: 'https://acscallautomation.communication.azure.com'
     CALLBACK_JWT_AUDIENCE: acsImmutableResourceId
