@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 
 from .context import LOG_FORMAT, InvocationLogFilter
-from .server import FunctionsHost, HostStartError
+from .server import FunctionsHost
 
 log = logging.getLogger("local.host")
 
@@ -50,8 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     try:
         host.start()
-    except (HostStartError, OSError, ValueError, LookupError, ImportError, SyntaxError) as exc:
-        log.error("the host did not start: %s", exc)
+    except Exception:  # an app that fails to import can raise anything; report it and exit non-zero
+        log.exception("the host did not start")
         return 1
     print(json.dumps(host.info), flush=True)
     stop.wait()

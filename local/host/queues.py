@@ -122,7 +122,7 @@ class QueueListener:
 
     async def _invoke(self, message: QueueMessage) -> bool:
         try:
-            body = _decode(str(message.content or ""), self._options.message_encoding)
+            body = decode_message(str(message.content or ""), self._options.message_encoding)
             value, data = triggers.queue_message(
                 body, message_id=message.id, dequeue_count=message.dequeue_count or 1,
                 pop_receipt=message.pop_receipt or "", inserted_on=message.inserted_on,
@@ -165,7 +165,7 @@ class QueueListener:
             log.warning("queue %s: %s", self.queue_name, exc)
 
 
-def _decode(content: str, encoding: str) -> str | bytes:
+def decode_message(content: str, encoding: str) -> str | bytes:
     if encoding == "none":
         return content
     try:

@@ -92,3 +92,11 @@ def test_without_auth_function_and_admin_routes_need_no_key(tmp_path: Path) -> N
         assert requests.get(f"{host.url}/api/calls/x", timeout=10).text == "call x"
         assert requests.get(f"{host.url}/api/secret", timeout=10).status_code == 200
         assert requests.get(f"{host.url}/admin/host/status", timeout=10).json()["state"] == "Running"
+
+
+def test_a_context_parameter_gets_the_function_name_and_a_fresh_invocation_id(web_host: FunctionsHost) -> None:
+    first = requests.get(f"{web_host.url}/api/whoami", timeout=10).text.split()
+    second = requests.get(f"{web_host.url}/api/whoami", timeout=10).text.split()
+
+    assert first[0] == second[0] == "whoami"
+    assert first[1] != second[1]

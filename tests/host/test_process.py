@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +16,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient
 from azure.storage.queue import QueueServiceClient
 
-from .conftest import HostProcess, wait_until
+from .conftest import APPS, ROOT, HostProcess, wait_until
 
 Spawn = Callable[..., HostProcess]
 
@@ -88,3 +90,21 @@ def test_two_hosts_compete_on_one_queue_and_each_message_is_processed_once(
         json.loads(container.download_blob(blob).readall())["dequeueCount"] == 1 for blob in container.list_blobs()
     )
     assert [host.stop() for host in hosts] == [0, 0]
+
+
+def test_an_app_that_fails_to_import_exits_non_zero_with_the_error(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "local.host",
+        "--app-dir",
+        str(APPS / "broken"),
+        "--keys-file",
+        str(tmp_path / "k.json"),
+    ]
+
+    finished = subprocess.run(command, capture_output=True, cwd=ROOT, timeout=60, check=False)
+
+    assert finished.returncode == 1
+    assert finished.stdout == b""
+    assert b"this app cannot be imported" in finished.stderr

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import requests
 
 from local.host import FunctionsHost
 from local.host.timers import schedule
@@ -50,3 +51,16 @@ def test_every_second_schedule_keeps_invoking_the_timer(tmp_path: Path) -> None:
     with FunctionsHost(APPS / "webapp", keys_file=tmp_path / "keys.json",
                        env_overrides={"TICK_SCHEDULE": every_second}) as host:  # fmt: skip
         wait_until(lambda: len(ticks(host, every_second)) >= 3)
+
+
+def test_admin_api_runs_a_timer_function_on_demand(web_host: FunctionsHost) -> None:
+    before = len(ticks(web_host, "0 0 0 1 1 *"))
+    url = f"{web_host.url}/admin/functions/tick"
+
+    assert requests.post(url, json={"input": ""}, timeout=10).status_code == 401
+    response = requests.post(
+        url, json={"input": ""}, headers={"x-functions-key": web_host.info["masterKey"]}, timeout=10
+    )
+
+    assert response.status_code == 202
+    wait_until(lambda: len(ticks(web_host, "0 0 0 1 1 *")) > before)

@@ -48,6 +48,11 @@ async def slow(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("async ok")
 
 
+@app.route(route="whoami", auth_level=func.AuthLevel.ANONYMOUS)
+def whoami(req: func.HttpRequest, context: func.Context) -> str:
+    return f"{context.function_name} {context.invocation_id}"
+
+
 @app.route(route="boom", auth_level=func.AuthLevel.ANONYMOUS)
 def boom(req: func.HttpRequest) -> str:
     raise RuntimeError("the function failed")
