@@ -22,7 +22,7 @@ def bicep_files() -> list[Path]:
 @cache
 def parse(path: Path) -> dict[str, Any]:
     """The pycep tree of one file (raises lark's UnexpectedInput on a syntax error)."""
-    tree: dict[str, Any] = BicepParser().parse(file_path=path)
+    tree: dict[str, Any] = dict(BicepParser().parse(file_path=path))
     return tree
 
 
