@@ -33,7 +33,8 @@ WAV_HEADER_SIZE = 44
 TONE_AMPLITUDE = 9000
 NOISE_SHIFT = 7  # noise = random int16 >> 7, i.e. within +-256
 MP3_BIT_RATE = 48_000
-MP4_AUDIO_BIT_RATE = 64_000
+MP4_AUDIO_BIT_RATE = 128_000
+MP4_VIDEO_BIT_RATE = 200_000
 VIDEO_SIZE = (320, 180)
 VIDEO_FPS = 8
 
@@ -239,6 +240,7 @@ def _video_stream(container: av.container.OutputContainer) -> av.VideoStream:
     video = container.add_stream("libx264", rate=VIDEO_FPS, options={"preset": "ultrafast"})
     video.width, video.height = VIDEO_SIZE
     video.pix_fmt = "yuv420p"
+    video.bit_rate = MP4_VIDEO_BIT_RATE
     return video
 
 

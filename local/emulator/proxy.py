@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 HEAD_LIMIT = 64 * 1024
 HEAD_TIMEOUT = 30.0
 PIPE_CHUNK = 64 * 1024
+STOP_TIMEOUT = 5.0
 _HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 
 
@@ -105,6 +106,7 @@ class ConnectProxy:
         self._server: asyncio.Server | None = None
         self._contexts: dict[str, ssl.SSLContext] = {}
         self._connections: set[asyncio.Task[None]] = set()
+        self._streams: set[asyncio.StreamWriter] = set()
 
     async def start(self, host: str, port: int) -> int:
         """Listen on ``host:port`` (0 = a free port) and return the bound port."""
@@ -117,9 +119,12 @@ class ConnectProxy:
         """Stop listening and cut every open tunnel."""
         if self._server is not None:
             self._server.close()
-        for task in list(self._connections):
-            task.cancel()
-        await asyncio.gather(*self._connections, return_exceptions=True)
+        for stream in list(self._streams):
+            stream.transport.abort()
+        if self._connections:
+            _, stuck = await asyncio.wait(list(self._connections), timeout=STOP_TIMEOUT)
+            for task in stuck:
+                task.cancel()
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -128,14 +133,16 @@ class ConnectProxy:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
+        self._streams.add(writer)
         try:
             await self._handle(reader, writer)
-        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
-            log.info("proxy connection dropped: %r", exc)
         except TimeoutError:
-            log.info("proxy client sent no request head in %ss", HEAD_TIMEOUT)
+            log.info("proxy client too slow (request head or TLS handshake over %ss)", HEAD_TIMEOUT)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+            log.info("proxy connection dropped: %r", exc)
         finally:
             writer.close()
+            self._streams.discard(writer)
             self._connections.discard(task)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -148,12 +155,29 @@ class ConnectProxy:
         self.tunnels += 1
         writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
         await writer.drain()
-        await writer.start_tls(self._context(host))
+        tls_reader, tls_writer = await self._start_tls(writer, host)
         up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        self._streams.update((tls_writer, up_writer))
         try:
-            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+            await asyncio.gather(_pipe(tls_reader, up_writer), _pipe(up_reader, tls_writer))
         finally:
             up_writer.close()
+            self._streams.difference_update((tls_writer, up_writer))
+
+    async def _start_tls(
+        self, writer: asyncio.StreamWriter, host: str
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Handshake as ``host`` on the client connection and return streams over the decrypted bytes."""
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=HEAD_LIMIT)
+        protocol = asyncio.StreamReaderProtocol(reader)
+        transport = await loop.start_tls(
+            writer.transport, protocol, self._context(host), server_side=True, ssl_handshake_timeout=HEAD_TIMEOUT
+        )
+        if transport is None:
+            raise ConnectionError(f"client left during the TLS handshake for {host}")
+        protocol.connection_made(transport)
+        return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
 
     async def _refuse(self, writer: asyncio.StreamWriter, refused: Refused) -> None:
         log.warning("proxy refused %r: %s", refused.host, refused.reason)

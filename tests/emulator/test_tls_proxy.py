@@ -8,6 +8,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,6 +43,10 @@ class LoopThread:
         self.loop.close()
 
 
+def _big_body(size: int) -> bytes:
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
 @dataclass
 class Upstream:
     """A plain-HTTP stand-in for the emulator's storage API that records what reached it."""
@@ -64,9 +69,9 @@ class Upstream:
 
     async def _content(self, request: web.Request) -> web.Response:
         self._record(request)
-        return web.Response(
-            body=b"media of " + request.match_info["doc"].encode(), content_type="application/octet-stream"
-        )
+        doc = request.match_info["doc"]
+        body = _big_body(int(doc[4:])) if doc.startswith("big-") else b"media of " + doc.encode()
+        return web.Response(body=body, content_type="application/octet-stream")
 
     async def _delete(self, request: web.Request) -> web.Response:
         self._record(request)
@@ -167,6 +172,21 @@ def test_requests_get_through_proxy_reaches_upstream_with_original_host(stack: S
         "us-storage.asm.skype.com",
     )
     assert stack.proxy.tunnels >= 1
+
+
+def test_concurrent_large_downloads_through_the_proxy_arrive_intact(stack: Stack) -> None:
+    sizes = [3_000_001, 2_500_000, 1_000_003, 17]
+
+    def fetch(size: int) -> bytes:
+        url = f"https://eu-storage.asm.skype.com/v1/objects/big-{size}/content/video"
+        with requests.Session() as session:
+            response = session.get(url, proxies={"https": stack.proxy_url}, verify=str(stack.ca.ca_path), timeout=60)
+        response.raise_for_status()
+        return response.content
+
+    with ThreadPoolExecutor(max_workers=len(sizes)) as pool:
+        bodies = list(pool.map(fetch, sizes))
+    assert bodies == [_big_body(size) for size in sizes]
 
 
 @pytest.mark.parametrize(
