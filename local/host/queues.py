@@ -166,6 +166,7 @@ class QueueListener:
 
 
 def decode_message(content: str, encoding: str) -> str | bytes:
+    """The message body under host.json ``messageEncoding``: text, or bytes when base64 holds non-UTF-8 data."""
     if encoding == "none":
         return content
     try:

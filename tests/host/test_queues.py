@@ -92,7 +92,7 @@ def test_an_unset_output_writes_nothing_and_the_message_is_still_done(
 
 
 def test_failing_message_moves_to_poison_after_max_dequeue_count(
-    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]
+    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     poison = queues.get_queue_client(f"{names['FAIL_QUEUE']}-poison")
     queues.get_queue_client(names["FAIL_QUEUE"]).send_message("broken job")
@@ -100,6 +100,9 @@ def test_failing_message_moves_to_poison_after_max_dequeue_count(
     wait_until(lambda: "broken job" in messages(poison))
 
     assert messages(queues.get_queue_client(names["FAIL_QUEUE"])) == []
+    attempts = [str(record.exc_info[1]) for record in caplog.records if record.exc_info and record.exc_info[1]
+                and "Functions.always_fails" in record.getMessage()]  # fmt: skip
+    assert attempts == [f"cannot handle broken job (attempt {n})" for n in (1, 2, 3)]
 
 
 def test_unresolvable_binding_expression_fails_the_invocation(
