@@ -1,0 +1,140 @@
+"""The control API: start / pause / resume / stop a recording, read a call, list a day's calls."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from shared.acs import AcsRejected, AcsTransient
+from shared.domain import CallState, DomainError, InvalidTransition, RecordingState, UnknownRecording, apply
+from shared.domain import events as ev
+from shared.handlers.deps import Deps, Reply, error
+from shared.handlers.options import BadOptions, defaults, overridden, resolved
+from shared.handlers.recording import fail_start, start_pending
+from shared.handlers.views import call_summary, call_view, recording_view
+from shared.layout import LayoutError, server_call_id
+from shared.logs import call_context, get_logger
+
+log = get_logger(__name__)
+
+_STATES = {s.value for s in CallState} | {s.value for s in RecordingState}
+_COMMANDS = {"pause": ev.PauseRecording, "resume": ev.ResumeRecording, "stop": ev.StopRecording}
+
+
+def start(call_id: str, body: bytes, deps: Deps) -> Reply:
+    """Start recording the call (also one this app did not answer); the body's options override the settings."""
+    try:
+        sid = server_call_id(call_id)
+        fields = _json_object(body)
+        base = defaults(deps.settings.recording, deps.settings.callback_url)
+        options = resolved(overridden(base, fields), deps.store.get(sid))
+    except (LayoutError, BadOptions) as exc:
+        return error(400, str(exc))
+    with call_context(call_folder=call_id):
+        request_id = f"api:{uuid.uuid4()}"
+        command = ev.StartRecording(request_id, deps.now(), "api", request_id=request_id, options=options)
+        try:
+            call = deps.store.apply(sid, command).call
+        except InvalidTransition as exc:
+            return error(409, str(exc))
+        pending = call.by_request(request_id) if call is not None else None
+        if call is None or pending is None:
+            return error(500, "the start request was not recorded")
+        try:
+            after = start_pending(call, pending, deps, "api")
+        except AcsRejected as exc:
+            return error(502, f"ACS refused to start the recording: {exc}")
+        except AcsTransient as exc:
+            fail_start(sid, pending, exc, deps, "api")
+            return error(503, f"ACS unavailable, recording not started: {exc}")
+        recording = after.by_request(request_id) if after is not None else None
+        return Reply(200, recording_view(recording) if recording is not None else {})
+
+
+def command(call_id: str, action: str, deps: Deps) -> Reply:
+    """pause / resume / stop the call's latest recording; 409 names the state that forbids it."""
+    try:
+        sid = server_call_id(call_id)
+    except LayoutError as exc:
+        return error(400, str(exc))
+    call = deps.store.get(sid)
+    if call is None:
+        return error(404, f"unknown call {call_id}")
+    event = _COMMANDS[action](f"api:{uuid.uuid4()}", deps.now(), "api")
+    try:
+        planned = apply(call, event)
+    except InvalidTransition as exc:
+        return error(409, str(exc))
+    except UnknownRecording as exc:
+        return error(404, str(exc))
+    target, before = planned.latest, call.latest
+    if target is None or before is None or (target.state is before.state and action == "stop"):
+        return Reply(200, recording_view(before) if before is not None else {})
+    with call_context(call_folder=call_id, recording_id=target.recording_id, correlation_id=call.correlation_id):
+        return _command_at_acs(sid, action, event, target.recording_id, deps)
+
+
+def _command_at_acs(sid: str, action: str, event: ev.Input, recording_id: str, deps: Deps) -> Reply:
+    operation = {
+        "pause": deps.acs.pause_recording,
+        "resume": deps.acs.resume_recording,
+        "stop": deps.acs.stop_recording,
+    }[action]
+    try:
+        if recording_id:
+            operation(recording_id)
+    except AcsTransient as exc:
+        return error(503, f"ACS unavailable: {exc}")
+    except AcsRejected as exc:
+        if action != "stop":
+            return error(409, f"ACS refused to {action}: {exc}")
+        log.info("ACS refused to stop (%s); the recording has ended there", exc)
+    try:
+        after = deps.store.apply(sid, event).call
+    except DomainError as exc:
+        return error(409, str(exc))
+    recording = after.recording(recording_id) if after is not None and recording_id else None
+    log.info("recording %s by the control API", action)
+    return Reply(200, recording_view(recording) if recording is not None else {"state": "stopped"})
+
+
+def get_call(call_id: str, deps: Deps) -> Reply:
+    try:
+        sid = server_call_id(call_id)
+    except LayoutError as exc:
+        return error(400, str(exc))
+    call = deps.store.get(sid)
+    if call is None:
+        return error(404, f"unknown call {call_id}")
+    return Reply(200, call_view(call, deps.store.timeline(sid)))
+
+
+def list_calls(params: Mapping[str, str], deps: Deps) -> Reply:
+    """``?date=YYYY-MM-DD`` (required) and ``&state=`` (a call or recording state)."""
+    text = params.get("date", "")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return error(400, f"date: must be YYYY-MM-DD, not {text!r}")
+    state = params.get("state", "")
+    if state and state not in _STATES:
+        return error(400, f"state: must be one of {', '.join(sorted(_STATES))}")
+    calls = deps.store.list_day(day)
+    if state:
+        calls = [c for c in calls if c.state.value == state or any(r.state.value == state for r in c.recordings)]
+    return Reply(200, {"date": day.isoformat(), "calls": [call_summary(c) for c in calls]})
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        return {}
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadOptions("body", f"is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise BadOptions("body", "must be a JSON object")
+    return value

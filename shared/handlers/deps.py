@@ -1,0 +1,54 @@
+"""What the handlers depend on, passed explicitly (built once by ``shared.bootstrap``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from shared.acs import CallAutomation
+from shared.config import Settings
+from shared.messages import ArchivedChunk, ChunkJob
+from shared.store import CallStore
+
+if TYPE_CHECKING:
+    from shared.quarantine import Quarantine
+
+
+class Verifier(Protocol):
+    def verify(self, authorization: str | None) -> Mapping[str, Any]: ...
+
+
+class SourceDeleter(Protocol):
+    """Deletes a recording at ACS through its ``deleteLocation`` (``shared.archive.RecordingSource``)."""
+
+    def delete(self, url: str) -> None: ...
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    store: CallStore
+    acs: CallAutomation
+    quarantine: Quarantine
+    archive: Callable[[ChunkJob], ArchivedChunk]  # shared.archive.archive_chunk with its source/container/options
+    source: SourceDeleter
+    verifier: Verifier | None  # None: callback JWT checks are switched off (local use only)
+    now: Callable[[], datetime] = field(default=utcnow)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP answer: status and JSON body."""
+
+    status: int
+    body: Any
+
+
+def error(status: int, message: str) -> Reply:
+    return Reply(status, {"error": message})

@@ -1,0 +1,103 @@
+"""Recording options: the settings' defaults, an API body's overrides, and the ``caller``/``callee`` placeholders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from shared.config import RecordingDefaults
+from shared.domain import Call, RecordingOptions
+
+_CHOICES = {"content": ("audio", "audioVideo"), "channel": ("mixed", "unmixed"), "format": ("wav", "mp3", "mp4")}
+_FIELDS = {
+    "content": "content",
+    "channel": "channel",
+    "format": "format",
+    "pauseOnStart": "pause_on_start",
+    "channelAffinity": "channel_affinity",
+    "participantOrdering": "participant_ordering",
+    "byosContainerUrl": "byos_container_url",
+    "stateCallbackUrl": "state_callback_url",
+}
+
+
+class BadOptions(ValueError):
+    """An API body field that is not a valid recording option; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def defaults(settings: RecordingDefaults, callback_url: str) -> RecordingOptions:
+    return RecordingOptions(
+        content=settings.content,
+        channel=settings.channel,
+        format=settings.format,
+        pause_on_start=settings.pause_on_start,
+        channel_affinity=settings.channel_affinity,
+        participant_ordering=settings.participant_ordering,
+        byos_container_url=settings.byos_container_url,
+        state_callback_url=settings.state_callback_url or callback_url,
+    )
+
+
+def overridden(base: RecordingOptions, body: Mapping[str, Any]) -> RecordingOptions:
+    """``base`` with the API body's fields applied; BadOptions names the first bad field."""
+    changes: dict[str, Any] = {}
+    for key, value in body.items():
+        if key not in _FIELDS:
+            raise BadOptions(key, f"unknown field; allowed: {', '.join(_FIELDS)}")
+        changes[_FIELDS[key]] = _value(key, value)
+    return replace(base, **changes)
+
+
+def resolved(options: RecordingOptions, call: Call | None) -> RecordingOptions:
+    """Replace ``caller``/``callee`` in the channel affinity and ordering with the call's raw ids."""
+    parties = {"caller": call.caller if call else "", "callee": call.callee if call else ""}
+
+    def who(name: str) -> str:
+        return parties.get(name, name) or name
+
+    affinity = tuple((channel, who(raw)) for channel, raw in options.channel_affinity)
+    ordering = tuple(who(raw) for raw in options.participant_ordering)
+    return replace(options, channel_affinity=affinity, participant_ordering=ordering)
+
+
+def _value(key: str, value: Any) -> Any:
+    if key in _CHOICES:
+        allowed = _CHOICES[key]
+        if not isinstance(value, str) or value not in allowed:
+            raise BadOptions(key, f"must be one of {', '.join(allowed)}")
+        return value
+    if key == "pauseOnStart":
+        if not isinstance(value, bool):
+            raise BadOptions(key, "must be true or false")
+        return value
+    if key == "channelAffinity":
+        return _affinity(value)
+    if key == "participantOrdering":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise BadOptions(key, "must be a list of participant rawIds")
+        return tuple(value)
+    if not isinstance(value, str):
+        raise BadOptions(key, "must be a string")
+    return value
+
+
+def _affinity(value: Any) -> tuple[tuple[int, str], ...]:
+    problem = BadOptions("channelAffinity", 'must be a list of {"channel": <int>, "participant": "<rawId>"}')
+    if not isinstance(value, list):
+        raise problem
+    pairs: list[tuple[int, str]] = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"channel", "participant"}:
+            raise problem
+        channel, participant = item["channel"], item["participant"]
+        if isinstance(channel, bool) or not isinstance(channel, int) or channel < 0:
+            raise problem
+        if not isinstance(participant, str) or not participant:
+            raise problem
+        pairs.append((channel, participant))
+    return tuple(pairs)

@@ -1,0 +1,48 @@
+"""Starting a recording the app asked for (after CallConnected or an API request), exactly once."""
+
+from __future__ import annotations
+
+from shared.acs import AcsError, AcsRejected
+from shared.domain import Call, Recording
+from shared.domain import events as ev
+from shared.handlers.deps import Deps
+from shared.logs import call_context, get_logger
+
+log = get_logger(__name__)
+
+
+def start_pending(call: Call, pending: Recording, deps: Deps, source: str) -> Call | None:
+    """Ask ACS to start ``pending`` and record the outcome; return the call after it.
+
+    The request id is stable, so a retry after a crash (or a redelivered CallConnected) sends the same
+    ``Repeatability-Request-ID``. ``AcsRejected`` marks the start failed and is re-raised; ``AcsTransient`` is
+    re-raised with the start still pending (the redelivery tries again).
+    """
+    options = pending.options
+    if options is None:
+        raise ValueError("a pending start has options")
+    try:
+        recording_id = deps.acs.start_recording(
+            call.server_call_id, options, request_id=pending.request_id, call_connection_id=call.call_connection_id
+        )
+    except AcsRejected as exc:
+        fail_start(call.server_call_id, pending, exc, deps, source)
+        raise
+    with call_context(recording_id=recording_id):
+        log.info("recording started (%s %s %s)", options.content, options.channel, options.format)
+        started = ev.RecordingStarted(
+            f"started:{pending.request_id}",
+            deps.now(),
+            source,
+            request_id=pending.request_id,
+            recording_id=recording_id,
+        )
+        return deps.store.apply(call.server_call_id, started).call
+
+
+def fail_start(server_call_id: str, pending: Recording, exc: AcsError, deps: Deps, source: str) -> None:
+    log.warning("ACS did not start the recording: %s", exc)
+    failed = ev.StartFailed(
+        f"start-failed:{pending.request_id}", deps.now(), source, request_id=pending.request_id, reason=str(exc)
+    )
+    deps.store.apply(server_call_id, failed)

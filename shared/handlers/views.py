@@ -1,0 +1,95 @@
+"""The control API's JSON: a call with its recordings, chunks and timeline; a day's list of calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.domain import Call, Chunk, FilesInfo, Recording, RecordingOptions
+from shared.layout import call_folder
+
+
+def call_view(call: Call, timeline: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        **call_summary(call),
+        "correlationId": call.correlation_id,
+        "callConnectionId": call.call_connection_id,
+        "caller": call.caller,
+        "callee": call.callee,
+        "updatedAt": _time(call.updated_at),
+        "reason": call.reason,
+        "recordings": [recording_view(r) for r in call.recordings],
+        "timeline": timeline,
+    }
+
+
+def call_summary(call: Call) -> dict[str, Any]:
+    return {
+        "callId": call_folder(call.server_call_id),
+        "serverCallId": call.server_call_id,
+        "state": call.state.value,
+        "createdAt": _time(call.created_at),
+        "recordings": [{"recordingId": r.recording_id, "state": r.state.value} for r in call.recordings],
+    }
+
+
+def recording_view(recording: Recording) -> dict[str, Any]:
+    return {
+        "recordingId": recording.recording_id,
+        "state": recording.state.value,
+        "stateAt": _time(recording.state_at),
+        "reason": recording.reason,
+        "options": _options(recording.options),
+        "files": _files(recording.files),
+        "chunks": [_chunk(c) for c in recording.chunks],
+    }
+
+
+def _options(options: RecordingOptions | None) -> dict[str, Any] | None:
+    if options is None:
+        return None
+    return {
+        "content": options.content,
+        "channel": options.channel,
+        "format": options.format,
+        "pauseOnStart": options.pause_on_start,
+        "channelAffinity": [{"channel": c, "participant": p} for c, p in options.channel_affinity],
+        "participantOrdering": list(options.participant_ordering),
+        "byosContainerUrl": options.byos_container_url,
+        "stateCallbackUrl": options.state_callback_url,
+    }
+
+
+def _files(files: FilesInfo | None) -> dict[str, Any] | None:
+    if files is None:
+        return None
+    return {
+        "recordingStart": _time(files.recording_start),
+        "durationMs": files.duration_ms,
+        "contentType": files.content_type,
+        "channelType": files.channel_type,
+        "format": files.format,
+        "sessionEndReason": files.session_end_reason,
+        "storageType": files.storage_type,
+        "manifestPath": files.manifest_path,
+        "readyAt": _time(files.ready_at),
+    }
+
+
+def _chunk(chunk: Chunk) -> dict[str, Any]:
+    return {
+        "index": chunk.index,
+        "state": chunk.state.value,
+        "blobPath": chunk.file.blob_path,
+        "metadataPath": chunk.file.metadata_path,
+        "documentId": chunk.file.document_id,
+        "endReason": chunk.file.end_reason,
+        "size": chunk.size,
+        "sha256": chunk.sha256,
+        "attempt": chunk.attempt,
+        "archivedAt": _time(chunk.archived_at),
+    }
+
+
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
