@@ -184,8 +184,9 @@ class FileMedia:
         self.size = path.stat().st_size
 
     def read(self, offset: int, length: int) -> bytes:
+        offset = max(0, offset)
         with self.path.open("rb") as handle:
-            handle.seek(max(0, offset))
+            handle.seek(offset)
             return handle.read(max(0, min(length, self.size - offset)))
 
 
