@@ -1,11 +1,12 @@
 """The function app's settings cover every setting the app reads (from shared/config.py), identity-based."""
 
+import json
 from typing import Any
 
 import pytest
 
 from shared.config import SETTING_NAMES, SPECS
-from tests.infra.bicep import dotted, literal_through_main, the_resource
+from tests.infra.bicep import ROOT, dotted, literal_through_main, the_resource
 
 # Settings satisfied by others in Azure: no connection string or key is stored in the app settings.
 SATISFIED_BY = {
@@ -87,3 +88,13 @@ def test_bring_your_own_storage_points_acs_at_the_archive_container() -> None:
     assert value["operands"]["condition"]["operator"]["operands"] == {"operand_1": "recordingByos", "operand_2": "true"}
     assert value["operands"]["true_value"] == "${blobEndpoint}${archiveContainer}"
     assert value["operands"]["false_value"] == ""
+
+
+def test_the_app_settings_mirror_the_example_local_settings() -> None:
+    example = json.loads((ROOT / "local.settings.json.example").read_text())["Values"]
+    # Flex Consumption takes the runtime from functionAppConfig.runtime and refuses FUNCTIONS_WORKER_RUNTIME.
+    local_only = {"FUNCTIONS_WORKER_RUNTIME"}
+    settings = app_settings()
+    missing = [name for name in example if name not in local_only and name not in settings and name not in SATISFIED_BY]
+    assert missing == []
+    assert "FUNCTIONS_WORKER_RUNTIME" not in settings
