@@ -1,0 +1,80 @@
+"""The emulator's settings: fixed at start (``EmulatorConfig``) and changeable while running (``Settings``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PRODUCTION_ISSUER = "https://acscallautomation.communication.azure.com"
+REGION = "us"
+STORAGE_HOST = f"{REGION}-storage.asm.skype.com"
+TOPIC = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/"
+    "Microsoft.Communication/communicationServices/acs-emulator"
+)
+
+
+@dataclass
+class EmulatorConfig:
+    """How to start the emulator. ``None`` for the key or resource id: generated once and kept in ``state_dir``."""
+
+    state_dir: Path
+    access_key: str | None = None
+    resource_id: str | None = None
+    storage_connection_string: str | None = None
+    files_ready_delay: float = 0.5
+    time_scale: float = 1.0
+    max_chunk_seconds: float = 4 * 3600
+    retention_seconds: float = 24 * 3600
+    host: str = "127.0.0.1"
+    port: int = 0
+    proxy_port: int = 0
+    subscriptions_file: Path | None = None
+    issuer: str = PRODUCTION_ISSUER
+    # Event Grid's retry schedule (10 s, 30 s, 1 min, 5 min, ...) multiplied by this factor.
+    eventgrid_retry_scale: float = 0.01
+    eventgrid_timeout_seconds: float = 30.0
+
+
+@dataclass
+class Settings:
+    """What the control plane can change at run time (``POST /_emulator/settings``)."""
+
+    files_ready_delay: float
+    time_scale: float
+    max_chunk_seconds: float
+    retention_seconds: float
+    eventgrid_retry_scale: float
+    eventgrid_timeout_seconds: float
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: EmulatorConfig) -> Settings:
+        return cls(
+            files_ready_delay=config.files_ready_delay,
+            time_scale=config.time_scale,
+            max_chunk_seconds=config.max_chunk_seconds,
+            retention_seconds=config.retention_seconds,
+            eventgrid_retry_scale=config.eventgrid_retry_scale,
+            eventgrid_timeout_seconds=config.eventgrid_timeout_seconds,
+        )
+
+    def as_json(self) -> dict[str, float]:
+        return {
+            "filesReadyDelaySeconds": self.files_ready_delay,
+            "timeScale": self.time_scale,
+            "maxChunkSeconds": self.max_chunk_seconds,
+            "retentionSeconds": self.retention_seconds,
+            "eventGridRetryScale": self.eventgrid_retry_scale,
+            "eventGridTimeoutSeconds": self.eventgrid_timeout_seconds,
+        }
+
+
+SETTING_NAMES = {
+    "filesReadyDelaySeconds": "files_ready_delay",
+    "timeScale": "time_scale",
+    "maxChunkSeconds": "max_chunk_seconds",
+    "retentionSeconds": "retention_seconds",
+    "eventGridRetryScale": "eventgrid_retry_scale",
+    "eventGridTimeoutSeconds": "eventgrid_timeout_seconds",
+}

@@ -1,0 +1,176 @@
+"""The control plane under ``/_emulator/``: JSON in and out, no HMAC. Documented in the README."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from .config import SETTING_NAMES
+from .context import CONTEXT
+from .eventgrid import SubscriptionError, parse_subscription
+from .exceptions import BadRequest
+from .faults import parse_download_fault, parse_eventgrid_faults
+from .identifiers import check_raw_id, timestamp
+from .models import Call, Recording
+from .options import parse_options
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    try:
+        body = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise BadRequest(f"the body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+def call_view(call: Call) -> dict[str, Any]:
+    return {
+        "serverCallId": call.server_call_id, "correlationId": call.correlation_id, "state": call.state,
+        "from": call.caller, "to": call.callee, "participants": call.participants,
+        "callerDisplayName": call.display_name, "callConnections": call.connections,
+        "incomingCallContext": call.incoming_call_context, "created": timestamp(call.created_at),
+    }  # fmt: skip
+
+
+def recording_view(recording: Recording) -> dict[str, Any]:
+    return {
+        "recordingId": recording.recording_id, "serverCallId": recording.server_call_id,
+        "callConnectionId": recording.call_connection_id, "state": recording.timeline.state.value,
+        "recordingState": recording.rest_state, "options": recording.options.as_json(),
+        "channels": recording.channels, "filesReady": recording.files_ready,
+        "sessionEndReason": recording.session_end_reason,
+        "chunks": [{**chunk.as_event_chunk(), "durationMs": chunk.spec.duration_ms, "deleted": chunk.deleted}
+                   for chunk in recording.chunks],
+    }  # fmt: skip
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def reset(request: web.Request) -> web.Response:
+    body = await _json(request)
+    context = request.app[CONTEXT]
+    context.backend.reset()
+    if body.get("subscriptions"):
+        context.grid.subscriptions.clear()
+    return web.json_response({"reset": True})
+
+
+async def incoming_call(request: web.Request) -> web.Response:
+    body = await _json(request)
+    caller, callee = check_raw_id(body.get("from")), check_raw_id(body.get("to"))
+    others = [check_raw_id(p) for p in body.get("participants") or []]
+    call = request.app[CONTEXT].backend.place_call(caller, callee, others, str(body.get("callerDisplayName") or ""))
+    result = {"serverCallId": call.server_call_id, "correlationId": call.correlation_id,
+              "incomingCallContext": call.incoming_call_context}  # fmt: skip
+    return web.json_response(result, status=201)
+
+
+async def hang_up(request: web.Request) -> web.Response:
+    body = await _json(request)
+    request.app[CONTEXT].backend.end_call(str(body.get("serverCallId", "")))
+    return web.json_response({})
+
+
+async def list_calls(request: web.Request) -> web.Response:
+    backend = request.app[CONTEXT].backend
+    with backend.lock:
+        return web.json_response([call_view(call) for call in backend.calls.values()])
+
+
+async def list_recordings(request: web.Request) -> web.Response:
+    backend = request.app[CONTEXT].backend
+    with backend.lock:
+        return web.json_response([recording_view(r) for r in backend.recordings.values()])
+
+
+async def list_deliveries(request: web.Request) -> web.Response:
+    backend = request.app[CONTEXT].backend
+    with backend.lock:
+        return web.json_response([dict(record) for record in backend.deliveries])
+
+
+async def settings(request: web.Request) -> web.Response:
+    backend = request.app[CONTEXT].backend
+    if request.method == "POST":
+        body = await _json(request)
+        unknown = set(body) - set(SETTING_NAMES)
+        if unknown:
+            raise BadRequest(f"unknown settings {sorted(unknown)}; known: {sorted(SETTING_NAMES)}")
+        with backend.lock:
+            for name, value in body.items():
+                if not isinstance(value, int | float) or value < 0:
+                    raise BadRequest(f"{name} must be a non-negative number")
+                setattr(backend.settings, SETTING_NAMES[name], float(value))
+    return web.json_response(backend.settings.as_json())
+
+
+async def subscribe(request: web.Request) -> web.Response:
+    subscription = parse_subscription(await _json(request))
+    try:
+        await request.app[CONTEXT].grid.subscribe(subscription)
+    except SubscriptionError as exc:
+        raise BadRequest(f"subscription validation failed: {exc}", "SubscriptionValidationFailed") from exc
+    return web.json_response(subscription.as_json(), status=201)
+
+
+async def list_subscriptions(request: web.Request) -> web.Response:
+    return web.json_response([s.as_json() for s in request.app[CONTEXT].grid.subscriptions.values()])
+
+
+async def unsubscribe(request: web.Request) -> web.Response:
+    request.app[CONTEXT].grid.subscriptions.pop(request.match_info["name"], None)
+    return web.json_response({})
+
+
+async def download_fault(request: web.Request) -> web.Response:
+    fault = parse_download_fault(await _json(request))
+    backend = request.app[CONTEXT].backend
+    with backend.lock:
+        backend.faults.downloads.append(fault)
+    return web.json_response(fault.as_json(), status=201)
+
+
+async def eventgrid_fault(request: web.Request) -> web.Response:
+    faults = parse_eventgrid_faults(await _json(request))
+    backend = request.app[CONTEXT].backend
+    with backend.lock:
+        backend.faults.eventgrid = faults
+    return web.json_response(faults.as_json())
+
+
+async def faults(request: web.Request) -> web.Response:
+    backend = request.app[CONTEXT].backend
+    with backend.lock:
+        if request.method == "DELETE":
+            backend.faults.downloads.clear()
+            backend.faults.eventgrid = parse_eventgrid_faults({})
+        return web.json_response(backend.faults.as_json())
+
+
+async def synthetic_recording(request: web.Request) -> web.Response:
+    body = await _json(request)
+    fmt = str(body.get("format", "wav"))
+    options = parse_options({
+        "recordingContentType": "audioVideo" if fmt == "mp4" else "audio",
+        "recordingChannelType": body.get("channel", "mixed"), "recordingFormatType": fmt,
+    })  # fmt: skip
+    duration, count = float(body.get("durationSeconds", 10)), int(body.get("chunks", 1))
+    if duration <= 0 or count < 1:
+        raise BadRequest("durationSeconds must be positive and chunks at least 1")
+    context = request.app[CONTEXT]
+    event = context.backend.synthetic(body.get("serverCallId"), options, int(duration * 1000), count)
+    if body.get("deliver", False):
+        context.grid.publish(event)
+    return web.json_response(event.as_schema("EventGridSchema"), status=201)
+
+
+async def proxy_log(request: web.Request) -> web.Response:
+    proxy = request.app[CONTEXT].proxy
+    return web.json_response({"tunnels": proxy.tunnels if proxy else 0, "refused": proxy.refused if proxy else []})

@@ -1,0 +1,82 @@
+"""Fault injection: on recording downloads (errors, resets, truncation, slowness) and on Event Grid delivery."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from .exceptions import BadRequest
+
+DOWNLOAD_KINDS = ("500", "503", "429", "reset", "truncate", "slow")
+
+
+@dataclass
+class DownloadFault:
+    """``kind`` for the next ``count`` downloads, or for each download with ``probability``."""
+
+    kind: str
+    probability: float | None = None
+    count: int | None = None
+    retry_after: float = 1.0
+    bytes_per_second: float = 64 * 1024
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "probability": self.probability, "count": self.count,
+                "retryAfter": self.retry_after, "bytesPerSecond": self.bytes_per_second}  # fmt: skip
+
+
+@dataclass
+class EventGridFaults:
+    duplicates: int = 1
+    shuffle: bool = False
+    delay_seconds: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"duplicates": self.duplicates, "shuffle": self.shuffle, "delaySeconds": self.delay_seconds}
+
+
+@dataclass
+class Faults:
+    downloads: list[DownloadFault] = field(default_factory=list)
+    eventgrid: EventGridFaults = field(default_factory=EventGridFaults)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def next_download(self) -> DownloadFault | None:
+        """The fault for this download, if any: counted faults first (each use counts), then by probability."""
+        for fault in self.downloads:
+            if fault.count is not None and fault.count > 0:
+                fault.count -= 1
+                return fault
+        for fault in self.downloads:
+            if fault.probability is not None and self.rng.random() < fault.probability:
+                return fault
+        return None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"downloads": [f.as_json() for f in self.downloads], "eventgrid": self.eventgrid.as_json()}
+
+
+def parse_download_fault(body: dict[str, Any]) -> DownloadFault:
+    kind = str(body.get("kind", ""))
+    if kind not in DOWNLOAD_KINDS:
+        raise BadRequest(f"kind must be one of {', '.join(DOWNLOAD_KINDS)}")
+    probability, count = body.get("probability"), body.get("count")
+    if (probability is None) == (count is None):
+        raise BadRequest("give either probability (0..1) or count (next N downloads)")
+    if probability is not None and not 0 <= float(probability) <= 1:
+        raise BadRequest("probability must be between 0 and 1")
+    return DownloadFault(
+        kind=kind,
+        probability=None if probability is None else float(probability),
+        count=None if count is None else int(count),
+        retry_after=float(body.get("retryAfter", 1)),
+        bytes_per_second=float(body.get("bytesPerSecond", 64 * 1024)),
+    )
+
+
+def parse_eventgrid_faults(body: dict[str, Any]) -> EventGridFaults:
+    duplicates = int(body.get("duplicates", 1))
+    if duplicates < 1:
+        raise BadRequest("duplicates is the number of deliveries of each event (at least 1)")
+    return EventGridFaults(duplicates, bool(body.get("shuffle", False)), float(body.get("delaySeconds", 0)))
