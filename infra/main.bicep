@@ -14,8 +14,12 @@ param location string
 @description('Object id of the deploying user; when set, that user may read the archive container.')
 param principalId string = ''
 
-@description('Create the Event Grid subscription ACS -> acs_events. The function must already exist, so the azd postdeploy hook sets this and provisions again.')
-param createEventSubscription bool = false
+@description('"true": create the Event Grid subscription ACS -> acs_events. The function must already exist, so the azd postdeploy hook sets this and provisions again.')
+@allowed([
+  'true'
+  'false'
+])
+param createEventSubscription string = 'false'
 
 @description('Where ACS stores data at rest (fixed once the resource exists).')
 param acsDataLocation string = 'United States'
@@ -198,7 +202,7 @@ module access './app/access.bicep' = {
   }
 }
 
-module eventSubscription './app/event-subscription.bicep' = if (createEventSubscription) {
+module eventSubscription './app/event-subscription.bicep' = if (createEventSubscription == 'true') {
   name: 'event-subscription'
   scope: rg
   params: {
@@ -227,4 +231,4 @@ output ACS_NAME string = acs.outputs.name
 output ACS_ENDPOINT string = acs.outputs.endpoint
 output ACS_IMMUTABLE_RESOURCE_ID string = acs.outputs.immutableResourceId
 output EVENT_GRID_SYSTEM_TOPIC_NAME string = acs.outputs.systemTopicName
-output EVENT_SUBSCRIPTION_CREATED bool = createEventSubscription
+output EVENT_SUBSCRIPTION_CREATED bool = createEventSubscription == 'true'

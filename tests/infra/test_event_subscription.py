@@ -62,8 +62,8 @@ def test_the_subscription_waits_for_the_topic_to_be_allowed_to_write_dead_letter
 
 def test_the_subscription_is_deployed_only_on_the_pass_after_the_code() -> None:
     module = main_module("event-subscription")
-    assert condition(module) == "createEventSubscription"
-    assert parse(MAIN)["parameters"]["createEventSubscription"]["default"] is False
+    assert condition(module)["operator"]["operands"] == {"operand_1": "createEventSubscription", "operand_2": "true"}
+    assert parse(MAIN)["parameters"]["createEventSubscription"]["default"] == "false"
 
 
 def test_the_postdeploy_hook_runs_the_second_provisioning_pass() -> None:
