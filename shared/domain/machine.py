@@ -91,7 +91,6 @@ def _connected(call: Call, event: ev.CallConnected) -> Call:
         state=RecordingState.STARTING,
         request_id=connect_request_id(event.event_id),
         options=event.start,
-        state_at=event.at,
     )
     return replace(moved, recordings=(*moved.recordings, pending))
 
@@ -111,7 +110,6 @@ def _start(call: Call, event: ev.StartRecording) -> Call:
         state=RecordingState.STARTING,
         request_id=event.request_id,
         options=event.options,
-        state_at=event.at,
     )
     return replace(moved, recordings=(*moved.recordings, pending))
 
