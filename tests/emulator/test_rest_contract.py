@@ -56,7 +56,7 @@ def test_answer_connects_the_call_and_get_reports_it_connected(
     connected = of_type(subscribed.events(), "CallConnected", callConnectionId=answered.call_connection_id)
     assert connected[0]["source"] == f"calling/callConnections/{answered.call_connection_id}"
     assert connected[0]["data"]["resultInformation"]["code"] == 200
-    callback = [r for r in subscribed.requests if r.path_qs == "/api/callbacks?code=k1"][0]
+    callback = next(r for r in subscribed.requests if r.path_qs == "/api/callbacks?code=k1")
     assert callback.headers["Authorization"].startswith("Bearer ")
     properties = sdk.get_call_connection(answered.call_connection_id).get_call_properties()
     assert properties.call_connection_state == "connected"
