@@ -85,7 +85,7 @@ def _answer(event: IncomingCall, deps: Deps) -> None:
 
 
 def files_ready(event: RecordingFilesReady, raw: Mapping[str, Any], deps: Deps) -> list[ChunkJob]:
-    """Record the files as ready and return one job per chunk still waiting (none for a redelivery)."""
+    """Record the files as ready; one job per announced chunk not archived yet (none for a redelivery)."""
     server_call_id = event.server_call_id or deps.store.find_by_recording(event.recording_id)
     if not server_call_id:
         reason = f"recording {event.recording_id} belongs to no call this app knows (subject has no serverCallId)"
@@ -101,10 +101,11 @@ def files_ready(event: RecordingFilesReady, raw: Mapping[str, Any], deps: Deps) 
         recording = call.recording(event.recording_id) if call is not None else None
         if applied.duplicate or call is None or recording is None:
             return []
+        announced = {c.index for c in event.chunks}
         jobs = [
             chunk_job(call, recording, chunk, event_id=event.event_id)
             for chunk in recording.chunks
-            if chunk.state is ChunkState.PENDING
+            if chunk.state is ChunkState.PENDING and chunk.index in announced
         ]
         log.info("files ready: %d chunk(s) of %s to archive", len(jobs), event.format)
         return jobs

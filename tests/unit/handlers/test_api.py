@@ -1,0 +1,138 @@
+"""The control API: start with overrides, pause/resume/stop with 409s, read and list calls."""
+
+from __future__ import annotations
+
+import json
+
+from shared.acs import AcsRejected
+from shared.domain import RecordingState
+from shared.handlers import api
+from shared.handlers.callbacks import handle_callbacks
+from shared.handlers.grid import handle_grid_event
+from shared.layout import call_folder
+from tests.unit.handlers import payloads as p
+from tests.unit.handlers.fakes import World, world
+
+
+def recording_call(w: World) -> str:
+    """An answered, connected call whose recording ACS reported active."""
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid), w.deps)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), "Bearer good", w.deps)
+    active = p.state_changed(sid, "rec-2", "active", "2026-11-23T18:59:00+00:00")
+    handle_callbacks(p.body(active), "Bearer good", w.deps)
+    return sid
+
+
+def test_start_on_a_call_this_app_did_not_answer_uses_the_body_options() -> None:
+    w = world()
+    sid = p.server_call_id()
+    body = json.dumps({"format": "mp3", "channel": "mixed", "pauseOnStart": True, "channelAffinity": []}).encode()
+    reply = api.start(call_folder(sid), body, w.deps)
+    assert reply.status == 200
+    assert reply.body["recordingId"] == "rec-1"
+    (start,) = w.acs.sent("start")
+    assert start[0] == sid
+    assert (start[1].format, start[1].channel, start[1].pause_on_start) == ("mp3", "mixed", True)
+
+
+def test_a_bad_body_field_is_a_400_that_names_it() -> None:
+    w = world()
+    folder = call_folder(p.server_call_id())
+    assert "format" in api.start(folder, b'{"format": "ogg"}', w.deps).body["error"]
+    assert api.start(folder, b'{"format": "ogg"}', w.deps).status == 400
+    assert "colour" in api.start(folder, b'{"colour": "red"}', w.deps).body["error"]
+    assert "channelAffinity" in api.start(folder, b'{"channelAffinity": [{"channel": "x"}]}', w.deps).body["error"]
+    assert api.start(folder, b"[1]", w.deps).status == 400
+    assert api.start("not/base64url", b"", w.deps).status == 400
+    assert w.acs.requests == []
+
+
+def test_starting_while_recording_is_a_409_naming_the_state() -> None:
+    w = world()
+    sid = recording_call(w)
+    reply = api.start(call_folder(sid), b"", w.deps)
+    assert reply.status == 409
+    assert "active" in reply.body["error"]
+
+
+def test_pause_and_resume_reach_acs_and_change_the_state() -> None:
+    w = world()
+    sid = recording_call(w)
+    folder = call_folder(sid)
+    assert api.command(folder, "pause", w.deps).body["state"] == "paused"
+    assert api.command(folder, "resume", w.deps).body["state"] == "active"
+    assert w.acs.sent("pause") == ["rec-2"]
+    assert w.acs.sent("resume") == ["rec-2"]
+
+
+def test_pause_when_not_active_and_resume_when_not_paused_are_409s_naming_the_state() -> None:
+    w = world()
+    folder = call_folder(recording_call(w))
+    resumed = api.command(folder, "resume", w.deps)
+    assert resumed.status == 409
+    assert resumed.body["error"] == "cannot resume: recording is active"
+    api.command(folder, "pause", w.deps)
+    paused = api.command(folder, "pause", w.deps)
+    assert (paused.status, paused.body["error"]) == (409, "cannot pause: recording is paused")
+    assert len(w.acs.sent("pause")) == 1
+
+
+def test_a_second_stop_is_a_no_op_200() -> None:
+    w = world()
+    folder = call_folder(recording_call(w))
+    assert api.command(folder, "stop", w.deps).body["state"] == "stopped"
+    again = api.command(folder, "stop", w.deps)
+    assert (again.status, again.body["state"]) == (200, "stopped")
+    assert w.acs.sent("stop") == ["rec-2"]
+
+
+def test_acs_refusing_a_pause_is_a_409_and_changes_nothing() -> None:
+    w = world()
+    sid = recording_call(w)
+    w.acs.fail_next["pause"] = AcsRejected("pause recording: 400 not active", 400)
+    reply = api.command(call_folder(sid), "pause", w.deps)
+    assert reply.status == 409
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.recordings[0].state is RecordingState.ACTIVE
+
+
+def test_commands_and_reads_of_an_unknown_call_are_404() -> None:
+    w = world()
+    folder = call_folder(p.server_call_id())
+    assert api.command(folder, "pause", w.deps).status == 404
+    assert api.get_call(folder, w.deps).status == 404
+
+
+def test_reading_a_call_shows_recordings_chunks_and_timeline() -> None:
+    w = world()
+    sid = recording_call(w)
+    reply = api.get_call(call_folder(sid), w.deps)
+    assert reply.status == 200
+    view = reply.body
+    assert (view["serverCallId"], view["state"], view["callId"]) == (sid, "connected", call_folder(sid))
+    assert view["recordings"][0]["recordingId"] == "rec-2"
+    assert view["recordings"][0]["options"]["format"] == "wav"
+    assert [line["event"] for line in view["timeline"]] == [
+        "CallRinging",
+        "CallAnswered",
+        "CallConnected",
+        "RecordingStarted",
+        "RecordingStateReported",
+    ]
+    assert {line["source"] for line in view["timeline"]} == {"eventgrid", "callback"}
+
+
+def test_listing_a_day_filters_by_state_and_checks_its_parameters() -> None:
+    w = world()
+    sid = recording_call(w)
+    ringing = p.server_call_id()
+    handle_grid_event(p.incoming_call(ringing, callee="4:+1999"), w.deps)
+    w2 = api.list_calls({"date": "2026-11-23", "state": "connected"}, w.deps)
+    assert [c["serverCallId"] for c in w2.body["calls"]] == [sid]
+    everything = api.list_calls({"date": "2026-11-23"}, w.deps)
+    assert {c["serverCallId"] for c in everything.body["calls"]} == {sid, ringing}
+    assert api.list_calls({"date": "2026-11-22"}, w.deps).body["calls"] == []
+    assert "date" in api.list_calls({"date": "23/11/2026"}, w.deps).body["error"]
+    assert "state" in api.list_calls({"date": "2026-11-23", "state": "lost"}, w.deps).body["error"]

@@ -1,0 +1,137 @@
+"""/api/callbacks: JWT gate, CallConnected starts one recording, state callbacks drive the recording."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from shared.acs import AcsRejected, AcsTransient
+from shared.domain import CallState, RecordingState
+from shared.handlers.callbacks import handle_callbacks
+from shared.handlers.grid import handle_grid_event
+from shared.jwtcheck import JwksUnavailable
+from tests.unit.handlers import payloads as p
+from tests.unit.handlers.fakes import World, world
+
+GOOD = "Bearer good"
+
+
+def answered(w: World) -> str:
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid), w.deps)
+    return sid
+
+
+def test_a_missing_or_bad_token_is_401_and_changes_nothing() -> None:
+    w = world()
+    sid = p.server_call_id()
+    body = p.body(p.callback("CallConnected", sid))
+    assert handle_callbacks(body, None, w.deps).status == 401
+    assert handle_callbacks(body, "Bearer forged", w.deps).status == 401
+    assert w.store.calls == {}
+    assert w.acs.requests == []
+
+
+def test_unreachable_signing_keys_are_a_retryable_503() -> None:
+    class Down:
+        def verify(self, authorization: str | None) -> dict[str, str]:
+            raise JwksUnavailable("connection refused")
+
+    w = world()
+    deps = type(w.deps)(**{**w.deps.__dict__, "verifier": Down()})
+    assert handle_callbacks(p.body(p.callback("CallConnected", p.server_call_id())), GOOD, deps).status == 503
+
+
+def test_with_verification_off_every_request_logs_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    w = world()
+    deps = type(w.deps)(**{**w.deps.__dict__, "verifier": None})
+    with caplog.at_level(logging.WARNING):
+        reply = handle_callbacks(p.body(p.callback("CallDisconnected", p.server_call_id())), None, deps)
+    assert reply.status == 200
+    assert any("WITHOUT JWT verification" in r.getMessage() for r in caplog.records)
+
+
+def test_call_connected_starts_a_recording_with_the_configured_options() -> None:
+    w = world()
+    sid = answered(w)
+    reply = handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    assert reply.status == 200
+    (start,) = w.acs.sent("start")
+    server_call, options, connection = start
+    assert (server_call, connection) == (sid, "conn-1")
+    assert (options.content, options.channel, options.format) == ("audio", "unmixed", "wav")
+    assert options.channel_affinity == ((0, "4:+14255550123"),), "caller placeholder resolved"
+    assert options.state_callback_url == "https://app.example/api/callbacks"
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.state is CallState.CONNECTED
+    assert call.recordings[0].recording_id == "rec-2"
+
+
+def test_a_redelivered_call_connected_does_not_start_a_second_recording() -> None:
+    w = world()
+    sid = answered(w)
+    event = p.callback("CallConnected", sid)
+    handle_callbacks(p.body(event), GOOD, w.deps)
+    handle_callbacks(p.body(event), GOOD, w.deps)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    assert len(w.acs.sent("start")) == 1
+    call = w.store.get(sid)
+    assert call is not None
+    assert len(call.recordings) == 1
+
+
+def test_a_start_interrupted_by_a_transient_error_resumes_on_redelivery_with_the_same_request() -> None:
+    w = world()
+    sid = answered(w)
+    event = p.callback("CallConnected", sid)
+    w.acs.fail_next["start"] = AcsTransient("start: 503", 503)
+    with pytest.raises(AcsTransient):
+        handle_callbacks(p.body(event), GOOD, w.deps)
+    handle_callbacks(p.body(event), GOOD, w.deps)
+    call = w.store.get(sid)
+    assert call is not None
+    assert [r.recording_id for r in call.recordings] == ["rec-2"]
+
+
+def test_a_refused_start_marks_the_recording_failed() -> None:
+    w = world()
+    sid = answered(w)
+    w.acs.fail_next["start"] = AcsRejected("start recording: 400 bad options", 400)
+    assert handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps).status == 200
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.recordings[0].state is RecordingState.FAILED
+    assert "bad options" in call.recordings[0].reason
+
+
+def test_recording_state_callbacks_drive_the_recording_and_ignore_older_ones() -> None:
+    w = world()
+    sid = answered(w)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    newer = p.state_changed(sid, "rec-2", "inactive", "2026-11-23T19:00:09+00:00")
+    older = p.state_changed(sid, "rec-2", "active", "2026-11-23T19:00:05+00:00")
+    handle_callbacks(p.body(newer, older), GOOD, w.deps)
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.recordings[0].state is RecordingState.PAUSED
+
+
+def test_disconnected_and_start_failed_callbacks_are_recorded() -> None:
+    w = world()
+    sid = answered(w)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    failed = p.callback("StartRecordingFailed", sid, recordingId="rec-2")
+    handle_callbacks(p.body(failed, p.callback("CallDisconnected", sid)), GOOD, w.deps)
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.state is CallState.DISCONNECTED
+    assert call.recordings[0].state is RecordingState.FAILED
+
+
+def test_a_malformed_callback_body_is_quarantined_and_acknowledged() -> None:
+    w = world()
+    reply = handle_callbacks(b"{not json", GOOD, w.deps)
+    assert reply.status == 200
+    assert [kind for kind, _, _ in w.quarantine.kept] == ["callback"]

@@ -1,0 +1,128 @@
+"""acs_events: answering by policy, files-ready to chunk jobs, bad input quarantined."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.acs import AcsRejected, AcsTransient
+from shared.domain import CallState, RecordingState
+from shared.handlers.grid import handle_grid_event
+from shared.layout import call_folder
+from tests.unit.handlers import payloads as p
+from tests.unit.handlers.fakes import world
+
+
+def test_an_incoming_call_the_policy_matches_is_answered_with_the_callback_url() -> None:
+    w = world(answer_policy=("+18005550100",))
+    sid = p.server_call_id()
+    assert handle_grid_event(p.incoming_call(sid), w.deps) == []
+    assert w.acs.sent("answer") == [("eyJhbGciOiJub25lIn0.eyJjYyI6MX0.", "https://app.example/api/callbacks")]
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.state is CallState.ANSWERED
+    assert call.caller == "4:+14255550123"
+
+
+def test_an_incoming_call_outside_the_policy_is_recorded_as_ringing_and_not_answered() -> None:
+    w = world(answer_policy=("+18005550100", "8:acs:agent"))
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid, callee="4:+18005550999"), w.deps)
+    assert w.acs.sent("answer") == []
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.state is CallState.RINGING
+
+
+def test_a_redelivered_incoming_call_is_answered_once() -> None:
+    w = world()
+    sid = p.server_call_id()
+    event = p.incoming_call(sid)
+    handle_grid_event(event, w.deps)
+    handle_grid_event(event, w.deps)
+    assert len(w.acs.sent("answer")) == 1
+
+
+def test_a_refused_answer_is_recorded_and_acknowledged() -> None:
+    w = world()
+    w.acs.fail_next["answer"] = AcsRejected("answer: 400 gone", 400)
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid), w.deps)
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.state is CallState.DISCONNECTED
+    assert "400" in call.reason
+
+
+def test_a_transient_acs_failure_while_answering_raises_and_the_redelivery_answers() -> None:
+    w = world()
+    w.acs.fail_next["answer"] = AcsTransient("answer: 503", 503)
+    sid = p.server_call_id()
+    event = p.incoming_call(sid)
+    with pytest.raises(AcsTransient):
+        handle_grid_event(event, w.deps)
+    handle_grid_event(event, w.deps)
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.state is CallState.ANSWERED
+
+
+def test_files_ready_emits_one_job_per_chunk_with_archive_paths_by_start_date() -> None:
+    w = world()
+    sid, rid = p.server_call_id(), "rec-abc"
+    jobs = handle_grid_event(p.files_ready(sid, rid, chunks=3), w.deps)
+    assert [j.index for j in jobs] == [0, 1, 2]
+    folder = call_folder(sid)
+    assert jobs[1].blob_path == f"2026/11/23/{folder}/{rid}/chunk-0001.wav"
+    assert jobs[1].metadata_path == f"2026/11/23/{folder}/{rid}/chunk-0001.metadata.json"
+    assert jobs[1].manifest_path == f"2026/11/23/{folder}/{rid}/manifest.json"
+    assert jobs[1].server_call_id == sid
+    assert jobs[1].call_folder == folder
+    assert jobs[1].delete_location.endswith(jobs[1].document_id)
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.recordings[0].state is RecordingState.FILES_READY
+
+
+def test_a_redelivered_files_ready_emits_nothing() -> None:
+    w = world()
+    event = p.files_ready(p.server_call_id(), "rec-1")
+    assert len(handle_grid_event(event, w.deps)) == 2
+    assert handle_grid_event(event, w.deps) == []
+
+
+def test_the_older_subject_form_finds_its_call_through_the_recording_id() -> None:
+    w = world()
+    sid = p.server_call_id()
+    handle_grid_event(p.files_ready(sid, "rec-1", chunks=1, event_id="first"), w.deps)
+    jobs = handle_grid_event(p.files_ready(None, "rec-1", chunks=2), w.deps)
+    assert [(j.server_call_id, j.index) for j in jobs] == [(sid, 0), (sid, 1)]
+
+
+def test_the_older_subject_form_for_an_unknown_recording_is_quarantined() -> None:
+    w = world()
+    assert handle_grid_event(p.files_ready(None, "rec-unknown"), w.deps) == []
+    assert len(w.quarantine.kept) == 1
+    assert "rec-unknown" in w.quarantine.kept[0][1]
+
+
+def test_an_unsafe_recording_url_is_quarantined_and_nothing_is_enqueued() -> None:
+    w = world()
+    evil = p.chunk(0, host="evil.example.com")
+    event = p.files_ready(p.server_call_id(), "rec-1", chunk_list=[evil])
+    assert handle_grid_event(event, w.deps) == []
+    assert [kind for kind, _, _ in w.quarantine.kept] == ["eventgrid"]
+    assert w.store.calls == {}
+
+
+def test_an_unparseable_event_is_quarantined_and_acknowledged() -> None:
+    w = world()
+    assert handle_grid_event({"id": "x", "eventType": "Microsoft.Communication.IncomingCall"}, w.deps) == []
+    assert len(w.quarantine.kept) == 1
+
+
+def test_other_event_types_are_acknowledged_without_effect() -> None:
+    w = world()
+    event = {**p.incoming_call(p.server_call_id()), "eventType": "Microsoft.Communication.CallEnded"}
+    assert handle_grid_event(event, w.deps) == []
+    assert w.store.calls == {}
+    assert w.quarantine.kept == []

@@ -1,0 +1,67 @@
+"""The sweeper: stuck chunks enqueued again, a retention warning once, failure once the source is gone."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.domain import RecordingState
+from shared.handlers.archive import handle_chunk
+from shared.handlers.grid import handle_grid_event
+from shared.handlers.sweeper import sweep
+from shared.layout import call_folder
+from tests.unit.handlers import payloads as p
+from tests.unit.handlers.fakes import world
+
+READY_AT = datetime(2026, 11, 24, 0, 5, tzinfo=UTC)
+
+
+def test_chunks_not_archived_in_time_are_enqueued_again_with_the_next_attempt() -> None:
+    w = world(now=READY_AT, stuck_chunk_after_seconds=900)
+    sid = p.server_call_id()
+    jobs = handle_grid_event(p.files_ready(sid, "rec-1", chunks=2), w.deps)
+    handle_chunk(jobs[0].to_json(), w.deps)
+    w.clock.advance(seconds=899)
+    assert sweep(w.deps) == []
+    w.clock.advance(seconds=2)
+    again = sweep(w.deps)
+    assert [(j.index, j.attempt) for j in again] == [(1, 1)]
+    assert sweep(w.deps) == [], "the re-enqueued chunk waits another period"
+    w.clock.advance(seconds=901)
+    assert [(j.index, j.attempt) for j in sweep(w.deps)] == [(1, 2)]
+
+
+def test_a_warning_is_logged_once_as_retention_nears(caplog: pytest.LogCaptureFixture) -> None:
+    w = world(now=READY_AT, stuck_chunk_after_seconds=10**6)
+    handle_grid_event(p.files_ready(p.server_call_id(), "rec-1", chunks=1), w.deps)
+    w.clock.advance(hours=20, seconds=1)
+    with caplog.at_level(logging.WARNING):
+        sweep(w.deps)
+        sweep(w.deps)
+    warnings = [r for r in caplog.records if "ACS deletes it" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "recordingId=rec-1" in warnings[0].getMessage()
+
+
+def test_a_recording_not_archived_within_retention_is_failed_with_the_reason() -> None:
+    w = world(now=READY_AT, stuck_chunk_after_seconds=10**6)
+    sid = p.server_call_id()
+    handle_grid_event(p.files_ready(sid, "rec-1", chunks=1), w.deps)
+    w.clock.advance(hours=24, seconds=1)
+    assert sweep(w.deps) == []
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.recordings[0].state is RecordingState.FAILED
+    assert "24 h" in call.recordings[0].reason
+
+
+def test_a_call_with_nothing_left_to_archive_leaves_the_open_index() -> None:
+    w = world(now=READY_AT)
+    sid = p.server_call_id()
+    jobs = handle_grid_event(p.files_ready(sid, "rec-1", chunks=1), w.deps)
+    handle_chunk(jobs[0].to_json(), w.deps)
+    w.store.open_calls = lambda: list(w.store.calls.values())  # type: ignore[method-assign]
+    assert sweep(w.deps) == []
+    assert w.store.closed == [call_folder(sid)]
