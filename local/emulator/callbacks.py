@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ class CallbackSigner:
             "iat": issued,
             "nbf": issued,
             "exp": issued + TOKEN_LIFETIME,
+            "jti": str(uuid.uuid4()),
         }
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
 
