@@ -37,6 +37,13 @@ def deps() -> Deps:
         return _built
 
 
+def use(prepared: Deps) -> None:
+    """Serve ``prepared`` from ``deps()`` instead of building from the settings (tests, embedding hosts)."""
+    global _built
+    with _lock:
+        _built = prepared
+
+
 def reset() -> None:
     """Forget the built dependencies (the next ``deps()`` reads the settings again)."""
     global _built
