@@ -1,28 +1,26 @@
 """``python -m bench``: large-chunk copies side by side (ours, source only, sink only, naive) and the cold start.
 
-Starts its own Azurite and synthetic ACS storage (behind the emulator's TLS proxy) on free ports, runs every copy in
-a fresh process, prints one table, and writes ``bench/results/bench-<stamp>.json`` and ``.png``.
+Starts its own Azurite and the ACS emulator (synthetic WAV recordings, downloaded through its TLS proxy) on free ports,
+runs every copy in a fresh process, prints one table, and writes ``bench/results/bench-<stamp>.json`` and ``.png``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bench import coldstart, report
-from bench.store import sha256_of
+from bench.acs import AcsSide, Chunk, acs_side
 from local.azurite import Azurite, environ_without_proxy
 
-RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
 UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
 
 
@@ -32,40 +30,17 @@ def size_of(text: str) -> int:
     return int(float(text[:-1]) * UNITS[text[-1]]) if text[-1] in UNITS else int(text)
 
 
-@contextmanager
-def acs_store(state: Path) -> Iterator[dict[str, str]]:
-    """The synthetic recording store in its own process; yields the client environment to reach it."""
-    out = state / "store.out"
-    with open(out, "wb") as stdout:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.store", str(state / "ca")], stdout=stdout, stderr=subprocess.DEVNULL,
-            env=environ_without_proxy(), cwd=Path(__file__).resolve().parent.parent,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while "\n" not in (out.read_text() if out.exists() else ""):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the synthetic ACS store did not start")
-            time.sleep(0.05)
-        ready = json.loads(out.read_text().splitlines()[0])
-        yield {
-            "HTTPS_PROXY": ready["proxyUrl"],
-            "NO_PROXY": "127.0.0.1,localhost",
-            "REQUESTS_CA_BUNDLE": ready["caPath"],
-        }
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def run_variant(variant: str, size: int, args: argparse.Namespace, env: dict[str, str], storage: str) -> dict[str, Any]:
+def run_variant(variant: str, chunk: Chunk, args: argparse.Namespace, acs: AcsSide, storage: str) -> dict[str, Any]:
     command = [
-        sys.executable, "-m", "bench.variant", variant, str(size), "--storage", storage, "--container", "bench",
+        sys.executable, "-m", "bench.variant", variant, str(chunk.size), "--acs", acs.connection_string,
+        "--url", chunk.content_location, "--metadata-url", chunk.metadata_location,
+        "--storage", storage, "--container", "bench",
         "--block", str(args.block), "--concurrency", str(args.concurrency), "--threshold", str(args.threshold),
     ]  # fmt: skip
-    done = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    env = {**environ_without_proxy(), **acs.client_env}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
     if done.returncode != 0:
-        raise RuntimeError(f"{variant} at {size} bytes failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{variant} at {chunk.size} bytes failed:\n{done.stderr[-3000:]}")
     row: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return row
 
@@ -77,14 +52,16 @@ def large_chunk(args: argparse.Namespace, state: Path) -> list[dict[str, Any]]:
     try:
         BlobServiceClient.from_connection_string(azurite.connection_string).create_container("bench")
         rows = []
-        with acs_store(state) as env:
+        with acs_side(state) as acs:
             for size in args.sizes:
+                [chunk] = acs.recording(size)
+                expected = acs.sha256(chunk)
                 for variant in args.variants:
-                    row = run_variant(variant, size, args, env, azurite.connection_string)
-                    if "sha256" in row and row["sha256"] != sha256_of(size):
-                        raise RuntimeError(f"{variant} archived {size} bytes with the wrong SHA-256")
+                    row = run_variant(variant, chunk, args, acs, azurite.connection_string)
+                    if "sha256" in row and row["sha256"] != expected:
+                        raise RuntimeError(f"{variant} archived {chunk.size} bytes with the wrong SHA-256")
                     rows.append(row)
-                    print(f"  {variant:<7} {size:>12} B  {report.throughput(row):8.1f} MiB/s", file=sys.stderr)
+                    print(f"  {variant:<7} {chunk.size:>12} B  {report.throughput(row):8.1f} MiB/s", file=sys.stderr)
         return rows
     finally:
         azurite.stop()

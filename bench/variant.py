@@ -1,6 +1,6 @@
 """One measured copy in a fresh process: ``python -m bench.variant <ours|source|sink|naive> <size> ...``.
 
-Prints one JSON line: ``variant``, ``size``, ``seconds``, ``peakRssBytes`` (ru_maxrss of this process) and, where the
+Prints one JSON line: ``variant``, ``size``, ``seconds``, ``peakRssBytes`` (peak resident set of this process) and, where the
 copy computes it, ``sha256``.
 """
 
@@ -8,28 +8,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from bench.store import content, media_url, metadata_url
 from shared import layout
 from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk
 from shared.messages import ChunkJob
 
 SERVER_CALL_ID = "YmVuY2htYXJrLWNhbGw="
+PATTERN_BYTES = 1024 * 1024 + 7
 
 
 def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
     from azure.communication.callautomation import CallAutomationClient
     from azure.storage.blob import BlobServiceClient
 
-    acs = CallAutomationClient.from_connection_string(
-        "endpoint=https://127.0.0.1:1/;accesskey=YmVuY2htYXJrLWtleQ==", connection_data_block_size=args.read_size
-    )
+    acs = CallAutomationClient.from_connection_string(args.acs, connection_data_block_size=args.read_size)
     service = BlobServiceClient.from_connection_string(
         args.storage, max_block_size=args.block, max_single_put_size=args.block
     )
@@ -37,14 +37,14 @@ def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
     return acs, container
 
 
-def _job(size: int, name: str) -> ChunkJob:
+def _job(args: argparse.Namespace, name: str) -> ChunkJob:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     prefix = layout.recording_prefix(start, SERVER_CALL_ID, name)
     return ChunkJob(
         server_call_id=SERVER_CALL_ID, call_folder=layout.call_folder(SERVER_CALL_ID), recording_id=name, index=0,
-        document_id=f"synthetic-{size}", format="wav", blob_path=layout.chunk_path(prefix, 0, "wav"),
+        document_id=name, format="wav", blob_path=layout.chunk_path(prefix, 0, "wav"),
         metadata_path=layout.metadata_path(prefix, 0), manifest_path=layout.manifest_path(prefix),
-        content_location=media_url(size), metadata_location=metadata_url(size), delete_location=media_url(size),
+        content_location=args.url, metadata_location=args.metadata_url, delete_location=args.url,
         recording_start=start.isoformat(),
     )  # fmt: skip
 
@@ -52,7 +52,7 @@ def _job(size: int, name: str) -> ChunkJob:
 def ours(args: argparse.Namespace) -> dict[str, Any]:
     acs, container = _clients(args)
     options = ArchiveOptions(args.threshold, args.block, args.concurrency)
-    result = archive_chunk(_job(args.size, f"ours-{time.time_ns()}"), AcsRecordingSource(acs), container, options)
+    result = archive_chunk(_job(args, f"ours-{time.time_ns()}"), AcsRecordingSource(acs), container, options)
     return {"sha256": result.sha256, "streamed": result.streamed}
 
 
@@ -62,7 +62,7 @@ def source_only(args: argparse.Namespace) -> dict[str, Any]:
     source = AcsRecordingSource(acs)
 
     def read(offset: int) -> int:
-        return sum(len(piece) for piece in source.download(media_url(args.size), offset, args.block))
+        return sum(len(piece) for piece in source.download(args.url, offset, args.block))
 
     with ThreadPoolExecutor(args.concurrency) as pool:
         received = sum(pool.map(read, range(0, args.size, args.block)))
@@ -71,9 +71,9 @@ def source_only(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def sink_only(args: argparse.Namespace) -> dict[str, Any]:
-    """The same bytes, already in memory, uploaded with azure-storage-blob at the same concurrency."""
+    """As many bytes, already in memory, uploaded with azure-storage-blob at the same concurrency."""
     _, container = _clients(args)
-    data = b"".join(content(0, args.size))
+    data = (random.Random(7).randbytes(PATTERN_BYTES) * (args.size // PATTERN_BYTES + 1))[: args.size]
     started = time.perf_counter()
     container.upload_blob(f"sink/{time.time_ns()}.wav", data, max_concurrency=args.concurrency)
     return {"seconds": time.perf_counter() - started}  # the upload alone, not building the bytes
@@ -82,7 +82,7 @@ def sink_only(args: argparse.Namespace) -> dict[str, Any]:
 def naive(args: argparse.Namespace) -> dict[str, Any]:
     """The official sample: download the whole recording, ``.read()`` it, upload it."""
     acs, container = _clients(args)
-    data = acs.download_recording(media_url(args.size)).read()
+    data = acs.download_recording(args.url).read()
     container.upload_blob(f"naive/{time.time_ns()}.wav", data, overwrite=True)
     return {}
 
@@ -99,6 +99,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.variant")
     parser.add_argument("variant", choices=sorted(VARIANTS))
     parser.add_argument("size", type=int)
+    parser.add_argument("--acs", required=True, help="ACS connection string (the emulator)")
+    parser.add_argument("--url", required=True, help="the chunk's contentLocation")
+    parser.add_argument("--metadata-url", required=True, help="the chunk's metadataLocation")
     parser.add_argument("--storage", required=True, help="storage connection string (Azurite)")
     parser.add_argument("--container", required=True)
     parser.add_argument("--block", type=int, default=4 * 1024 * 1024)
@@ -106,11 +109,29 @@ def main() -> None:
     parser.add_argument("--threshold", type=int, default=8 * 1024 * 1024)
     parser.add_argument("--read-size", type=int, default=64 * 1024, help="SDK connection_data_block_size")
     args = parser.parse_args()
+    _clients(args)  # the SDKs' import time is the cold start's business, not the copy's
     started = time.perf_counter()
     extra = VARIANTS[args.variant](args)
     seconds = extra.pop("seconds", time.perf_counter() - started)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"variant": args.variant, "size": args.size, "seconds": seconds, "peakRssBytes": peak, **extra}))
+    print(
+        json.dumps(
+            {"variant": args.variant, "size": args.size, "seconds": seconds, "peakRssBytes": peak_rss(), **extra}
+        )
+    )
+
+
+def peak_rss() -> int:
+    """This process's peak resident set since it started (``VmHWM``).
+
+    ``ru_maxrss`` is not used: Linux carries it across ``exec`` from the forked parent, so it would count the
+    benchmark's own memory.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 if __name__ == "__main__":
