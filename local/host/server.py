@@ -97,10 +97,6 @@ class FunctionsHost:
             self._thread.join(self.shutdown_grace + 30)
         self._environment.close()
 
-    @property
-    def running_invocations(self) -> int:
-        return self._invoker.running if hasattr(self, "_invoker") else 0
-
     def __enter__(self) -> FunctionsHost:
         return self.start()
 

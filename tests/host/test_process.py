@@ -108,3 +108,19 @@ def test_an_app_that_fails_to_import_exits_non_zero_with_the_error(tmp_path: Pat
     assert finished.returncode == 1
     assert finished.stdout == b""
     assert b"this app cannot be imported" in finished.stderr
+
+
+def test_sigterm_lets_a_running_queue_invocation_finish_and_complete_its_message(
+    spawn_host: Spawn, storage_connection_string: str, tmp_path: Path
+) -> None:
+    slow_queue = f"slow{uuid.uuid4().hex[:10]}"
+    args = ("--keys-file", str(tmp_path / "keys.json"), "--storage-connection-string", storage_connection_string)
+    host = spawn_host("queueapp", *args, env={"SLOW_QUEUE": slow_queue})
+    client = QueueServiceClient.from_connection_string(storage_connection_string).get_queue_client(slow_queue)
+    client.send_message("1")
+    wait_until(lambda: "working for 1.0s" in host.logs())
+
+    assert host.stop() == 0
+
+    assert "Executed 'Functions.slow_job' (Succeeded" in host.logs()
+    assert client.get_queue_properties().approximate_message_count == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from local.host import FunctionsHost
 
 from .conftest import APPS, wait_until
 
-SETTINGS = ("JOBS_QUEUE", "FAIL_QUEUE", "FANOUT_QUEUE", "RETURN_QUEUE", "ARCHIVE")
+SETTINGS = ("JOBS_QUEUE", "FAIL_QUEUE", "FANOUT_QUEUE", "RETURN_QUEUE", "SLOW_QUEUE", "ARCHIVE")
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +147,20 @@ def test_default_development_storage_maps_to_the_well_known_ports(tmp_path: Path
 
     assert "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1" in text
     assert "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1" in text
+
+
+def test_stopping_gives_an_unfinished_message_back_to_the_queue(
+    storage_connection_string: str, queues: QueueServiceClient, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    slow_queue = f"slow{uuid.uuid4().hex[:10]}"
+    host = FunctionsHost(APPS / "queueapp", keys_file=tmp_path / "keys.json", env_overrides={"SLOW_QUEUE": slow_queue},
+                         storage_connection_string=storage_connection_string, shutdown_grace=0.2).start()  # fmt: skip
+    client = queues.get_queue_client(slow_queue)
+    try:
+        client.send_message("3")
+        wait_until(lambda: any("working for 3.0s" in record.getMessage() for record in caplog.records))
+    finally:
+        host.stop()
+
+    assert wait_until(lambda: messages(client)) == ["3"]

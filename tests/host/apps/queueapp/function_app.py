@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 
 import azure.functions as func
 
@@ -39,3 +40,10 @@ def fan_out(msg: func.QueueMessage, out: func.Out[list[str]]) -> None:
 @app.queue_output(arg_name="$return", queue_name="%RETURN_QUEUE%-out", connection="AzureWebJobsStorage")
 async def echo(msg: func.QueueMessage) -> str:
     return msg.get_body().decode().upper()
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%SLOW_QUEUE%", connection="AzureWebJobsStorage")
+def slow_job(msg: func.QueueMessage) -> None:
+    seconds = float(msg.get_body().decode())
+    log.info("working for %.1fs", seconds)
+    time.sleep(seconds)
