@@ -21,6 +21,8 @@ from .indexing import FunctionSpec, index_app
 from .invoker import Invoker
 from .keys import HostKeys, load_or_create
 from .queues import QueueListener
+from .singleton import OccurrenceLock
+from .storage import DEFAULT_CONNECTION
 from .timers import TimerRunner
 
 log = logging.getLogger(__name__)
@@ -117,7 +119,7 @@ class FunctionsHost:
         try:
             listeners = [QueueListener(spec, config.queues, self._invoker, self._stopping)
                          for spec in self.specs if spec.trigger_type == "queueTrigger"]  # fmt: skip
-            timers = [TimerRunner(spec, self._invoker, self._stopping)
+            timers = [TimerRunner(spec, self._invoker, self._stopping, self._timer_lock(spec))
                       for spec in self.specs if spec.trigger_type == "timerTrigger"]  # fmt: skip
             front = HttpFrontEnd(self.specs, config.route_prefix, keys if self.auth else None, self._invoker)
             runner = web.AppRunner(front.application(), access_log=None, shutdown_timeout=self.shutdown_grace)
@@ -136,6 +138,12 @@ class FunctionsHost:
         self._ready.set()
         await self._stopping.wait()
         await self._shutdown(runner, listeners, tasks)
+
+    def _timer_lock(self, spec: FunctionSpec) -> OccurrenceLock | None:
+        """Timers coordinate through ``AzureWebJobsStorage`` when it is set; without it each process runs them."""
+        if not os.environ.get(DEFAULT_CONNECTION, "").strip():
+            return None
+        return OccurrenceLock(self.app_dir, spec.name)
 
     async def _prepare(self, listeners: list[QueueListener]) -> None:
         """Create the trigger queues before reporting ready; if storage does not answer, the listeners retry later."""

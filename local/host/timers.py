@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from azure.core.exceptions import AzureError
 from croniter import croniter  # type: ignore[import-untyped]
 
 from . import triggers
@@ -15,6 +16,7 @@ from .hostjson import parse_timespan
 from .indexing import FunctionSpec
 from .invoker import InvocationFailed, Invoker
 from .settings import resolve_percent
+from .singleton import OccurrenceLock
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +37,14 @@ def schedule(expression: str) -> Callable[[datetime], datetime]:
 
 
 class TimerRunner:
-    def __init__(self, spec: FunctionSpec, invoker: Invoker, stopping: asyncio.Event) -> None:
+    def __init__(
+        self, spec: FunctionSpec, invoker: Invoker, stopping: asyncio.Event, lock: OccurrenceLock | None = None
+    ) -> None:
         self.spec = spec
         self._next = schedule(str(spec.trigger["schedule"]))
         self._invoker = invoker
         self._stopping = stopping
+        self._lock = lock
 
     async def run(self) -> None:
         last: datetime | None = None
@@ -50,9 +55,19 @@ class TimerRunner:
         log.info("timer %s: next occurrence %s", self.spec.name, due.isoformat())
         while not await self._sleep_until(due):
             now = datetime.now(UTC)
-            following = self._next(now)
-            await self._fire(last, past_due=now - due > PAST_DUE_AFTER, next_run=following)
+            if await self._claim(due):
+                await self._fire(last, past_due=now - due > PAST_DUE_AFTER, next_run=self._next(now))
             last, due = due, self._next(datetime.now(UTC))
+
+    async def _claim(self, due: datetime) -> bool:
+        """Whether this process runs the occurrence (another host process sharing the storage may have it)."""
+        if self._lock is None:
+            return True
+        try:
+            return await self._invoker.io(self._lock.claim, due)
+        except AzureError as exc:
+            log.warning("timer %s: cannot coordinate with other hosts (%s); running anyway", self.spec.name, exc)
+            return True
 
     async def _fire(self, last: datetime | None, *, past_due: bool, next_run: datetime) -> None:
         request = triggers.timer_request(past_due=past_due, last=last, next_run=next_run)

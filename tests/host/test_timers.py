@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 
 from local.host import FunctionsHost
+from local.host.singleton import OccurrenceLock
 from local.host.timers import schedule
 
 from .conftest import APPS, seen, wait_until
@@ -64,3 +65,17 @@ def test_admin_api_runs_a_timer_function_on_demand(web_host: FunctionsHost) -> N
 
     assert response.status_code == 202
     wait_until(lambda: len(ticks(web_host, "0 0 0 1 1 *")) > before)
+
+
+def test_each_timer_occurrence_is_claimed_by_one_host_process_only(
+    storage_connection_string: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AzureWebJobsStorage", storage_connection_string)
+    first, second = OccurrenceLock(tmp_path, "sweeper"), OccurrenceLock(tmp_path, "sweeper")
+    other_app = OccurrenceLock(tmp_path / "other", "sweeper")
+
+    assert first.claim(MOMENT) is True
+    assert second.claim(MOMENT) is False
+    assert other_app.claim(MOMENT) is True
+    assert second.claim(MOMENT + timedelta(minutes=5)) is True
+    assert first.claim(MOMENT + timedelta(minutes=5)) is False
