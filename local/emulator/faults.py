@@ -41,20 +41,26 @@ class Faults:
     downloads: list[DownloadFault] = field(default_factory=list)
     eventgrid: EventGridFaults = field(default_factory=EventGridFaults)
     rng: random.Random = field(default_factory=random.Random)
+    fired: dict[str, int] = field(default_factory=dict)  # faults served so far, by kind
 
     def next_download(self) -> DownloadFault | None:
         """The fault for this download, if any: counted faults first (each use counts), then by probability."""
         for fault in self.downloads:
             if fault.count is not None and fault.count > 0:
                 fault.count -= 1
-                return fault
+                return self._fire(fault)
         for fault in self.downloads:
             if fault.probability is not None and self.rng.random() < fault.probability:
-                return fault
+                return self._fire(fault)
         return None
 
+    def _fire(self, fault: DownloadFault) -> DownloadFault:
+        self.fired[fault.kind] = self.fired.get(fault.kind, 0) + 1
+        return fault
+
     def as_json(self) -> dict[str, Any]:
-        return {"downloads": [f.as_json() for f in self.downloads], "eventgrid": self.eventgrid.as_json()}
+        return {"downloads": [f.as_json() for f in self.downloads], "eventgrid": self.eventgrid.as_json(),
+                "fired": dict(self.fired)}  # fmt: skip
 
 
 def parse_download_fault(body: dict[str, Any]) -> DownloadFault:
