@@ -45,9 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     host = FunctionsHost(
-        app_dir=args.app_dir, host=args.host, port=args.port, settings_file=args.settings,
-        keys_file=args.keys_file, auth=not args.no_auth, storage_connection_string=args.storage_connection_string,
-    )  # fmt: skip
+        app_dir=args.app_dir,
+        host=args.host,
+        port=args.port,
+        settings_file=args.settings,
+        keys_file=args.keys_file,
+        auth=not args.no_auth,
+        storage_connection_string=args.storage_connection_string,
+    )
     try:
         host.start()
     except Exception:  # an app that fails to import can raise anything; report it and exit non-zero

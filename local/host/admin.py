@@ -43,8 +43,12 @@ class AdminApi:
         return web.Response(status=404)
 
     def _status(self) -> dict[str, Any]:
-        return {"state": "Running", "version": "local", "processUptime": int((time.time() - self._started) * 1000),
-                "pid": os.getpid()}  # fmt: skip
+        return {
+            "state": "Running",
+            "version": "local",
+            "processUptime": int((time.time() - self._started) * 1000),
+            "pid": os.getpid(),
+        }
 
     async def _run(self, name: str, body: str) -> web.Response:
         spec = self._functions.get(name)

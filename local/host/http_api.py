@@ -65,9 +65,13 @@ class HttpFrontEnd:
         body = await request.read()
         query, headers = dict(request.query), dict(request.headers)
         http_request = func.HttpRequest(
-            method=request.method, url=str(request.url), headers=headers, params=query,
-            route_params=route_values, body=body,
-        )  # fmt: skip
+            method=request.method,
+            url=str(request.url),
+            headers=headers,
+            params=query,
+            route_params=route_values,
+            body=body,
+        )
         data = triggers.http_binding_data(route_values, query, headers, body)
         try:
             outcome = await self._invoker.invoke(

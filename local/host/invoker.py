@@ -59,13 +59,21 @@ class Invoker:
             try:
                 outcome = await self._run(spec, invocation, trigger_value, data)
             except Exception as exc:
-                log.exception("Executed 'Functions.%s' (Failed, Id=%s, Duration=%dms)", spec.name,
-                              invocation.invocation_id, _elapsed_ms(started))  # fmt: skip
+                log.exception(
+                    "Executed 'Functions.%s' (Failed, Id=%s, Duration=%dms)",
+                    spec.name,
+                    invocation.invocation_id,
+                    _elapsed_ms(started),
+                )
                 raise InvocationFailed(f"{spec.name} failed: {exc}") from exc
             finally:
                 self.running -= 1
-            log.info("Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%dms)", spec.name,
-                     invocation.invocation_id, _elapsed_ms(started))  # fmt: skip
+            log.info(
+                "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%dms)",
+                spec.name,
+                invocation.invocation_id,
+                _elapsed_ms(started),
+            )
             return outcome
 
     async def _run(

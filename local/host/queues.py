@@ -85,15 +85,17 @@ class QueueListener:
             task.cancel()
         await asyncio.gather(*abandoned, return_exceptions=True)
         for lease in abandoned.values():
-            log.warning("abandoning message %s of queue %s (it reappears for another host)", lease.message_id,
-                        self.queue_name)  # fmt: skip
+            log.warning(
+                "abandoning message %s of queue %s (it reappears for another host)", lease.message_id, self.queue_name
+            )
             await self._io_quietly(
                 self._client.update_message, lease.message_id, lease.pop_receipt, visibility_timeout=0
             )
 
     def _receive(self) -> list[QueueMessage]:
-        pages = self._client.receive_messages(messages_per_page=self._options.batch_size,
-                                              visibility_timeout=LEASE_SECONDS).by_page()  # fmt: skip
+        pages = self._client.receive_messages(
+            messages_per_page=self._options.batch_size, visibility_timeout=LEASE_SECONDS
+        ).by_page()
         return list(next(pages, []))
 
     def _start(self, message: QueueMessage) -> None:
@@ -117,17 +119,25 @@ class QueueListener:
         elif (message.dequeue_count or 0) >= self._options.max_dequeue_count:
             await self._move_to_poison(message, lease)
         else:
-            await self._io_quietly(self._client.update_message, lease.message_id, lease.pop_receipt,
-                                   visibility_timeout=int(self._options.visibility_timeout))  # fmt: skip
+            await self._io_quietly(
+                self._client.update_message,
+                lease.message_id,
+                lease.pop_receipt,
+                visibility_timeout=int(self._options.visibility_timeout),
+            )
 
     async def _invoke(self, message: QueueMessage) -> bool:
         try:
             body = decode_message(str(message.content or ""), self._options.message_encoding)
             value, data = triggers.queue_message(
-                body, message_id=message.id, dequeue_count=message.dequeue_count or 1,
-                pop_receipt=message.pop_receipt or "", inserted_on=message.inserted_on,
-                expires_on=message.expires_on, next_visible_on=message.next_visible_on,
-            )  # fmt: skip
+                body,
+                message_id=message.id,
+                dequeue_count=message.dequeue_count or 1,
+                pop_receipt=message.pop_receipt or "",
+                inserted_on=message.inserted_on,
+                expires_on=message.expires_on,
+                next_visible_on=message.next_visible_on,
+            )
         except ValueError as exc:
             log.error("message %s of queue %s cannot be read: %s", message.id, self.queue_name, exc)
             return False
@@ -149,8 +159,13 @@ class QueueListener:
             lease.pop_receipt = renewed.pop_receipt or lease.pop_receipt
 
     async def _move_to_poison(self, message: QueueMessage, lease: Lease) -> None:
-        log.warning("message %s of queue %s failed %s time(s): moving it to %s-poison", message.id, self.queue_name,
-                    message.dequeue_count, self.queue_name)  # fmt: skip
+        log.warning(
+            "message %s of queue %s failed %s time(s): moving it to %s-poison",
+            message.id,
+            self.queue_name,
+            message.dequeue_count,
+            self.queue_name,
+        )
         await self._invoker.io(outputs.ensure_queue, self._connection, f"{self.queue_name}-poison")
         await self._invoker.io(self._poison.send_message, message.content)
         await self._io_quietly(self._client.delete_message, lease.message_id, lease.pop_receipt)

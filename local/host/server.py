@@ -117,16 +117,9 @@ class FunctionsHost:
         self._stopping = asyncio.Event()
         self._invoker = Invoker(str(self.app_dir), config.queues.message_encoding)
         try:
-            listeners = [QueueListener(spec, config.queues, self._invoker, self._stopping)
-                         for spec in self.specs if spec.trigger_type == "queueTrigger"]  # fmt: skip
-            timers = [TimerRunner(spec, self._invoker, self._stopping, self._timer_lock(spec))
-                      for spec in self.specs if spec.trigger_type == "timerTrigger"]  # fmt: skip
-            front = HttpFrontEnd(self.specs, config.route_prefix, keys if self.auth else None, self._invoker)
-            runner = web.AppRunner(front.application(), access_log=None, shutdown_timeout=self.shutdown_grace)
-            await runner.setup()
-            site = web.TCPSite(runner, self.host, self.port)
-            await site.start()
-        except (OSError, ValueError, LookupError) as exc:
+            listeners, timers = self._triggers(config, self._stopping)
+            runner = await self._serve_http(keys, config)
+        except Exception as exc:  # reported to start(), which raises it in the caller's thread
             self._error = exc
             self._ready.set()
             return
@@ -138,6 +131,34 @@ class FunctionsHost:
         self._ready.set()
         await self._stopping.wait()
         await self._shutdown(runner, listeners, tasks)
+
+    def _triggers(
+        self, config: hostjson.HostConfig, stopping: asyncio.Event
+    ) -> tuple[list[QueueListener], list[TimerRunner]]:
+        """Listeners and timers, built first so that a missing setting or a bad schedule stops the start."""
+        specs = self.specs
+        listeners = [
+            QueueListener(spec, config.queues, self._invoker, stopping)
+            for spec in specs
+            if spec.trigger_type == "queueTrigger"
+        ]
+        timers = [
+            TimerRunner(spec, self._invoker, stopping, self._timer_lock(spec))
+            for spec in specs
+            if spec.trigger_type == "timerTrigger"
+        ]
+        return listeners, timers
+
+    async def _serve_http(self, keys: HostKeys, config: hostjson.HostConfig) -> web.AppRunner:
+        front = HttpFrontEnd(self.specs, config.route_prefix, keys if self.auth else None, self._invoker)
+        runner = web.AppRunner(front.application(), access_log=None, shutdown_timeout=self.shutdown_grace)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self.port).start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        return runner
 
     def _timer_lock(self, spec: FunctionSpec) -> OccurrenceLock | None:
         """Timers coordinate through ``AzureWebJobsStorage`` when it is set; without it each process runs them."""

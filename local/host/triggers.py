@@ -55,8 +55,9 @@ def queue_message(
 def timer_request(*, past_due: bool, last: datetime | None, next_run: datetime | None) -> func.TimerRequest:
     status = {"Last": _iso(last), "Next": _iso(next_run), "LastUpdated": _iso(last)}
     info = {"Schedule": {"AdjustForDST": True}, "ScheduleStatus": status, "IsPastDue": past_due}
-    request: func.TimerRequest = TimerRequestConverter.decode(meta.Datum(type="json", value=json.dumps(info)),
-                                                               trigger_metadata=None)  # fmt: skip
+    request: func.TimerRequest = TimerRequestConverter.decode(
+        meta.Datum(type="json", value=json.dumps(info)), trigger_metadata=None
+    )
     return request
 
 

@@ -68,8 +68,14 @@ def test_a_single_event_object_is_accepted(web_host: FunctionsHost) -> None:
 
 
 def test_cloud_event_reaches_the_function_as_a_cloud_event(web_host: FunctionsHost) -> None:
-    event = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/acs", "type": "Microsoft.Communication.IncomingCall",
-             "time": "2024-05-01T10:20:30Z", "data": {"cloud": True}}  # fmt: skip
+    event = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/acs",
+        "type": "Microsoft.Communication.IncomingCall",
+        "time": "2024-05-01T10:20:30Z",
+        "data": {"cloud": True},
+    }
 
     assert post(web_host, [event], NOTIFICATION).status_code == 202
     assert seen_ids(web_host)[event["id"]]["class"] == "CloudEvent"
@@ -106,8 +112,13 @@ def test_webhook_path_is_case_insensitive_and_takes_the_key_header(web_host: Fun
     event = grid_event()
     headers = {**NOTIFICATION, "x-functions-key": web_host.info["eventGridKey"]}
 
-    response = requests.post(f"{web_host.url}/runtime/webhooks/eventgrid", params={"functionName": "ACS_EVENTS"},
-                             json=[event], headers=headers, timeout=30)  # fmt: skip
+    response = requests.post(
+        f"{web_host.url}/runtime/webhooks/eventgrid",
+        params={"functionName": "ACS_EVENTS"},
+        json=[event],
+        headers=headers,
+        timeout=30,
+    )
 
     assert response.status_code == 202
     assert event["id"] in seen_ids(web_host)

@@ -70,8 +70,13 @@ def test_two_hosts_compete_on_one_queue_and_each_message_is_processed_once(
     spawn_host: Spawn, storage_connection_string: str, tmp_path: Path
 ) -> None:
     suffix = uuid.uuid4().hex[:10]
-    settings = {"JOBS_QUEUE": f"shared{suffix}", "ARCHIVE": f"shared{suffix}", "FAIL_QUEUE": f"f{suffix}",
-                "FANOUT_QUEUE": f"o{suffix}", "RETURN_QUEUE": f"r{suffix}"}  # fmt: skip
+    settings = {
+        "JOBS_QUEUE": f"shared{suffix}",
+        "ARCHIVE": f"shared{suffix}",
+        "FAIL_QUEUE": f"f{suffix}",
+        "FANOUT_QUEUE": f"o{suffix}",
+        "RETURN_QUEUE": f"r{suffix}",
+    }
     args = ("--keys-file", str(tmp_path / "keys.json"), "--storage-connection-string", storage_connection_string)
     hosts = [spawn_host("queueapp", *args, env=settings) for _ in range(2)]
     jobs = QueueServiceClient.from_connection_string(storage_connection_string).get_queue_client(settings["JOBS_QUEUE"])

@@ -31,8 +31,9 @@ def queue_host(
     storage_connection_string: str, names: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[FunctionsHost]:
     keys = tmp_path_factory.mktemp("queue-keys") / "keys.json"
-    host = FunctionsHost(APPS / "queueapp", keys_file=keys, env_overrides=names,
-                         storage_connection_string=storage_connection_string)  # fmt: skip
+    host = FunctionsHost(
+        APPS / "queueapp", keys_file=keys, env_overrides=names, storage_connection_string=storage_connection_string
+    )
     with host:
         yield host
 
@@ -101,8 +102,11 @@ def test_failing_message_moves_to_poison_after_max_dequeue_count(
     wait_until(lambda: "broken job" in messages(poison))
 
     assert messages(queues.get_queue_client(names["FAIL_QUEUE"])) == []
-    attempts = [str(record.exc_info[1]) for record in caplog.records if record.exc_info and record.exc_info[1]
-                and "Functions.always_fails" in record.getMessage()]  # fmt: skip
+    attempts = [
+        str(record.exc_info[1])
+        for record in caplog.records
+        if record.exc_info and record.exc_info[1] and "Functions.always_fails" in record.getMessage()
+    ]
     assert attempts == [f"cannot handle broken job (attempt {n})" for n in (1, 2, 3)]
 
 
@@ -154,8 +158,13 @@ def test_stopping_gives_an_unfinished_message_back_to_the_queue(
 ) -> None:
     caplog.set_level(logging.INFO)
     slow_queue = f"slow{uuid.uuid4().hex[:10]}"
-    host = FunctionsHost(APPS / "queueapp", keys_file=tmp_path / "keys.json", env_overrides={"SLOW_QUEUE": slow_queue},
-                         storage_connection_string=storage_connection_string, shutdown_grace=0.2).start()  # fmt: skip
+    host = FunctionsHost(
+        APPS / "queueapp",
+        keys_file=tmp_path / "keys.json",
+        env_overrides={"SLOW_QUEUE": slow_queue},
+        storage_connection_string=storage_connection_string,
+        shutdown_grace=0.2,
+    ).start()
     client = queues.get_queue_client(slow_queue)
     try:
         client.send_message("3")

@@ -22,10 +22,14 @@ def matched(table: RouteTable, path: str, method: str = "GET") -> tuple[str, dic
 
 def test_parameters_constraints_optional_and_catch_all_segments() -> None:
     table = RouteTable(
-        [spec("by_id", "items/{id:int}"), spec("by_name", "items/{name}"), spec("files", "files/{*path}"),
-         spec("opt", "opt/{page?}")],
+        [
+            spec("by_id", "items/{id:int}"),
+            spec("by_name", "items/{name}"),
+            spec("files", "files/{*path}"),
+            spec("opt", "opt/{page?}"),
+        ],
         "api",
-    )  # fmt: skip
+    )
 
     assert matched(table, "/api/items/42") == ("by_id", {"id": "42"})
     assert matched(table, "/api/items/abc") == ("by_name", {"name": "abc"})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from local.host import FunctionsHost
+from local.host import FunctionsHost, HostStartError
 from local.host.settings import settings_path
 
 from .conftest import APPS
@@ -20,10 +20,13 @@ def test_environment_overrides_the_file_and_explicit_overrides_win(
     monkeypatch.setenv("OVERRIDDEN_BY_ENV", "env")
     monkeypatch.setenv("FROM_OVERRIDE", "env")
 
-    with FunctionsHost(APPS / "webapp", keys_file=tmp_path / "keys.json", auth=False,
-                       env_overrides={"FROM_OVERRIDE": "override"}) as host:  # fmt: skip
-        values = {name: requests.get(f"{host.url}/api/settings/{name}", timeout=10).text
-                  for name in ("FROM_FILE", "OVERRIDDEN_BY_ENV", "FROM_OVERRIDE")}  # fmt: skip
+    with FunctionsHost(
+        APPS / "webapp", keys_file=tmp_path / "keys.json", auth=False, env_overrides={"FROM_OVERRIDE": "override"}
+    ) as host:
+        values = {
+            name: requests.get(f"{host.url}/api/settings/{name}", timeout=10).text
+            for name in ("FROM_FILE", "OVERRIDDEN_BY_ENV", "FROM_OVERRIDE")
+        }
 
     assert values == {"FROM_FILE": "file", "OVERRIDDEN_BY_ENV": "env", "FROM_OVERRIDE": "override"}
 
@@ -70,3 +73,11 @@ def test_missing_keys_file_is_created_with_random_keys_and_then_reused(tmp_path:
     assert created["functionKeys"] == {"default": first.info["functionKey"]}
     assert created["systemKeys"] == {"eventgrid_extension": first.info["eventGridKey"]}
     assert len({first.info["masterKey"], first.info["functionKey"], first.info["eventGridKey"]}) == 3
+
+
+def test_a_trigger_naming_a_missing_setting_stops_the_start(tmp_path: Path, storage_connection_string: str) -> None:
+    custom = tmp_path / "settings.json"
+    custom.write_text(json.dumps({"Values": {"AzureWebJobsStorage": storage_connection_string}}))
+
+    with pytest.raises(HostStartError, match="'JOBS_QUEUE' is not defined"):
+        FunctionsHost(APPS / "queueapp", keys_file=tmp_path / "keys.json", settings_file=custom).start()

@@ -49,8 +49,9 @@ def test_run_on_startup_invokes_a_yearly_timer_at_once(web_host: FunctionsHost) 
 
 def test_every_second_schedule_keeps_invoking_the_timer(tmp_path: Path) -> None:
     every_second = "* * * * * *"
-    with FunctionsHost(APPS / "webapp", keys_file=tmp_path / "keys.json",
-                       env_overrides={"TICK_SCHEDULE": every_second}) as host:  # fmt: skip
+    with FunctionsHost(
+        APPS / "webapp", keys_file=tmp_path / "keys.json", env_overrides={"TICK_SCHEDULE": every_second}
+    ) as host:
         wait_until(lambda: len(ticks(host, every_second)) >= 3)
 
 
