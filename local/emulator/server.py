@@ -22,6 +22,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from azure.core.exceptions import AzureError
 
 from . import byos, urls
 from .callbacks import CallbackSender, CallbackSigner
@@ -84,6 +85,11 @@ class LoopEffects:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def drain(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def _files_ready(self, recording: Recording, chunks: list[StoredChunk], event: GridEvent) -> None:
         context = self.context
         assert context is not None
@@ -91,7 +97,10 @@ class LoopEffects:
         if recording.options.container_url and storage:
             facts = context.backend.facts(recording)
             args = (storage, recording.options.container_url, facts, chunks, context.media.cache_dir)
-            await self.loop.run_in_executor(None, byos.export, *args)
+            try:
+                await self.loop.run_in_executor(None, byos.export, *args)
+            except AzureError as exc:  # ACS still announces the files, which stay downloadable from ACS storage
+                log.error("export of recording %s to %s failed: %s", recording.recording_id, args[1], exc)
         context.grid.publish(event)
 
 
@@ -208,12 +217,19 @@ class Emulator:
             if context.proxy is not None:
                 await context.proxy.stop()
             await context.grid.drain()
+        await self._effects.drain()
         if self._effects.sender is not None:
             await self._effects.sender.drain()
         for runner in self._runners:
             await runner.cleanup()
         if context is not None:
             await self._session.close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def stop(self) -> None:
         if self._thread is None:
