@@ -1,0 +1,160 @@
+"""Count and verify what reached the archive: every chunk the emulator made, once, byte-identical to its source.
+
+A chunk is *archived* when exactly one media blob holds it, *verified* when that blob's SHA-256 equals its
+manifest entry, the app's recorded hash and the source's bytes at the emulator; *lost* when no blob holds it;
+*duplicated* when several blobs (or manifest entries) hold it; *corrupted* when a hash differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.blob import ContainerClient
+
+from chaos.result import Result
+from shared.layout import call_folder
+
+log = logging.getLogger(__name__)
+_MEDIA = re.compile(r"^chunk-(\d{4})\.(wav|mp3|mp4)$")
+
+
+@dataclass(frozen=True)
+class SourceChunk:
+    """One chunk as the emulator stored it."""
+
+    server_call_id: str
+    recording_id: str
+    index: int
+    content_location: str
+
+
+@dataclass
+class Audit:
+    expected: int = 0
+    archived: int = 0
+    verified: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    corrupted: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def into(self, result: Result) -> None:
+        result.expected += self.expected
+        result.archived += self.archived
+        result.verified += self.verified
+        result.lost += self.lost
+        result.duplicated += self.duplicated
+        result.corrupted += self.corrupted
+        result.notes.extend(self.problems[:20])
+
+
+def source_chunks(emulator_recordings: Iterable[dict[str, Any]], server_call_ids: set[str]) -> list[SourceChunk]:
+    """The chunks the emulator announced for these calls (recordings whose files are ready)."""
+    return [
+        SourceChunk(r["serverCallId"], r["recordingId"], int(c["index"]), c["contentLocation"])
+        for r in emulator_recordings
+        if r.get("serverCallId") in server_call_ids and r.get("filesReady")
+        for c in r.get("chunks", [])
+    ]
+
+
+class ArchiveIndex:
+    """The archive container's blob names grouped by (callFolder, recordingId)."""
+
+    def __init__(self, container: ContainerClient) -> None:
+        self.container = container
+        self.folders: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for blob in container.list_blobs():
+            parts = str(blob.name).split("/")
+            if len(parts) == 6:
+                self.folders[(parts[3], parts[4])].append(str(blob.name))
+
+    def media(self, folder: str, recording_id: str, index: int) -> list[str]:
+        names = self.folders.get((folder, recording_id), [])
+        return [n for n in names if (m := _MEDIA.match(n.rsplit("/", 1)[1])) and int(m[1]) == index]
+
+    def manifest(self, folder: str, recording_id: str) -> dict[str, Any] | None:
+        names = [n for n in self.folders.get((folder, recording_id), []) if n.endswith("/manifest.json")]
+        if len(names) != 1:
+            return None
+        try:
+            found: dict[str, Any] = json.loads(self.container.download_blob(names[0]).readall())
+        except (ResourceNotFoundError, ValueError):
+            return None
+        return found
+
+    def sha256(self, name: str) -> str:
+        digest = hashlib.sha256()
+        for piece in self.container.download_blob(name).chunks():
+            digest.update(piece)
+        return digest.hexdigest()
+
+
+def audit(
+    container: ContainerClient,
+    chunks: list[SourceChunk],
+    source_sha256: Any,
+    app_views: dict[str, dict[str, Any] | None],
+) -> Audit:
+    """Check each source chunk against the archive; ``source_sha256(url)`` hashes the bytes at the emulator."""
+    index = ArchiveIndex(container)
+    found = Audit(expected=len(chunks))
+    manifests: dict[tuple[str, str], dict[str, Any] | None] = {}
+    for chunk in chunks:
+        folder = call_folder(chunk.server_call_id)
+        key = (folder, chunk.recording_id)
+        if key not in manifests:
+            manifests[key] = index.manifest(*key)
+        _check_chunk(chunk, index, manifests[key], source_sha256, app_views.get(chunk.server_call_id), found)
+    return found
+
+
+def _check_chunk(
+    chunk: SourceChunk,
+    index: ArchiveIndex,
+    manifest: dict[str, Any] | None,
+    source_sha256: Any,
+    app_view: dict[str, Any] | None,
+    found: Audit,
+) -> None:
+    where = f"{chunk.recording_id[:12]}.. chunk {chunk.index}"
+    blobs = index.media(call_folder(chunk.server_call_id), chunk.recording_id, chunk.index)
+    entries = [e for e in (manifest or {}).get("chunks", []) if e.get("index") == chunk.index]
+    if not blobs:
+        found.lost += 1
+        found.problems.append(f"lost: {where} has no archived blob")
+        return
+    found.archived += 1
+    if len(blobs) > 1 or len(entries) > 1:
+        found.duplicated += 1
+        found.problems.append(f"duplicated: {where}: {len(blobs)} blobs, {len(entries)} manifest entries")
+        return
+    actual = index.sha256(blobs[0])
+    expected = {
+        "manifest": entries[0].get("sha256") if entries else None,
+        "source": source_sha256(chunk.content_location),
+        "app state": _app_sha(app_view, chunk),
+    }
+    wrong = [name for name, value in expected.items() if value != actual]
+    if wrong:
+        found.corrupted += 1
+        found.problems.append(f"corrupted: {where}: blob SHA-256 differs from {', '.join(wrong)}")
+        return
+    found.verified += 1
+
+
+def _app_sha(view: dict[str, Any] | None, chunk: SourceChunk) -> str | None:
+    for recording in (view or {}).get("recordings", []):
+        if recording.get("recordingId") == chunk.recording_id:
+            for entry in recording.get("chunks", []):
+                if entry.get("index") == chunk.index:
+                    return str(entry.get("sha256") or "") or None
+    return None

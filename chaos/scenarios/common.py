@@ -1,0 +1,94 @@
+"""Steps the pipeline scenarios share: stack options, settling, auditing, delivery and queue health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.queue import QueueClient
+
+from chaos.audit import audit, source_chunks
+from chaos.harness import ChaosStack
+from chaos.result import Result
+from chaos.source import SourceReader
+from chaos.workload import ARCHIVED, recordings, wait_settled
+from local.stack import StackOptions
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big a run is: ``small`` for ``make test``, full for ``make chaos``."""
+
+    small: bool
+
+    def pick(self, small: int, full: int) -> int:
+        return small if self.small else full
+
+    def seconds(self, small: float, full: float) -> float:
+        return small if self.small else full
+
+
+def options(settings: dict[str, str] | None = None, **kwargs: Any) -> StackOptions:
+    """Stack options for a scenario: fast files-ready, real-time media, the given app settings."""
+    values: dict[str, Any] = {"files_ready_delay": 0.5, "time_scale": 1.0, **kwargs}
+    return StackOptions(settings=dict(settings or {}), **values)
+
+
+def finish(
+    cs: ChaosStack,
+    result: Result,
+    server_call_ids: list[str],
+    timeout: float,
+    *,
+    strict: bool = True,
+    calls_end: bool = True,
+) -> dict[str, Any]:
+    """Wait until the calls settle, then audit the archive and the final states into ``result``."""
+    cs.emulator("DELETE", "faults")
+    client = cs.client()
+    views = wait_settled(client, server_call_ids, timeout)
+    emulated = cs.emulator("GET", "recordings")
+    chunks = source_chunks(emulated, set(server_call_ids))
+    audit(cs.archive(), chunks, SourceReader(cs.info).sha256, views).into(result)
+    final_states(result, views, emulated, calls_end=calls_end)
+    delivery_health(cs, result, strict=strict)
+    poisoned = poison_count(cs)
+    result.check("no poison messages", poisoned == 0, f"{poisoned} chunk job(s) in the poison queue")
+    return views
+
+
+def final_states(result: Result, views: dict[str, Any], emulated: list[dict[str, Any]], *, calls_end: bool) -> None:
+    """Recordings archived, one per call (at ACS and in the app); calls disconnected when ``calls_end``."""
+    not_archived = [sid for sid, v in views.items() if not recordings(v) or any(
+        r.get("state") not in ARCHIVED for r in recordings(v))]  # fmt: skip
+    result.check("every recording archived", not not_archived, f"{len(not_archived)} call(s) not archived")
+    if calls_end:
+        open_calls = [sid for sid, v in views.items() if (v or {}).get("state") != "disconnected"]
+        result.check("every call disconnected", not open_calls, f"{len(open_calls)} call(s) not disconnected")
+    per_call = {sid: sum(1 for r in emulated if r.get("serverCallId") == sid) for sid in views}
+    extra = [sid for sid, n in per_call.items() if n != 1]
+    app_extra = [sid for sid, v in views.items() if len(recordings(v)) > 1]
+    result.check("one recording per call", not extra and not app_extra,
+                 f"{len(extra)} call(s) with != 1 recording at ACS, {len(app_extra)} with > 1 in the app")  # fmt: skip
+
+
+def delivery_health(cs: ChaosStack, result: Result, *, strict: bool = True) -> None:
+    """Every Event Grid delivery and callback ended delivered; ``strict``: none needed a retry (no 5xx, no timeout)."""
+    deliveries: list[dict[str, Any]] = cs.emulator("GET", "deliveries")
+    failed = [d for d in deliveries if d.get("outcome") not in ("delivered", "pending")]
+    outcomes = sorted({str(d.get("outcome")) for d in failed})
+    result.check("every delivery accepted", not failed, f"{len(failed)} of {len(deliveries)} deliveries: {outcomes}")
+    retried = [d for d in deliveries if (d.get("attempts") or 0) > 1 or (d.get("status") or 0) >= 500]
+    if strict:
+        result.check("no 5xx", not retried, f"{len(retried)} delivery(ies) answered 5xx or failed once")
+    elif retried:
+        result.notes.append(f"{len(retried)} delivery(ies) needed a retry")
+
+
+def poison_count(cs: ChaosStack, queue: str = "recording-chunks-poison") -> int:
+    client = QueueClient.from_connection_string(cs.info["storageConnectionString"], queue)
+    try:
+        return int(client.get_queue_properties().approximate_message_count or 0)
+    except ResourceNotFoundError:
+        return 0
