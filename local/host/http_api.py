@@ -12,7 +12,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from . import triggers
-from .admin import AdminApi
+from .admin import REASON, AdminApi
 from .eventgrid import EventGridWebhook
 from .indexing import FunctionSpec
 from .invoker import InvocationFailed, Invoker
@@ -74,9 +74,7 @@ class HttpFrontEnd:
         )
         data = triggers.http_binding_data(route_values, query, headers, body)
         try:
-            outcome = await self._invoker.invoke(
-                spec, http_request, data, "This function was programmatically called via the host APIs."
-            )
+            outcome = await self._invoker.invoke(spec, http_request, data, REASON)
         except InvocationFailed:
             return web.Response(status=500)
         return _response(_http_output(spec, outcome.returned, outcome.values))

@@ -44,7 +44,6 @@ class Invoker:
         self._storage = ThreadPoolExecutor(8, thread_name_prefix="storage")
         self._app_dir = app_dir
         self._message_encoding = message_encoding
-        self.running = 0
 
     async def io(self, call: Callable[..., T], *args: Any) -> T:
         """Run a blocking storage call off the event loop."""
@@ -55,7 +54,6 @@ class Invoker:
         with invocation_scope(spec.name) as invocation:
             log.info("Executing 'Functions.%s' (Reason='%s', Id=%s)", spec.name, reason, invocation.invocation_id)
             started = time.monotonic()
-            self.running += 1
             try:
                 outcome = await self._run(spec, invocation, trigger_value, data)
             except Exception as exc:
@@ -66,8 +64,6 @@ class Invoker:
                     _elapsed_ms(started),
                 )
                 raise InvocationFailed(f"{spec.name} failed: {exc}") from exc
-            finally:
-                self.running -= 1
             log.info(
                 "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%dms)",
                 spec.name,
