@@ -31,15 +31,18 @@ class BadOptions(ValueError):
 
 
 def defaults(settings: RecordingDefaults, callback_url: str) -> RecordingOptions:
-    return RecordingOptions(
-        content=settings.content,
-        channel=settings.channel,
-        format=settings.format,
-        pause_on_start=settings.pause_on_start,
-        channel_affinity=settings.channel_affinity,
-        participant_ordering=settings.participant_ordering,
-        byos_container_url=settings.byos_container_url,
-        state_callback_url=settings.state_callback_url or callback_url,
+    """The settings' options; channel affinity and ordering are dropped for mixed recordings (unmixed only)."""
+    return _for_channel(
+        RecordingOptions(
+            content=settings.content,
+            channel=settings.channel,
+            format=settings.format,
+            pause_on_start=settings.pause_on_start,
+            channel_affinity=settings.channel_affinity,
+            participant_ordering=settings.participant_ordering,
+            byos_container_url=settings.byos_container_url,
+            state_callback_url=settings.state_callback_url or callback_url,
+        )
     )
 
 
@@ -50,7 +53,12 @@ def overridden(base: RecordingOptions, body: Mapping[str, Any]) -> RecordingOpti
         if key not in _FIELDS:
             raise BadOptions(key, f"unknown field; allowed: {', '.join(_FIELDS)}")
         changes[_FIELDS[key]] = _value(key, value)
-    return replace(base, **changes)
+    options = replace(base, **changes)
+    if options.channel == "mixed":
+        for key in ("channelAffinity", "participantOrdering"):
+            if body.get(key):
+                raise BadOptions(key, "applies to unmixed recordings only")
+    return _for_channel(options)
 
 
 def resolved(options: RecordingOptions, call: Call | None) -> RecordingOptions:
@@ -63,6 +71,12 @@ def resolved(options: RecordingOptions, call: Call | None) -> RecordingOptions:
     affinity = tuple((channel, who(raw)) for channel, raw in options.channel_affinity)
     ordering = tuple(who(raw) for raw in options.participant_ordering)
     return replace(options, channel_affinity=affinity, participant_ordering=ordering)
+
+
+def _for_channel(options: RecordingOptions) -> RecordingOptions:
+    if options.channel == "unmixed":
+        return options
+    return replace(options, channel_affinity=(), participant_ordering=())
 
 
 def _value(key: str, value: Any) -> Any:

@@ -136,3 +136,14 @@ def test_listing_a_day_filters_by_state_and_checks_its_parameters() -> None:
     assert api.list_calls({"date": "2026-11-22"}, w.deps).body["calls"] == []
     assert "date" in api.list_calls({"date": "23/11/2026"}, w.deps).body["error"]
     assert "state" in api.list_calls({"date": "2026-11-23", "state": "lost"}, w.deps).body["error"]
+
+
+def test_channel_affinity_is_refused_for_a_mixed_recording_and_dropped_from_the_defaults() -> None:
+    w = world()
+    folder = call_folder(p.server_call_id())
+    body = b'{"channel": "mixed", "channelAffinity": [{"channel": 0, "participant": "4:+1"}]}'
+    refused = api.start(folder, body, w.deps)
+    assert (refused.status, "channelAffinity" in refused.body["error"]) == (400, True)
+    assert api.start(folder, b'{"channel": "mixed"}', w.deps).status == 200
+    (start,) = w.acs.sent("start")
+    assert start[1].channel_affinity == ()
