@@ -73,6 +73,7 @@ def test_a_probability_fault_fires_on_every_download_at_probability_one_until_cl
             fetch(sdk, content)
     assert control("DELETE", "faults").status_code == 200
     assert fetch(sdk, content)
+    assert control("GET", "faults").json()["fired"] == {"503": 2}, "faults served are counted, and kept when cleared"
 
 
 def test_a_fault_needs_a_known_kind_and_either_count_or_probability(control: Control) -> None:
