@@ -15,14 +15,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from shared import config
-from shared.handlers.deps import Deps
-from shared.messages import ArchivedChunk, ChunkJob
 
 if TYPE_CHECKING:
     from azure.data.tables import TableClient
     from azure.storage.blob import ContainerClient
 
     from shared.config import Settings
+    from shared.handlers.deps import Deps
+    from shared.messages import ArchivedChunk, ChunkJob
 
 _lock = threading.Lock()
 _built: Deps | None = None
@@ -54,6 +54,7 @@ def reset() -> None:
 def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     from shared.acs import AcsCallAutomation, client_from_settings
     from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk
+    from shared.handlers.deps import Deps
     from shared.jwtcheck import CallbackVerifier
     from shared.quarantine import BlobQuarantine
     from shared.store.table import TableCallStore
