@@ -1,6 +1,7 @@
 """The Functions app (Python v2 model): triggers and bindings only; every decision is in ``shared.handlers``.
 
-Importing this module builds nothing: dependencies come from ``shared.bootstrap.deps()`` on first use.
+Importing this module builds nothing: dependencies come from ``shared.bootstrap.deps()`` on first use, and each
+function imports its handler when it first runs, so the host indexes the app at the cost of ``azure.functions``.
 """
 
 from __future__ import annotations
@@ -8,13 +9,6 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared import bootstrap
-from shared.handlers import api
-from shared.handlers.archive import handle_chunk
-from shared.handlers.binding import grid_raw, http
-from shared.handlers.callbacks import handle_callbacks
-from shared.handlers.deps import error
-from shared.handlers.grid import handle_grid_event
-from shared.handlers.sweeper import sweep
 
 STORAGE = "AzureWebJobsStorage"
 
@@ -26,6 +20,9 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 @app.queue_output(arg_name="jobs", queue_name="%CHUNK_QUEUE%", connection=STORAGE)
 def acs_events(event: func.EventGridEvent, jobs: func.Out[list[str]]) -> None:
     """IncomingCall -> answer; RecordingFileStatusUpdated -> one queue message per chunk."""
+    from shared.handlers.binding import grid_raw
+    from shared.handlers.grid import handle_grid_event
+
     found = handle_grid_event(grid_raw(event), bootstrap.deps())
     if found:
         jobs.set([job.to_json() for job in found])
@@ -35,18 +32,28 @@ def acs_events(event: func.EventGridEvent, jobs: func.Out[list[str]]) -> None:
 @app.route(route="callbacks", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 def callbacks(req: func.HttpRequest) -> func.HttpResponse:
     """Call Automation callbacks; protected by the ACS JWT, not a function key."""
+    from shared.handlers.binding import http
+    from shared.handlers.callbacks import handle_callbacks
+
     return http(handle_callbacks(req.get_body(), req.headers.get("Authorization"), bootstrap.deps()))
 
 
 @app.function_name("start_recording")
 @app.route(route="calls/{callId}/recording", methods=["POST"])
 def start_recording(req: func.HttpRequest) -> func.HttpResponse:
+    from shared.handlers import api
+    from shared.handlers.binding import http
+
     return http(api.start(req.route_params.get("callId", ""), req.get_body(), bootstrap.deps()))
 
 
 @app.function_name("recording_command")
 @app.route(route="calls/{callId}/recording/{action}", methods=["POST"])
 def recording_command(req: func.HttpRequest) -> func.HttpResponse:
+    from shared.handlers import api
+    from shared.handlers.binding import http
+    from shared.handlers.deps import error
+
     action = req.route_params.get("action", "")
     if action not in ("pause", "resume", "stop"):
         return http(error(404, f"unknown recording action {action!r}: use pause, resume or stop"))
@@ -56,12 +63,18 @@ def recording_command(req: func.HttpRequest) -> func.HttpResponse:
 @app.function_name("get_call")
 @app.route(route="calls/{callId}", methods=["GET"])
 def get_call(req: func.HttpRequest) -> func.HttpResponse:
+    from shared.handlers import api
+    from shared.handlers.binding import http
+
     return http(api.get_call(req.route_params.get("callId", ""), bootstrap.deps()))
 
 
 @app.function_name("list_calls")
 @app.route(route="calls", methods=["GET"])
 def list_calls(req: func.HttpRequest) -> func.HttpResponse:
+    from shared.handlers import api
+    from shared.handlers.binding import http
+
     return http(api.list_calls(dict(req.params), bootstrap.deps()))
 
 
@@ -70,6 +83,8 @@ def list_calls(req: func.HttpRequest) -> func.HttpResponse:
 @app.blob_output(arg_name="media", path="%ARCHIVE_CONTAINER%/{blobPath}", connection=STORAGE)
 def archive_chunk(msg: func.QueueMessage, media: func.Out[bytes]) -> None:
     """Copy one chunk; small media leaves through the blob output binding, large media was streamed already."""
+    from shared.handlers.archive import handle_chunk
+
     payload = handle_chunk(msg.get_body(), bootstrap.deps())
     if payload is not None:
         media.set(payload)
@@ -80,6 +95,8 @@ def archive_chunk(msg: func.QueueMessage, media: func.Out[bytes]) -> None:
 @app.queue_output(arg_name="jobs", queue_name="%CHUNK_QUEUE%", connection=STORAGE)
 def sweeper(timer: func.TimerRequest, jobs: func.Out[list[str]]) -> None:
     """Re-enqueue stuck chunks; warn about and fail recordings that outlive ACS's retention."""
+    from shared.handlers.sweeper import sweep
+
     found = sweep(bootstrap.deps())
     if found:
         jobs.set([job.to_json() for job in found])
