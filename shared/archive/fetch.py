@@ -20,7 +20,7 @@ class SizeMismatch(ArchiveTransientError):
 
 
 class Reader:
-    """Pull exact-size reads out of an iterator of arbitrarily sized pieces (one copy per read)."""
+    """Pull exact-size reads out of an iterator of arbitrarily sized pieces (at most one copy per read)."""
 
     def __init__(self, pieces: Iterator[bytes]) -> None:
         self._pieces = pieces
@@ -31,6 +31,11 @@ class Reader:
 
     def read(self, size: int) -> bytes:
         """Up to ``size`` bytes; fewer only at the end of the stream."""
+        if not self._left:
+            head = next(self._pieces, b"")
+            if len(head) == size:
+                return head  # the common case with pieces sized to the read: no copy
+            self._left = head
         parts, have = [self._left], len(self._left)
         while have < size:
             piece = next(self._pieces, None)

@@ -1,7 +1,9 @@
 """Copy one chunk's media: ordered blocks in, SHA-256 in order, bytes out to memory or to staged blocks.
 
-Every block in flight (being downloaded, hashed or staged) holds one of ``concurrency`` permits, so the bytes
-held at once stay near ``concurrency x block_size`` whatever the chunk's size.
+Up to ``concurrency`` ranged downloads and ``concurrency`` block uploads run at once, so neither side waits for the
+other's slowest request. Every block in memory (being downloaded, hashed or staged) holds one of
+``2 x concurrency`` permits, so the bytes held at once stay near ``2 x concurrency x block_size`` whatever the
+chunk's size.
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ def copy_media(
 ) -> CopiedMedia:
     """Download ``url`` and verify its size and SHA-256; small chunks come back as bytes, large ones are committed."""
     block, workers = options.block_size_bytes, options.concurrency
-    permits = threading.Semaphore(workers)
+    permits = threading.Semaphore(2 * workers)
     with (
         ThreadPoolExecutor(workers, thread_name_prefix="archive-get") as downloads,
         ThreadPoolExecutor(workers, thread_name_prefix="archive-put") as uploads,

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+# Pieces read from a download response. The SDK's own iterator reads 4 KiB at a time (``connection_data_block_size``),
+# which costs a Python round trip per 4 KiB; larger pieces cut the CPU spent per byte.
+READ_PIECE_BYTES = 1024 * 1024
 
 
 class RecordingSource(Protocol):
@@ -103,7 +106,7 @@ class AcsRecordingSource:
         except ValueError as exc:  # the SDK's own URL check
             raise ArchivePermanentError(f"ACS SDK refused the recording URL: {exc}") from exc
         http: Any = response
-        return describe(http.status_code, http.headers, _translated(http.iter_bytes(), url), http.close)
+        return describe(http.status_code, http.headers, _translated(_body(http), url), http.close)
 
     def delete(self, url: str) -> None:
         """Delete the recording at ACS; one that is already gone counts as deleted."""
@@ -116,6 +119,15 @@ class AcsRecordingSource:
                 log.info("recording already deleted at ACS: %s", url)
                 return
             raise from_source(exc, url) from exc
+
+
+def _body(http: Any) -> Iterator[bytes]:
+    """The response body in pieces of ``READ_PIECE_BYTES`` (through requests when the SDK's transport is requests)."""
+    iter_content = getattr(getattr(http, "internal_response", None), "iter_content", None)
+    if callable(iter_content):
+        return iter(iter_content(READ_PIECE_BYTES))
+    pieces: Iterator[bytes] = http.iter_bytes()
+    return pieces
 
 
 def _translated(pieces: Iterator[bytes], url: str) -> Iterator[bytes]:
