@@ -50,8 +50,8 @@ def test_a_mixed_mp3_recording_is_archived_and_exported_to_the_byos_container(
     chunks = check_against_manifest(archive, call)
     assert all(chunk["blobPath"].endswith(".mp3") for chunk in chunks)
     with av.open(io.BytesIO(chunks[0]["data"])) as media:
+        assert media.format.name == "mp3"
         audio = media.streams.audio[0]
-        assert audio.codec_context.name == "mp3"
         assert audio.channels == 1, "mixed: one channel"
     exported = list(service.get_container_client(BYOS_CONTAINER).list_blobs())
     assert any(blob.name.endswith(".mp3") for blob in exported), "ACS wrote the recording into the BYOS container"
