@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from .models import Backend
+from .backend import Backend
 
 log = logging.getLogger(__name__)
 TOKEN_LIFETIME = 300

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from .backend import Backend
 from .config import EmulatorConfig
-from .models import Backend
 
 if TYPE_CHECKING:
     from .callbacks import CallbackSigner

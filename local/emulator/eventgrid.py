@@ -18,11 +18,11 @@ from typing import Any
 
 import aiohttp
 
+from .backend import Backend
 from .deadletter import DeadLetters
 from .events import GridEvent
 from .exceptions import BadRequest
 from .identifiers import timestamp
-from .models import Backend
 
 log = logging.getLogger(__name__)
 RETRY_SCHEDULE = (10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400)

@@ -41,7 +41,6 @@ class Faults:
     downloads: list[DownloadFault] = field(default_factory=list)
     eventgrid: EventGridFaults = field(default_factory=EventGridFaults)
     rng: random.Random = field(default_factory=random.Random)
-    fired: dict[str, int] = field(default_factory=dict)  # download faults served so far, by kind
     fired: dict[str, int] = field(default_factory=dict)  # faults served so far, by kind
 
     def next_download(self) -> DownloadFault | None:

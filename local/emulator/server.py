@@ -25,6 +25,7 @@ from aiohttp import web
 from azure.core.exceptions import AzureError
 
 from . import byos, urls
+from .backend import Backend
 from .callbacks import CallbackSender, CallbackSigner
 from .config import EmulatorConfig
 from .context import CONTEXT, Context
@@ -33,7 +34,7 @@ from .eventgrid import EventGrid, parse_subscription
 from .events import GridEvent
 from .files import StoredChunk
 from .middleware import errors, hmac_check
-from .models import Backend, Recording
+from .models import Recording
 from .proxy import ConnectProxy
 from .storage import MediaCache
 from .tls import LocalCA
