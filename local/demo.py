@@ -103,7 +103,7 @@ def _wait_for_archive(client: LocalClient, server_call_id: str, say: Callable[[s
 
 def _print_timeline(call: dict[str, Any], say: Callable[[str], object]) -> None:
     for entry in call.get("timeline", []):
-        say(f"    {entry.get('time', '')}  {entry.get('source', ''):<10} {entry.get('event', entry.get('type', ''))}\n")
+        say(f"    {entry.get('at', '')}  {entry.get('source', ''):<10} {entry.get('event', '')}\n")
 
 
 def run(say: Callable[[str], object] = sys.stdout.write) -> int:
