@@ -15,6 +15,11 @@ class ClientError(RuntimeError):
     """A request to the stack failed."""
 
 
+def recordings(call: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The recordings of a call as ``GET /api/calls/{callId}`` shows them (none for an unknown call)."""
+    return list(call.get("recordings", [])) if call else []
+
+
 class LocalClient:
     """Talks to the Functions host (function key) and the ACS emulator control plane (local CA)."""
 
@@ -62,6 +67,11 @@ class LocalClient:
             raise ClientError(f"GET call: {response.status_code} {response.text}")
         result: dict[str, Any] = response.json()
         return result
+
+    def recording_state(self, server_call_id: str) -> str:
+        """State of the call's latest recording, or "" when it has none."""
+        found = recordings(self.call(server_call_id))
+        return str(found[-1].get("state", "")) if found else ""
 
     def recording(self, server_call_id: str, action: str = "", body: Mapping[str, Any] | None = None) -> Any:
         suffix = f"/{action}" if action else ""

@@ -10,7 +10,7 @@ from typing import Any
 
 from azure.storage.blob import BlobServiceClient
 
-from local.client import LocalClient, wait_for
+from local.client import LocalClient, recordings, wait_for
 from local.inspect_archive import list_archive, render_tree, verify_manifests
 from local.stack import STATE, Stack, StackOptions
 from shared.layout import call_folder
@@ -26,18 +26,6 @@ DEMO_SETTINGS = {
     "RECORDING_CHANNEL_AFFINITY": f"0={CALLER}",
     "STREAMING_THRESHOLD_BYTES": str(2 * 1024 * 1024),
 }
-
-
-def recordings(call: dict[str, Any] | None) -> list[dict[str, Any]]:
-    if not call:
-        return []
-    found = call.get("recordings", [])
-    return list(found.values()) if isinstance(found, dict) else list(found)
-
-
-def recording_state(client: LocalClient, server_call_id: str) -> str:
-    found = recordings(client.call(server_call_id))
-    return str(found[-1].get("state", "")) if found else ""
 
 
 def _chunks(call: dict[str, Any] | None) -> tuple[int, int]:
@@ -66,7 +54,7 @@ def _step(say: Callable[[str], object], text: str) -> None:
 
 def _record_the_call(client: LocalClient, server_call_id: str, say: Callable[[str], object]) -> None:
     def state_is(expected: str) -> Callable[[], bool]:
-        return lambda: recording_state(client, server_call_id) == expected
+        return lambda: client.recording_state(server_call_id) == expected
 
     wait_for(state_is("active"), "the recording to become active", timeout=60)
     say("    answered by policy, recording active (unmixed WAV, channel 0 = the caller)\n")

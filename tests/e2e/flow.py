@@ -9,25 +9,13 @@ from typing import Any
 
 from azure.storage.blob import ContainerClient
 
-from local.client import LocalClient, wait_for
+from local.client import LocalClient, recordings, wait_for
 
 ARCHIVED = ("archived", "source_deleted")
 
 
-def recordings(call: dict[str, Any] | None) -> list[dict[str, Any]]:
-    if not call:
-        return []
-    found = call.get("recordings", [])
-    return list(found.values()) if isinstance(found, dict) else list(found)
-
-
-def recording_state(client: LocalClient, server_call_id: str) -> str:
-    found = recordings(client.call(server_call_id))
-    return str(found[-1].get("state", "")) if found else ""
-
-
 def wait_recording(client: LocalClient, server_call_id: str, state: str, timeout: float = 60) -> None:
-    wait_for(lambda: recording_state(client, server_call_id) == state, f"recording {state}", timeout=timeout)
+    wait_for(lambda: client.recording_state(server_call_id) == state, f"recording {state}", timeout=timeout)
 
 
 def answered_call(client: LocalClient, caller: str, callee: str, participants: tuple[str, ...] = ()) -> str:
