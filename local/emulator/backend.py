@@ -14,7 +14,7 @@ from typing import Any
 
 from . import files
 from .config import EmulatorConfig, Settings
-from .events import ENDED, OK, GridEvent, callback_event, incoming_call
+from .events import ENDED, OK, START_FAILED, GridEvent, callback_event, incoming_call
 from .exceptions import BadRequest, Conflict, NotFound
 from .faults import Faults
 from .files import RecordingFacts, StoredChunk
@@ -185,13 +185,37 @@ class Backend:
                 channels,
             )
             self.recordings[recording.recording_id] = recording
-            self._state_changed(recording)
+            if self.faults.start_failures > 0:
+                self.faults.start_failures -= 1
+                self._start_failed(recording)
+            else:
+                self._state_changed(recording)
             return recording, 202 if locator.get("callConnectionId") else 200
+
+    def _start_failed(self, recording: Recording) -> None:
+        """The start was accepted, then failed: ``StartRecordingFailed``, and the recording is gone."""
+        recording.timeline.apply("stop", self.clock())
+        recording.failed = True
+        call = self.calls[recording.server_call_id]
+        connection = self.connections.get(recording.call_connection_id or "")
+        url = recording.options.state_callback_uri or (connection.callback_uri if connection else None)
+        if not url:
+            return
+        data = {
+            "recordingId": recording.recording_id,
+            "callConnectionId": recording.call_connection_id,
+            "serverCallId": call.server_call_id,
+            "correlationId": call.correlation_id,
+            "operationContext": connection.operation_context if connection else None,
+            "resultInformation": START_FAILED,
+        }
+        source = f"calling/callConnections/{recording.call_connection_id}"
+        self.effects.callback(url, callback_event("StartRecordingFailed", source, data, self.clock()))
 
     def recording(self, recording_id: str) -> Recording:
         with self.lock:
             found = self.recordings.get(recording_id)
-            if found is None:
+            if found is None or found.failed:
                 raise NotFound(f"recording {recording_id} not found", "RecordingNotFound")
             return found
 

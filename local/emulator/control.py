@@ -40,7 +40,8 @@ def call_view(call: Call) -> dict[str, Any]:
 def recording_view(recording: Recording) -> dict[str, Any]:
     return {
         "recordingId": recording.recording_id, "serverCallId": recording.server_call_id,
-        "callConnectionId": recording.call_connection_id, "state": recording.timeline.state.value,
+        "callConnectionId": recording.call_connection_id,
+        "state": "failed" if recording.failed else recording.timeline.state.value,
         "recordingState": recording.rest_state, "options": recording.options.as_json(),
         "channels": recording.channels, "filesReady": recording.files_ready,
         "sessionEndReason": recording.session_end_reason,
@@ -145,12 +146,24 @@ async def eventgrid_fault(request: web.Request) -> web.Response:
     return web.json_response(faults.as_json())
 
 
+async def recording_fault(request: web.Request) -> web.Response:
+    body = await _json(request)
+    count = body.get("startFailures")
+    if not isinstance(count, int) or count < 0:
+        raise BadRequest("startFailures: how many of the next recording starts fail (a non-negative integer)")
+    backend = request.app[CONTEXT].backend
+    with backend.lock:
+        backend.faults.start_failures = count
+    return web.json_response({"startFailures": count})
+
+
 async def faults(request: web.Request) -> web.Response:
     backend = request.app[CONTEXT].backend
     with backend.lock:
         if request.method == "DELETE":
             backend.faults.downloads.clear()
             backend.faults.eventgrid = parse_eventgrid_faults({})
+            backend.faults.start_failures = 0
         return web.json_response(backend.faults.as_json())
 
 

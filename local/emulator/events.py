@@ -12,6 +12,7 @@ from .identifiers import identifier, timestamp
 
 CALLBACK_VERSION = "2024-09-01-preview"
 OK = {"code": 200, "subCode": 0, "message": ""}
+START_FAILED = {"code": 500, "subCode": 8583, "message": "Recording failed to start (injected fault)."}
 ENDED = {"code": 200, "subCode": 7000, "message": "The conversation has ended. DiagCode: 0#7000.@"}
 INCOMING_CALL = "Microsoft.Communication.IncomingCall"
 FILES_READY = "Microsoft.Communication.RecordingFileStatusUpdated"

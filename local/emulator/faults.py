@@ -42,6 +42,7 @@ class Faults:
     eventgrid: EventGridFaults = field(default_factory=EventGridFaults)
     rng: random.Random = field(default_factory=random.Random)
     fired: dict[str, int] = field(default_factory=dict)  # faults served so far, by kind
+    start_failures: int = 0  # the next N recording starts end in StartRecordingFailed
 
     def next_download(self) -> DownloadFault | None:
         """The fault for this download, if any: counted faults first (each use counts), then by probability."""
@@ -60,7 +61,7 @@ class Faults:
 
     def as_json(self) -> dict[str, Any]:
         return {"downloads": [f.as_json() for f in self.downloads], "eventgrid": self.eventgrid.as_json(),
-                "fired": dict(self.fired)}  # fmt: skip
+                "fired": dict(self.fired), "recordings": {"startFailures": self.start_failures}}  # fmt: skip
 
 
 def parse_download_fault(body: dict[str, Any]) -> DownloadFault:

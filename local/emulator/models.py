@@ -60,6 +60,7 @@ class Recording:
     chunks: list[StoredChunk] = field(default_factory=list)
     session_end_reason: str | None = None
     files_ready: bool = False
+    failed: bool = False  # StartRecordingFailed was sent (an injected fault)
     kind: str = "azureCommunicationServices"
 
     @property

@@ -48,6 +48,7 @@ OTHER: list[tuple[str, str, Handler]] = [
     ("DELETE", "/_emulator/faults", control.faults),
     ("POST", "/_emulator/faults/downloads", control.download_fault),
     ("POST", "/_emulator/faults/eventgrid", control.eventgrid_fault),
+    ("POST", "/_emulator/faults/recordings", control.recording_fault),
     ("GET", "/_emulator/proxy", control.proxy_log),
 ]
 

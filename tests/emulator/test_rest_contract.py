@@ -217,3 +217,20 @@ def test_a_repeated_request_id_returns_the_first_result(
         emu, "POST", f"/calling/recordings{API}", body, headers={"Repeatability-Request-ID": str(uuid.uuid4())}
     )
     assert other.status_code == 409, "a new request id is a new request"
+
+
+def test_an_injected_start_failure_is_accepted_then_reported_by_start_recording_failed(
+    control: Control, sdk: CallAutomationClient, subscribed: Receiver
+) -> None:
+    answered = answered_call(control, sdk, subscribed)
+    assert control("POST", "faults/recordings", {"startFailures": 1}).status_code == 200
+    failed = sdk.start_recording(call_connection_id=answered.call_connection_id)
+    assert failed.recording_state == "inactive"
+    [event] = subscribed.wait(lambda ev: of_type(ev, "StartRecordingFailed", recordingId=failed.recording_id))
+    assert event["data"]["resultInformation"]["code"] == 500
+    assert event["data"]["callConnectionId"] == answered.call_connection_id
+    with pytest.raises(ResourceNotFoundError):
+        sdk.get_recording_properties(failed.recording_id)
+    retried = sdk.start_recording(call_connection_id=answered.call_connection_id)
+    assert sdk.get_recording_properties(retried.recording_id).recording_state == "active"
+    assert not of_type(subscribed.events(), "RecordingStateChanged", recordingId=failed.recording_id)
