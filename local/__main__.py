@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 from datetime import date
+from pathlib import Path
 
 import requests
 from azure.storage.blob import BlobServiceClient
@@ -17,10 +18,14 @@ from local.inspect_archive import list_archive, render_tree
 from shared.layout import call_folder
 
 
+def _stack_file(args: argparse.Namespace) -> Path:
+    return Path(args.state_dir) / "stack.json"
+
+
 def _up(args: argparse.Namespace) -> int:
-    options = stack.StackOptions(host_auth=not args.no_auth, time_scale=args.time_scale)
+    options = stack.StackOptions(state_dir=Path(args.state_dir), host_auth=not args.no_auth, time_scale=args.time_scale)
     running = stack.Stack(options).start()
-    stack.save(running.info)
+    stack.save(running.info, _stack_file(args))
     if args.json:
         print(json.dumps(running.info))
     else:
@@ -29,22 +34,24 @@ def _up(args: argparse.Namespace) -> int:
     if args.detach:
         return 0
     print("serving; Ctrl-C stops everything", file=sys.stderr)
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        signal.sigwait(stop_signals)
     finally:
         running.stop()
-        stack.STACK_FILE.unlink(missing_ok=True)
+        _stack_file(args).unlink(missing_ok=True)
     return 0
 
 
-def _down(_: argparse.Namespace) -> int:
-    ended = stack.stop_recorded()
+def _down(args: argparse.Namespace) -> int:
+    ended = stack.stop_recorded(_stack_file(args))
     print(f"stopped {len(ended)} process(es)")
     return 0
 
 
-def _status(_: argparse.Namespace) -> int:
-    info = stack.load()
+def _status(args: argparse.Namespace) -> int:
+    info = stack.load(_stack_file(args))
     client = LocalClient(info, timeout=5)
     healthy = True
     for name, probe in (
@@ -61,14 +68,14 @@ def _status(_: argparse.Namespace) -> int:
 
 
 def _call(args: argparse.Namespace) -> int:
-    client = LocalClient(stack.load())
+    client = LocalClient(stack.load(_stack_file(args)))
     placed = client.place_call(args.caller, args.callee, tuple(args.participant))
     print(json.dumps({**placed, "callId": call_folder(placed["serverCallId"])}))
     return 0
 
 
 def _ls(args: argparse.Namespace) -> int:
-    info = stack.load()
+    info = stack.load(_stack_file(args))
     container = BlobServiceClient.from_connection_string(info["storageConnectionString"]).get_container_client(
         info["archiveContainer"]
     )
@@ -86,6 +93,7 @@ def _demo(_: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    parser.add_argument("--state-dir", default=str(stack.STATE), help="data, logs and pids (default .local/)")
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start Azurite, the ACS emulator and the Functions host")
     up.add_argument("--detach", action="store_true", help="return once healthy; `down` stops it")
