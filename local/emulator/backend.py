@@ -12,13 +12,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from . import files
+from . import files, notices
 from .config import EmulatorConfig, Settings
-from .events import ENDED, OK, START_FAILED, GridEvent, callback_event, incoming_call
+from .events import ENDED, OK, GridEvent, incoming_call
 from .exceptions import BadRequest, Conflict, NotFound
 from .faults import Faults
 from .files import RecordingFacts, StoredChunk
-from .identifiers import new_incoming_call_context, new_recording_id, new_server_call_id, timestamp
+from .identifiers import new_incoming_call_context, new_recording_id, new_server_call_id
 from .models import APP_IDENTITY, CONNECT_DELAY, Call, Connection, Effects, Recording
 from .options import RecordingOptions, assign_channels
 from .recording import InvalidTransition, RecState, Timeline, even_chunks, plan_chunks
@@ -111,15 +111,8 @@ class Backend:
 
     def _connection_event(self, connection: Connection, event_type: str, result: dict[str, Any]) -> None:
         call = self.calls[connection.server_call_id]
-        data = {
-            "callConnectionId": connection.call_connection_id,
-            "serverCallId": call.server_call_id,
-            "correlationId": call.correlation_id,
-            "operationContext": connection.operation_context,
-            "resultInformation": result,
-        }
-        source = f"calling/callConnections/{connection.call_connection_id}"
-        self.effects.callback(connection.callback_uri, callback_event(event_type, source, data, self.clock()))
+        event = notices.connection_event(event_type, call, connection, result, self.clock())
+        self.effects.callback(connection.callback_uri, event)
 
     def connection(self, connection_id: str) -> Connection:
         with self.lock:
@@ -196,21 +189,11 @@ class Backend:
         """The start was accepted, then failed: ``StartRecordingFailed``, and the recording is gone."""
         recording.timeline.apply("stop", self.clock())
         recording.failed = True
-        call = self.calls[recording.server_call_id]
         connection = self.connections.get(recording.call_connection_id or "")
-        url = recording.options.state_callback_uri or (connection.callback_uri if connection else None)
-        if not url:
-            return
-        data = {
-            "recordingId": recording.recording_id,
-            "callConnectionId": recording.call_connection_id,
-            "serverCallId": call.server_call_id,
-            "correlationId": call.correlation_id,
-            "operationContext": connection.operation_context if connection else None,
-            "resultInformation": START_FAILED,
-        }
-        source = f"calling/callConnections/{recording.call_connection_id}"
-        self.effects.callback(url, callback_event("StartRecordingFailed", source, data, self.clock()))
+        url = notices.recording_target(recording, connection)
+        if url:
+            call = self.calls[recording.server_call_id]
+            self.effects.callback(url, notices.start_failed(call, recording, connection, self.clock()))
 
     def recording(self, recording_id: str) -> Recording:
         with self.lock:
@@ -242,24 +225,10 @@ class Backend:
         self.effects.later(self.settings.files_ready_delay, lambda: self._files_ready(recording.recording_id))
 
     def _state_changed(self, recording: Recording) -> None:
-        call = self.calls[recording.server_call_id]
-        connection = self.connections.get(recording.call_connection_id or "")
-        url = recording.options.state_callback_uri or (connection.callback_uri if connection else None)
-        if not url:
-            return
-        source = f"calling/recordings/{call.server_call_id}/{recording.recording_id}/RecordingStateChanged"
-        data = {
-            "eventSource": source,
-            "recordingId": recording.recording_id,
-            "state": recording.rest_state,
-            "startDateTime": timestamp(recording.timeline.started_at, zulu=False),
-            "recordingKind": recording.kind,
-            "resultInformation": OK,
-            "callConnectionId": recording.call_connection_id,
-            "serverCallId": call.server_call_id,
-            "correlationId": call.correlation_id,
-        }
-        self.effects.callback(url, callback_event("RecordingStateChanged", source, data, self.clock()))
+        url = notices.recording_target(recording, self.connections.get(recording.call_connection_id or ""))
+        if url:
+            call = self.calls[recording.server_call_id]
+            self.effects.callback(url, notices.state_changed(call, recording, self.clock()))
 
     def facts(self, recording: Recording) -> RecordingFacts:
         call = self.calls[recording.server_call_id]
