@@ -11,7 +11,7 @@ from .config import SETTING_NAMES
 from .context import CONTEXT
 from .eventgrid import SubscriptionError, parse_subscription
 from .exceptions import BadRequest
-from .faults import parse_download_fault, parse_eventgrid_faults
+from .faults import parse_download_fault, parse_eventgrid_faults, parse_rest_fault
 from .identifiers import check_raw_id, timestamp
 from .models import Call, Recording
 from .options import parse_options
@@ -157,6 +157,14 @@ async def recording_fault(request: web.Request) -> web.Response:
     return web.json_response({"startFailures": count})
 
 
+async def rest_fault(request: web.Request) -> web.Response:
+    fault = parse_rest_fault(await _json(request))
+    backend = request.app[CONTEXT].backend
+    with backend.lock:
+        backend.faults.rest.append(fault)
+    return web.json_response(fault.as_json(), status=201)
+
+
 async def faults(request: web.Request) -> web.Response:
     backend = request.app[CONTEXT].backend
     with backend.lock:
@@ -164,6 +172,7 @@ async def faults(request: web.Request) -> web.Response:
             backend.faults.downloads.clear()
             backend.faults.eventgrid = parse_eventgrid_faults({})
             backend.faults.start_failures = 0
+            backend.faults.rest.clear()
         return web.json_response(backend.faults.as_json())
 
 

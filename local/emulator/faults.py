@@ -37,12 +37,26 @@ class EventGridFaults:
 
 
 @dataclass
+class RestFault:
+    """The next ``count`` REST requests whose ``METHOD /path`` contains ``match`` answer ``status``."""
+
+    status: int
+    count: int
+    match: str = ""
+    retry_after: float = 1.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"status": self.status, "count": self.count, "match": self.match, "retryAfter": self.retry_after}
+
+
+@dataclass
 class Faults:
     downloads: list[DownloadFault] = field(default_factory=list)
     eventgrid: EventGridFaults = field(default_factory=EventGridFaults)
     rng: random.Random = field(default_factory=random.Random)
     fired: dict[str, int] = field(default_factory=dict)  # faults served so far, by kind
     start_failures: int = 0  # the next N recording starts end in StartRecordingFailed
+    rest: list[RestFault] = field(default_factory=list)
 
     def next_download(self) -> DownloadFault | None:
         """The fault for this download, if any: counted faults first (each use counts), then by probability."""
@@ -55,13 +69,22 @@ class Faults:
                 return self._fire(fault)
         return None
 
+    def next_rest(self, method: str, path: str) -> RestFault | None:
+        for fault in self.rest:
+            if fault.count > 0 and fault.match in f"{method} {path}":
+                fault.count -= 1
+                self.fired[f"rest{fault.status}"] = self.fired.get(f"rest{fault.status}", 0) + 1
+                return fault
+        return None
+
     def _fire(self, fault: DownloadFault) -> DownloadFault:
         self.fired[fault.kind] = self.fired.get(fault.kind, 0) + 1
         return fault
 
     def as_json(self) -> dict[str, Any]:
         return {"downloads": [f.as_json() for f in self.downloads], "eventgrid": self.eventgrid.as_json(),
-                "fired": dict(self.fired), "recordings": {"startFailures": self.start_failures}}  # fmt: skip
+                "fired": dict(self.fired), "recordings": {"startFailures": self.start_failures},
+                "rest": [f.as_json() for f in self.rest]}  # fmt: skip
 
 
 def parse_download_fault(body: dict[str, Any]) -> DownloadFault:
@@ -87,3 +110,10 @@ def parse_eventgrid_faults(body: dict[str, Any]) -> EventGridFaults:
     if duplicates < 1:
         raise BadRequest("duplicates is the number of deliveries of each event (at least 1)")
     return EventGridFaults(duplicates, bool(body.get("shuffle", False)), float(body.get("delaySeconds", 0)))
+
+
+def parse_rest_fault(body: dict[str, Any]) -> RestFault:
+    status, count = body.get("status"), body.get("count", 1)
+    if status not in (429, 500, 503) or not isinstance(count, int) or count < 1:
+        raise BadRequest("a REST fault needs status 429, 500 or 503 and a count of at least 1")
+    return RestFault(int(status), count, str(body.get("match", "")), float(body.get("retryAfter", 1)))

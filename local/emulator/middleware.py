@@ -60,11 +60,19 @@ def rest(handler: RestHandler) -> Handler:
     async def wrapped(request: web.Request) -> web.StreamResponse:
         if "api-version" not in request.query:
             raise BadRequest("the api-version query parameter is required", "MissingApiVersionParameter")
+        backend = request.app[CONTEXT].backend
+        with backend.lock:
+            fault = backend.faults.next_rest(request.method, request.path)
+        if fault is not None:  # not processed, so not remembered for the Repeatability-Request-ID either
+            headers = {"Retry-After": str(int(fault.retry_after))} if fault.status == 429 else {}
+            error = AcsError(f"injected fault {fault.status}", f"Injected{fault.status}")
+            response = _json(fault.status, error.body(), request)
+            response.headers.update(headers)
+            return response
         key = request.headers.get("Repeatability-Request-ID")
         if not key:
             status, body = await handler(request)
             return _json(status, body, request)
-        backend = request.app[CONTEXT].backend
         cache_key = f"{request.method} {request.path} {key}"
         with backend.lock:
             cached = backend.repeatability.get(cache_key)

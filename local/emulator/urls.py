@@ -49,6 +49,7 @@ OTHER: list[tuple[str, str, Handler]] = [
     ("POST", "/_emulator/faults/downloads", control.download_fault),
     ("POST", "/_emulator/faults/eventgrid", control.eventgrid_fault),
     ("POST", "/_emulator/faults/recordings", control.recording_fault),
+    ("POST", "/_emulator/faults/rest", control.rest_fault),
     ("GET", "/_emulator/proxy", control.proxy_log),
 ]
 

@@ -234,3 +234,21 @@ def test_an_injected_start_failure_is_accepted_then_reported_by_start_recording_
     retried = sdk.start_recording(call_connection_id=answered.call_connection_id)
     assert sdk.get_recording_properties(retried.recording_id).recording_state == "active"
     assert not of_type(subscribed.events(), "RecordingStateChanged", recordingId=failed.recording_id)
+
+
+def test_an_injected_rest_fault_is_not_remembered_so_the_sdk_retry_with_the_same_request_id_succeeds(
+    emu: Emulator, control: Control, subscribed: Receiver
+) -> None:
+    retrying = CallAutomationClient.from_connection_string(
+        emu.info["connectionString"], retry_total=2, retry_backoff_factor=0.01, connection_verify=emu.info["caBundle"]
+    )
+    answered = answered_call(control, retrying, subscribed)
+    fault = {"status": 503, "count": 1, "match": "POST /calling/recordings"}
+    assert control("POST", "faults/rest", fault).status_code == 201
+    statuses: list[int] = []
+    started = retrying.start_recording(
+        call_connection_id=answered.call_connection_id, raw_response_hook=statuses_hook(statuses)
+    )
+    assert statuses == [503, 202], "the SDK re-sent the POST after the injected 503"
+    assert retrying.get_recording_properties(started.recording_id).recording_state == "active"
+    assert control("GET", "faults").json()["fired"]["rest503"] == 1
