@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 
 from local.emulator import auth
 from local.emulator.exceptions import BadRequest, Unauthorized
+from local.emulator.files import RecordingFacts, build_chunks, files_ready_event
 from local.emulator.options import RecordingOptions, assign_channels, parse_options
 from local.emulator.recording import InvalidTransition, RecState, Timeline, even_chunks, plan_chunks
 
@@ -126,3 +128,43 @@ def test_the_captured_sdk_request_verifies() -> None:
     auth.verify(KEY, "GET", path, headers, b"", ["127.0.0.1:41277", "127.0.0.1:44933"], sent)
     with pytest.raises(Unauthorized):
         auth.verify(KEY, "GET", path, headers, b"", ["127.0.0.1:41277"], sent)
+
+
+def facts(options: RecordingOptions, channels: tuple[str, ...] = ()) -> RecordingFacts:
+    participants = ("4:+1", "8:acs:a", "8:acs:b")
+    return RecordingFacts("rid", "c2VydmVy/w==", "corr", "res", options, participants, channels, 1_700_000_000.0)
+
+
+def test_mixed_mp4_metadata_lists_participants_without_channels_and_describes_the_video() -> None:
+    options = RecordingOptions("audioVideo", "mixed", "mp4")
+    [chunk] = build_chunks(facts(options), plan_chunks(timeline(("stop", 2)), 10_000), now=0)
+    metadata = json.loads(chunk.metadata)
+    assert metadata["participants"] == [{"participantId": p} for p in ("4:+1", "8:acs:a", "8:acs:b")]
+    assert metadata["recordingInfo"]["videoConfiguration"]["framerate"] > 0
+    assert (chunk.spec.channels, chunk.spec.voices, chunk.content_kind) == (1, (0, 1, 2), "video")
+
+
+def test_unmixed_chunks_give_each_channel_its_participants_voice() -> None:
+    options = RecordingOptions("audio", "unmixed", "wav")
+    [chunk] = build_chunks(facts(options, ("8:acs:b", "4:+1")), plan_chunks(timeline(("stop", 1)), 10_000), now=0)
+    assert chunk.spec.voices == (2, 0), "a participant keeps its voice whatever its channel"
+    assert json.loads(chunk.metadata)["participants"] == [
+        {"participantId": "8:acs:b", "channel": 0},
+        {"participantId": "4:+1", "channel": 1},
+    ]
+
+
+def test_the_files_ready_event_uses_pascal_case_enums_and_marks_byos() -> None:
+    options = RecordingOptions("audio", "mixed", "mp3")
+    chunks = build_chunks(facts(options), plan_chunks(timeline(("stop", 3)), 2000), now=0)
+    event = files_ready_event(facts(options), chunks, "CallEnded", byos=True)
+    data = event.as_schema("EventGridSchema")["data"]
+    assert (data["recordingContentType"], data["recordingChannelType"], data["recordingFormatType"]) == (
+        "Audio",
+        "Mixed",
+        "Mp3",
+    )
+    assert data["storageType"] == "AzureBlob"
+    assert data["recordingId"] == "rid"
+    assert data["recordingDurationMs"] == 3000
+    assert event.subject == "/recording/call/corr/serverCallId/c2VydmVy/w==/recordingId/rid"
