@@ -164,6 +164,9 @@ class EventGrid:
                 break
             record["outcome"] = "retrying"
             await asyncio.sleep(self._backoff(attempt))
+            if self.subscriptions.get(subscription.name) is not subscription:
+                record["outcome"] = "dropped"  # the subscription was deleted while the event waited for a retry
+                return
         reason = "DeliveryFailedWithNonRetriableStatus" if status in NOT_RETRIED else "MaxDeliveryAttemptsExceeded"
         record["outcome"] = "deadLettered"
         await self.dead_letters.write(subscription.name, event.as_schema(subscription.schema), reason, record)

@@ -160,3 +160,14 @@ def test_injected_shuffle_changes_the_delivery_order(control: Control, receiver:
     )
     assert sorted(received) == sorted(published)
     assert received != published, "12 events in publication order after shuffling: 1 chance in 479 million"
+
+
+def test_deleting_a_subscription_drops_its_pending_retries(control: Control, receiver: Receiver) -> None:
+    subscribe(control, receiver)
+    control("POST", "settings", {"eventGridRetryScale": 0.05})  # 0.5 s before the first retry
+    receiver.default_status = 500
+    event = synthetic(control)
+    receiver.wait(lambda _: [d for d in deliveries(control, event["id"]) if d["outcome"] == "retrying"])
+    assert control("DELETE", "subscriptions/sub1").status_code == 200
+    [record] = receiver.wait(lambda _: [d for d in deliveries(control, event["id"]) if d["outcome"] == "dropped"])
+    assert record["attempts"] == 1
