@@ -1,0 +1,84 @@
+"""The auditor itself: it must see a lost, a duplicated and a corrupted chunk (or the suite proves nothing)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from azure.storage.blob import BlobServiceClient, ContainerClient
+
+from chaos.audit import SourceChunk, audit
+from chaos.result import Result
+from shared.layout import call_folder
+
+DAY = "2026/01/02"
+
+
+@pytest.fixture
+def archive(storage_connection_string: str, unique_name: str) -> ContainerClient:
+    container = BlobServiceClient.from_connection_string(storage_connection_string).get_container_client(unique_name)
+    container.create_container()
+    return container
+
+
+def put_recording(archive: ContainerClient, sid: str, rid: str, chunks: dict[int, bytes], listed: list[int]) -> str:
+    prefix = f"{DAY}/{call_folder(sid)}/{rid}"
+    for index, data in chunks.items():
+        archive.upload_blob(f"{prefix}/chunk-{index:04d}.wav", data)
+    entries = [{"index": i, "sha256": hashlib.sha256(chunks.get(i, b"")).hexdigest()} for i in listed]
+    archive.upload_blob(f"{prefix}/manifest.json", json.dumps({"chunks": entries}))
+    return prefix
+
+
+def sources(sid: str, rid: str, count: int) -> list[SourceChunk]:
+    return [
+        SourceChunk(sid, rid, i, f"https://us-storage.asm.skype.com/v1/objects/d{i}/content/audiowav")
+        for i in range(count)
+    ]
+
+
+def view(sid: str, rid: str, data: dict[int, bytes]) -> dict[str, dict[str, object]]:
+    chunks = [{"index": i, "sha256": hashlib.sha256(b).hexdigest()} for i, b in data.items()]
+    return {sid: {"recordings": [{"recordingId": rid, "chunks": chunks}]}}
+
+
+def test_a_complete_and_identical_archive_is_fully_verified(archive: ContainerClient) -> None:
+    data = {0: b"zero", 1: b"one"}
+    put_recording(archive, "call/A=", "rec1", data, [0, 1])
+    by_url = {c.content_location: hashlib.sha256(data[c.index]).hexdigest() for c in sources("call/A=", "rec1", 2)}
+    found = audit(archive, sources("call/A=", "rec1", 2), by_url.get, view("call/A=", "rec1", data))
+    assert (found.expected, found.archived, found.verified) == (2, 2, 2)
+    assert (found.lost, found.duplicated, found.corrupted) == (0, 0, 0)
+
+
+def test_a_missing_chunk_is_lost(archive: ContainerClient) -> None:
+    data = {0: b"zero"}
+    put_recording(archive, "call/B=", "rec1", data, [0])
+    by_url = {c.content_location: hashlib.sha256(b"zero" if c.index == 0 else b"one").hexdigest()
+              for c in sources("call/B=", "rec1", 2)}  # fmt: skip
+    found = audit(archive, sources("call/B=", "rec1", 2), by_url.get, view("call/B=", "rec1", data))
+    assert (found.lost, found.verified) == (1, 1)
+
+
+def test_a_chunk_listed_twice_in_the_manifest_is_duplicated(archive: ContainerClient) -> None:
+    data = {0: b"zero"}
+    put_recording(archive, "call/C=", "rec1", data, [0, 0])
+    url = sources("call/C=", "rec1", 1)[0].content_location
+    found = audit(archive, sources("call/C=", "rec1", 1), {url: hashlib.sha256(b"zero").hexdigest()}.get, {})
+    assert found.duplicated == 1
+    assert found.verified == 0
+
+
+def test_bytes_that_differ_from_the_source_are_corrupted(archive: ContainerClient) -> None:
+    data = {0: b"zero-but-cut"}
+    put_recording(archive, "call/D=", "rec1", data, [0])
+    url = sources("call/D=", "rec1", 1)[0].content_location
+    found = audit(archive, sources("call/D=", "rec1", 1), {url: hashlib.sha256(b"zero").hexdigest()}.get,
+                  view("call/D=", "rec1", data))  # fmt: skip
+    assert found.corrupted == 1
+    assert found.verified == 0
+    result = Result("x")
+    found.into(result)
+    assert not result.ok
+    assert result.corrupted == 1
