@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from chaos.runner import RESULTS, SCENARIOS, details, document, run_all, table, write
 from chaos.scenarios.common import Size
@@ -22,14 +23,13 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     for noisy in ("azure", "urllib3", "hypothesis"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)  # many client threads share one pool
     size = Size(small=args.small)
     names = args.only or list(SCENARIOS)
     results = run_all(names, size, keep=args.keep)
     command = (
         "python -m chaos" + (" --small" if args.small else "") + (f" --only {' '.join(names)}" if args.only else "")
     )
-    from pathlib import Path
-
     write(document(results, size, command), Path(args.out))
     print(table(results))
     print()

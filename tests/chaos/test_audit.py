@@ -82,3 +82,15 @@ def test_bytes_that_differ_from_the_source_are_corrupted(archive: ContainerClien
     found.into(result)
     assert not result.ok
     assert result.corrupted == 1
+
+
+def test_verified_bytes_the_app_state_does_not_record_are_a_lost_state_update(archive: ContainerClient) -> None:
+    data = {0: b"zero"}
+    put_recording(archive, "call/E=", "rec1", data, [0])
+    url = sources("call/E=", "rec1", 1)[0].content_location
+    found = audit(archive, sources("call/E=", "rec1", 1), {url: hashlib.sha256(b"zero").hexdigest()}.get, {})
+    assert found.verified == 1
+    assert found.stale_state == 1
+    result = Result("x", expected=0)
+    found.into(result)
+    assert result.failed_checks == ["no lost state update"]
