@@ -8,7 +8,7 @@ from typing import Any
 
 from .exceptions import BadRequest
 
-DOWNLOAD_KINDS = ("500", "503", "429", "reset", "truncate", "slow")
+DOWNLOAD_KINDS = ("500", "503", "429", "reset", "truncate", "slow", "redirect")
 
 
 @dataclass
@@ -20,10 +20,12 @@ class DownloadFault:
     count: int | None = None
     retry_after: float = 1.0
     bytes_per_second: float = 64 * 1024
+    location: str = ""  # where a ``redirect`` fault sends the client (302)
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "probability": self.probability, "count": self.count,
-                "retryAfter": self.retry_after, "bytesPerSecond": self.bytes_per_second}  # fmt: skip
+                "retryAfter": self.retry_after, "bytesPerSecond": self.bytes_per_second,
+                "location": self.location}  # fmt: skip
 
 
 @dataclass
@@ -102,6 +104,7 @@ def parse_download_fault(body: dict[str, Any]) -> DownloadFault:
         count=None if count is None else int(count),
         retry_after=float(body.get("retryAfter", 1)),
         bytes_per_second=float(body.get("bytesPerSecond", 64 * 1024)),
+        location=str(body.get("location", "http://127.0.0.1:9/")),
     )
 
 

@@ -90,7 +90,7 @@ async def get_object(request: web.Request) -> web.StreamResponse:
     chunk = context.backend.stored(request.match_info["document_id"])
     with context.backend.lock:
         fault = context.backend.faults.next_download()
-    if fault is not None and fault.kind in ("500", "503", "429"):
+    if fault is not None and fault.kind in ("500", "503", "429", "redirect"):
         return _error_fault(fault)
     body = await _body_of(request, chunk)
     span = _range(request.headers.get("Range"), body.size)
@@ -139,6 +139,8 @@ def _cut(request: web.Request, reset: bool) -> None:
 
 
 def _error_fault(fault: DownloadFault) -> web.Response:
+    if fault.kind == "redirect":
+        return web.Response(status=302, headers={"Location": fault.location})
     headers = {"Retry-After": str(int(fault.retry_after))} if fault.kind == "429" else {}
     status = int(fault.kind)
     body = {"error": {"code": f"Injected{status}", "message": f"injected download fault {status}"}}
