@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(RESULTS / "latest.json"), help="where to write the JSON results")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)  # end the running scenario's stack on the way out
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     for noisy in ("azure", "urllib3", "hypothesis"):
@@ -35,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(details(results))
     return 0 if all(r.ok for r in results) else 1
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

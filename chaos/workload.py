@@ -57,11 +57,11 @@ def one_call(client: LocalClient, record_seconds: float, timeout: float) -> tupl
 
 def run_calls(
     client: LocalClient, count: int, record_seconds: float = 1.0, parallel: int = 8, timeout: float = 60
-) -> tuple[list[str], int]:
-    """``count`` recorded calls, ``parallel`` at a time; (their serverCallIds, how many never became active)."""
+) -> tuple[list[str], list[str]]:
+    """``count`` recorded calls, ``parallel`` at a time; (their serverCallIds, those that never became active)."""
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         done = list(pool.map(lambda _: one_call(client, record_seconds, timeout), range(count)))
-    return [sid for sid, _ in done], sum(1 for _, active in done if not active)
+    return [sid for sid, _ in done], [sid for sid, active in done if not active]
 
 
 def settled(client: LocalClient, server_call_id: str) -> dict[str, Any] | None:

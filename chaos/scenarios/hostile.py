@@ -18,8 +18,9 @@ from azure.storage.queue import QueueClient
 from chaos import payloads
 from chaos.harness import ChaosStack
 from chaos.result import Result
-from chaos.scenarios.common import Size, options, poison_count
+from chaos.scenarios.common import Size, finish, options, poison_count
 from chaos.ssrf import Trap, corpus
+from chaos.workload import wait_settled
 from shared.messages import ChunkJob
 
 NAME = "hostile"
@@ -111,8 +112,9 @@ def run(size: Size, keep: bool = False) -> Result:
             generate(cs, tally, size)
             time.sleep(3)  # the queue listener picks up the corpus jobs
             judge(cs, result, tally, before, service, tunnels, trap, set(jobs))
-            result.faults = tally.sent + len(jobs)
-            result.load = f"{tally.sent} hostile requests + {len(jobs)} hostile queue messages"
+            redirects = redirected_download(cs, result, trap)
+            result.faults = tally.sent + len(jobs) + redirects
+            result.load = f"{tally.sent} hostile requests, {len(jobs)} queue messages, {redirects} redirects"
     finally:
         trap.close()
     return result
@@ -178,3 +180,19 @@ def judge(cs: ChaosStack, result: Result, tally: Tally, before: dict[str, set[st
     poisoned = poison_count(cs)
     result.check("no poison messages", poisoned == 0, f"{poisoned} poison message(s)")
     result.notes.append("answers: " + ", ".join(f"{k} x{v}" for k, v in sorted(tally.statuses.items())))
+
+
+def redirected_download(cs: ChaosStack, result: Result, trap: Trap) -> int:
+    """A real recording whose first downloads answer 302 to the trap: never followed, the chunk still archived."""
+    count = 3
+    location = f"http://127.0.0.1:{trap.port}/latest/meta-data/"
+    cs.emulator("POST", "faults/downloads", {"kind": "redirect", "count": count, "location": location})
+    body = {"format": "wav", "channel": "mixed", "durationSeconds": 1, "chunks": 1, "deliver": True}
+    event = cs.emulator("POST", "recordings/synthetic", body)
+    sid = str(event["subject"]).split("/serverCallId/")[1].split("/recordingId/")[0]
+    wait_settled(cs.client(), [sid], timeout=90)  # with the redirects still on
+    finish(cs, result, [sid], timeout=30, strict=True, calls_end=False)
+    fired = int(cs.emulator("GET", "faults").get("fired", {}).get("redirect", 0))
+    result.check("redirects served", fired == count, f"{fired} of {count} redirects served")
+    result.check("redirect never followed", not trap.hits, f"{len(trap.hits)} connection(s) to the redirect target")
+    return fired
