@@ -1,0 +1,80 @@
+"""The app's functions invoked as the host invokes them: real ``func.*`` trigger objects, output bindings honoured."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import azure.functions as func
+from azure.functions import meta
+from azure.functions.eventgrid import EventGridEventInConverter
+from azure.functions.timer import TimerRequestConverter
+from azure.storage.blob import ContainerClient
+
+import function_app
+from shared.handlers.deps import Deps
+from tests.emulator.receiver import Received
+
+T = TypeVar("T")
+
+
+@dataclass
+class Out(Generic[T]):
+    """What the host passes for an output binding."""
+
+    value: T | None = None
+
+    def set(self, val: T) -> None:
+        self.value = val
+
+    def get(self) -> T | None:
+        return self.value
+
+
+@dataclass
+class App:
+    """``function_app`` over the built dependencies; ``archive`` and ``quarantine`` are its blob containers."""
+
+    deps: Deps
+    archive: ContainerClient
+    quarantine: ContainerClient
+
+    def grid(self, raw: dict[str, Any]) -> list[str]:
+        """One Event Grid delivery to ``acs_events``; the queue messages it set."""
+        event = EventGridEventInConverter.decode(meta.Datum(type="json", value=json.dumps(raw)), trigger_metadata=None)
+        jobs: Out[list[str]] = Out()
+        function_app.acs_events.build().get_user_function()(event, jobs)
+        return jobs.get() or []
+
+    def callback(self, received: Received, *, authorization: str | None = None) -> func.HttpResponse:
+        """A captured callback request posted to ``callbacks`` (optionally with another Authorization header)."""
+        headers = {"Authorization": authorization or received.headers.get("Authorization", "")}
+        request = func.HttpRequest("POST", "http://localhost/api/callbacks", headers=headers, body=received.body)
+        response: func.HttpResponse = function_app.callbacks.build().get_user_function()(request)
+        return response
+
+    def api(self, fn: Any, method: str, route: dict[str, str], body: bytes = b"", **params: str) -> Any:
+        """A control API request; (status, JSON body)."""
+        request = func.HttpRequest(method, "http://localhost/api/calls", route_params=route, params=params, body=body)
+        response: func.HttpResponse = fn.build().get_user_function()(request)
+        return response.status_code, json.loads(response.get_body())
+
+    def run_chunk(self, job_json: str) -> bytes | None:
+        """One queue delivery to ``archive_chunk``; what the blob output binding received is written as the host would."""
+        media: Out[bytes] = Out()
+        message = func.QueueMessage(id=str(uuid.uuid4()), body=job_json.encode())
+        function_app.archive_chunk.build().get_user_function()(message, media)
+        payload = media.get()
+        if payload is not None:
+            self.archive.upload_blob(json.loads(job_json)["blobPath"], payload, overwrite=True)
+        return payload
+
+    def sweep(self) -> list[str]:
+        """One timer run of ``sweeper``; the queue messages it set."""
+        schedule = {"Schedule": {}, "ScheduleStatus": {}, "IsPastDue": False}
+        timer = TimerRequestConverter.decode(meta.Datum(type="json", value=json.dumps(schedule)), trigger_metadata={})
+        jobs: Out[list[str]] = Out()
+        function_app.sweeper.build().get_user_function()(timer, jobs)
+        return jobs.get() or []

@@ -1,0 +1,121 @@
+"""Recording files from the emulator to the archive: ``acs_events`` turns its ``RecordingFileStatusUpdated`` into
+queue messages, ``archive_chunk`` downloads the real media through its TLS proxy (the unmodified SDK) into Azurite
+and, with ``DELETE_SOURCE_AFTER_ARCHIVE``, deletes the recording at the emulator.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+
+from shared import bootstrap
+from tests.integration.app.conftest import MAX_CHUNK_SECONDS
+from tests.integration.app.emulated import Acs
+from tests.integration.app.flow import stopped_recording, view
+from tests.integration.app.functions import App
+
+
+def chunks_of(event: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = event["data"]["recordingStorageInfo"]["recordingChunks"]
+    return found
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def quarantined(app: App) -> list[dict[str, Any]]:
+    """The quarantine records (reason, source, payload) the app wrote."""
+    return [json.loads(app.quarantine.download_blob(b.name).readall()) for b in app.quarantine.list_blobs()]
+
+
+def test_files_ready_archives_the_emulators_media_and_deletes_it_there(app: App, acs: Acs) -> None:
+    sid, recording_id, event = stopped_recording(app, acs, media_seconds=MAX_CHUNK_SECONDS + 1)
+    chunks = chunks_of(event)
+    assert [c["index"] for c in chunks] == [0, 1], "one full chunk and the rest"
+    served = {c["index"]: acs.sha256(c["contentLocation"]) for c in chunks}
+
+    jobs = app.grid(event)
+    assert [json.loads(job)["index"] for job in jobs] == [0, 1]
+    assert app.grid(event) == [], "a redelivered event enqueues nothing"
+    streamed, small = (app.run_chunk(job) for job in jobs)
+    assert streamed is None, "the full chunk was streamed with the Storage SDK"
+    assert small is not None, "the short chunk left through the blob output binding"
+    assert (len(small), sha256(small)) == served[1]
+
+    (recording,) = view(app, sid)["recordings"]
+    assert (recording["recordingId"], recording["state"]) == (recording_id, "source_deleted")
+    manifest = json.loads(app.archive.download_blob(recording["files"]["manifestPath"]).readall())
+    for chunk, entry in zip(recording["chunks"], sorted(manifest["chunks"], key=lambda e: e["index"]), strict=True):
+        stored = app.archive.download_blob(chunk["blobPath"]).readall()
+        assert (len(stored), sha256(stored)) == served[chunk["index"]]
+        assert (chunk["size"], chunk["sha256"]) == (entry["size"], entry["sha256"]) == served[chunk["index"]]
+        metadata = json.loads(app.archive.download_blob(chunk["metadataPath"]).readall())
+        assert metadata["chunkIndex"] == chunk["index"]
+
+    assert [c["deleted"] for c in acs.recording(sid)["chunks"]] == [True, True]
+    with pytest.raises(HttpResponseError) as gone:
+        acs.download(chunks[0]["contentLocation"])
+    assert gone.value.status_code == 404
+
+
+def test_files_ready_in_the_older_subject_form_is_matched_to_its_call_by_recording_id(app: App, acs: Acs) -> None:
+    sid, recording_id, event = stopped_recording(app, acs)
+    (chunk,) = chunks_of(event)
+    served = acs.sha256(chunk["contentLocation"])
+    correlation = event["subject"].split("/")[3]
+    older = {**event, "subject": f"/recording/call/{correlation}/recordingId/{recording_id}"}
+    assert "serverCallId" not in older["data"]
+
+    (job,) = app.grid(older)
+    assert json.loads(job)["serverCallId"] == sid
+    payload = app.run_chunk(job)
+    assert payload is not None
+    assert (len(payload), sha256(payload)) == served
+    assert view(app, sid)["recordings"][0]["state"] == "source_deleted"
+
+
+def test_a_tampered_files_ready_event_is_quarantined_acknowledged_and_downloads_nothing(app: App, acs: Acs) -> None:
+    sid, _recording_id, event = stopped_recording(app, acs)
+    tampered = copy.deepcopy(event)
+    location = chunks_of(tampered)[0]["contentLocation"]
+    chunks_of(tampered)[0]["contentLocation"] = location.replace("us-storage.asm.skype.com", "127.0.0.1:9443")
+
+    assert app.grid(tampered) == []
+    (kept,) = quarantined(app)
+    assert (kept["source"], "contentLocation" in kept["reason"]) == ("acs_events", True)
+    assert json.loads(kept["payload"])["id"] == event["id"]
+    assert view(app, sid)["recordings"][0]["state"] == "stopped", "the state did not change"
+    assert acs.recording(sid)["chunks"][0]["deleted"] is False
+
+    assert len(app.grid(event)) == 1, "the genuine event is still taken"
+
+
+def test_a_chunk_message_with_an_unsafe_url_is_quarantined_and_nothing_is_fetched(app: App, acs: Acs) -> None:
+    sid, _recording_id, event = stopped_recording(app, acs)
+    (job,) = app.grid(event)
+    tampered = json.loads(job)
+    tampered["contentLocation"] = "https://us-storage.asm.skype.com@127.0.0.1/v1/objects/x/content/audiowav"
+    assert app.run_chunk(json.dumps(tampered)) is None
+    (kept,) = quarantined(app)
+    assert (kept["source"], "unsafe recording URL" in kept["reason"]) == ("archive_chunk", True)
+    assert view(app, sid)["recordings"][0]["chunks"][0]["state"] == "pending"
+    assert acs.recording(sid)["chunks"][0]["deleted"] is False
+
+
+def test_the_sweeper_re_enqueues_a_lost_chunk_message_which_then_archives(app: App, acs: Acs) -> None:
+    sid, _recording_id, event = stopped_recording(app, acs)
+    assert len(app.grid(event)) == 1, "enqueued, then lost"
+    stuck = timedelta(seconds=app.deps.settings.stuck_chunk_after_seconds + 60)
+    bootstrap.use(replace(app.deps, now=lambda: datetime.now(UTC) + stuck))
+    (again,) = app.sweep()
+    assert (json.loads(again)["serverCallId"], json.loads(again)["attempt"]) == (sid, 1)
+    assert app.run_chunk(again) is not None
+    assert view(app, sid)["recordings"][0]["state"] == "source_deleted"
