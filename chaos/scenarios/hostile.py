@@ -18,9 +18,9 @@ from azure.storage.queue import QueueClient
 from chaos import payloads
 from chaos.harness import ChaosStack
 from chaos.result import Result
-from chaos.scenarios.common import Size, finish, options, poison_count
+from chaos.scenarios.common import Size, options, poison_count
 from chaos.ssrf import Trap, corpus
-from chaos.workload import wait_settled
+from chaos.workload import ARCHIVED, recordings, wait_settled
 from shared.messages import ChunkJob
 
 NAME = "hostile"
@@ -183,16 +183,20 @@ def judge(cs: ChaosStack, result: Result, tally: Tally, before: dict[str, set[st
 
 
 def redirected_download(cs: ChaosStack, result: Result, trap: Trap) -> int:
-    """A real recording whose first downloads answer 302 to the trap: never followed, the chunk still archived."""
-    count = 3
+    """A real recording whose download answers 302 to the trap: never followed; archived or failed with a reason."""
     location = f"http://127.0.0.1:{trap.port}/latest/meta-data/"
-    cs.emulator("POST", "faults/downloads", {"kind": "redirect", "count": count, "location": location})
+    cs.emulator("POST", "faults/downloads", {"kind": "redirect", "count": 1, "location": location})
     body = {"format": "wav", "channel": "mixed", "durationSeconds": 1, "chunks": 1, "deliver": True}
     event = cs.emulator("POST", "recordings/synthetic", body)
     sid = str(event["subject"]).split("/serverCallId/")[1].split("/recordingId/")[0]
-    wait_settled(cs.client(), [sid], timeout=90)  # with the redirects still on
-    finish(cs, result, [sid], timeout=30, strict=True, calls_end=False)
+    view = wait_settled(cs.client(), [sid], timeout=90)[sid]
+    cs.emulator("DELETE", "faults")
     fired = int(cs.emulator("GET", "faults").get("fired", {}).get("redirect", 0))
-    result.check("redirects served", fired == count, f"{fired} of {count} redirects served")
+    result.check("redirect served", fired == 1, f"{fired} redirects served")
     result.check("redirect never followed", not trap.hits, f"{len(trap.hits)} connection(s) to the redirect target")
+    found = recordings(view)
+    state, reason = (found[-1].get("state"), found[-1].get("reason")) if found else (None, None)
+    result.check("redirected recording archived or failed with a reason", state in ARCHIVED or bool(
+        state == "failed" and reason), f"state {state!r}, reason {reason!r}")  # fmt: skip
+    result.notes.append(f"redirected download: recording {state}, {reason or 'no reason'}")
     return fired
