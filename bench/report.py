@@ -14,15 +14,17 @@ def throughput(row: dict[str, Any]) -> float:
     return float(row["size"]) / MIB / max(float(row["seconds"]), 1e-9)
 
 
-def verdicts(rows: list[dict[str, Any]]) -> list[str]:
-    """The issue's targets, per size: (a) >= 0.85 x min((b), (c)); peak RSS of (a) <= 200 MiB; growth <= 32 MiB."""
+def _large_verdicts(rows: list[dict[str, Any]]) -> list[str]:
     by = {(r["variant"], r["size"]): r for r in rows}
     sizes = sorted({r["size"] for r in rows})
     lines = []
     for size in sizes:
         if all((v, size) in by for v in ("ours", "source", "sink")):
             ratio = throughput(by["ours", size]) / min(throughput(by["source", size]), throughput(by["sink", size]))
-            lines.append(f"{size // MIB} MiB: (a) / min((b), (c)) = {ratio:.2f} (target >= 0.85)")
+            lines.append(f"{size / MIB:.4g} MiB: (a) / min((b), (c)) = {ratio:.2f} (target >= 0.85)")
+        if ("ours", size) in by:
+            rss = by["ours", size]["peakRssBytes"] / MIB
+            lines.append(f"{size / MIB:.4g} MiB: peak RSS of (a) {rss:.0f} MiB (target <= 200 at 1 GiB)")
     ours = [by["ours", s] for s in sizes if ("ours", s) in by]
     if len(ours) >= 2:
         growth = (ours[-1]["peakRssBytes"] - ours[0]["peakRssBytes"]) / MIB
@@ -30,14 +32,64 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    lines = [f"{'chunk':>10}  {'variant':<16}  {'MiB/s':>9}  {'seconds':>8}  {'peak RSS MiB':>12}"]
+def verdicts(result: dict[str, Any]) -> list[str]:
+    """The issue's targets against this run's figures, one line each."""
+    lines = _large_verdicts(result.get("largeChunk", []))
+    flow = result.get("pipeline", {})
+    if "ratio" in flow:
+        lines.append(
+            f"pipeline: {flow['ratio']:.2f} of the bare loop's chunks/s (target >= 0.5), "
+            f"{flow['stack']['lost']} of {flow['stack']['chunks']} chunks lost (target 0)"
+        )
+    cold = result.get("coldStart", {})
+    if "ratio" in cold:
+        lines.append(f"cold start: import function_app / import azure.functions = {cold['ratio']:.2f} (target <= 1.25)")
+    return lines
+
+
+def _cpu(row: dict[str, Any]) -> str:
+    cpu = row.get("cpuSeconds") or {}
+    return "/".join(f"{float(cpu.get(k, 0)):.1f}" for k in ("copy", "acs", "storage"))
+
+
+def large_table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        f"{'chunk':>10}  {'variant':<16}  {'MiB/s':>7}  {'seconds':>8}  {'peak RSS MiB':>12}  CPU s copy/ACS/storage"
+    ]
     for row in sorted(rows, key=lambda r: (r["size"], list(LABELS).index(r["variant"]))):
         lines.append(
-            f"{row['size'] / MIB:>8.0f}Mi  {LABELS[row['variant']]:<16}  {throughput(row):>9.1f}  "
-            f"{row['seconds']:>8.2f}  {row['peakRssBytes'] / MIB:>12.1f}"
+            f"{row['size'] / MIB:>8.4g}Mi  {LABELS[row['variant']]:<16}  {throughput(row):>7.1f}  "
+            f"{row['seconds']:>8.2f}  {row['peakRssBytes'] / MIB:>12.1f}  {_cpu(row)}"
         )
-    return "\n".join(lines)
+    return lines
+
+
+def pipeline_table(flow: dict[str, Any]) -> list[str]:
+    if "stack" not in flow:
+        return [f"pipeline: {flow.get('skipped', 'not run')}"]
+    lines = [
+        f"pipeline: {flow['calls']} calls x {flow['chunksPerCall']} chunks x {flow['chunkBytes'] / MIB:.2f} MiB",
+        f"{'':>10}  {'run':<16}  {'chunks/s':>8}  {'p50 s':>7}  {'p95 s':>7}  {'p99 s':>7}  lost",
+    ]
+    for label, run in (("whole stack", flow["stack"]), ("bare loop", flow["bareLoop"])):
+        latency = run["latencySeconds"]
+        lines.append(
+            f"{'':>10}  {label:<16}  {run['chunksPerSecond']:>8.1f}  {latency.get('p50', 0):>7.2f}  "
+            f"{latency.get('p95', 0):>7.2f}  {latency.get('p99', 0):>7.2f}  {run.get('lost', 0)}"
+        )
+    return lines
+
+
+def text(result: dict[str, Any]) -> str:
+    """The run's one table: large chunks, pipeline, cold start, then the verdicts."""
+    lines = [*large_table(result.get("largeChunk", [])), "", *pipeline_table(result.get("pipeline", {}))]
+    cold = result.get("coldStart", {})
+    if "ratio" in cold:
+        lines.append(
+            f"cold start ({cold['runs']} processes each): function_app {cold['functionAppMedianSeconds'] * 1000:.0f} ms,"
+            f" azure.functions {cold['azureFunctionsMedianSeconds'] * 1000:.0f} ms (medians)"
+        )
+    return "\n".join([*lines, "", *result.get("verdicts", [])])
 
 
 def chart(rows: list[dict[str, Any]], path: Path) -> None:

@@ -10,19 +10,29 @@ import pytest
 from bench.__main__ import main
 from local.azurite import AzuriteMissing
 
+KIB = 1024
 
-def test_a_tiny_benchmark_run_measures_every_variant_and_writes_json_and_chart(tmp_path: Path) -> None:
+
+def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tmp_path: Path) -> None:
     try:
-        result = main(["--sizes", "300k,1M", "--block", "128k", "--threshold", "256k", "--cold-runs", "0",
-                       "--out", str(tmp_path)])  # fmt: skip
+        result = main([
+            "--sizes", "300k", "--block", "128k", "--threshold", "256k", "--repeat", "1",
+            "--pipeline-calls", "1", "--pipeline-chunks", "2", "--pipeline-chunk", "64k",
+            "--cold-runs", "1", "--out", str(tmp_path),
+        ])  # fmt: skip
     except AzuriteMissing as exc:
         pytest.skip(f"the benchmark needs Azurite: {exc}")
     rows = result["largeChunk"]
-    assert {(r["variant"], r["size"]) for r in rows} == {
-        (v, s) for v in ("ours", "source", "sink", "naive") for s in (300 * 1024, 1024 * 1024)
+    assert {(r["variant"], round(r["size"] / KIB)) for r in rows} == {
+        (v, 300) for v in ("ours", "source", "sink", "naive")
     }
-    assert all(r["seconds"] > 0 and r["peakRssBytes"] > 0 for r in rows)
+    assert all(r["seconds"] > 0 and r["peakRssBytes"] > 0 and r["cpuSeconds"]["copy"] > 0 for r in rows)
     assert all(r["streamed"] for r in rows if r["variant"] == "ours")
+    stack = result["pipeline"]["stack"]
+    assert (stack["chunks"], stack["archived"], stack["lost"], stack["mediaBlobs"]) == (2, 2, 0, 2)
+    assert result["pipeline"]["bareLoop"]["chunks"] == 2
+    assert result["coldStart"]["runs"] == 1
+    assert any(line.startswith("pipeline:") for line in result["verdicts"])
     [json_file] = tmp_path.glob("bench-*.json")
     assert json.loads(json_file.read_text())["largeChunk"] == rows
     [png] = tmp_path.glob("bench-*.png")

@@ -1,0 +1,155 @@
+"""Pipeline benchmark: recordings through the whole local stack against a bare copy loop of the same chunks.
+
+The stack (Azurite, the ACS emulator, the local Functions host) is started here. Every call is a synthetic recording
+whose files-ready event the emulator delivers through Event Grid to the app (``acs_events`` -> chunk queue ->
+``archive_chunk``). A chunk counts as archived at its manifest entry's ``archivedAt``; latency runs from the moment
+the recording's files-ready event was published. Then ``bench.bare`` copies the same chunks in one plain loop
+(download, upload) as the reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench.acs import duration_ms_for
+from local.azurite import environ_without_proxy
+from local.client import LocalClient
+from local.stack import Stack, StackOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTAINER = "recordings"
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50 / p95 / p99 (nearest rank) of ``values`` in seconds."""
+    ordered = sorted(values)
+    if not ordered:
+        return {}
+
+    def rank(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))], 4)
+
+    return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "mean": round(statistics.fmean(ordered), 4)}
+
+
+def publish(client: LocalClient, args: argparse.Namespace) -> dict[str, tuple[float, list[dict[str, Any]]]]:
+    """One synthetic recording per call, delivered; recordingId -> (publish time, its chunks)."""
+    seconds = duration_ms_for(args.pipeline_chunk) * args.pipeline_chunks / 1000
+    body = {"format": "wav", "durationSeconds": seconds, "chunks": args.pipeline_chunks, "deliver": True}
+    published = {}
+    for _ in range(args.pipeline_calls):
+        event = client.emulator("POST", "recordings/synthetic", body)
+        recording_id = str(event["subject"]).rsplit("/recordingId/", 1)[1]
+        published[recording_id] = (time.time(), event["data"]["recordingStorageInfo"]["recordingChunks"])
+    return published
+
+
+def archived_at(container: Any, done: dict[str, list[float]], chunks: int) -> None:
+    """Read the manifests not complete yet; ``done``: recordingId -> archivedAt of each chunk (epoch seconds)."""
+    for blob in _blobs(container):
+        if not blob.name.endswith("manifest.json"):
+            continue
+        recording_id = blob.name.rsplit("/", 2)[-2]
+        if len(done.get(recording_id, ())) >= chunks:
+            continue
+        document = json.loads(container.download_blob(blob.name).readall())
+        done[recording_id] = [
+            datetime.fromisoformat(str(entry["archivedAt"]).replace("Z", "+00:00")).timestamp()
+            for entry in document.get("chunks", [])
+        ]
+
+
+def wait_archived(container: Any, published: dict[str, Any], chunks: int, timeout: float) -> dict[str, list[float]]:
+    done: dict[str, list[float]] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        archived_at(container, done, chunks)
+        if sum(min(len(done.get(r, ())), chunks) for r in published) >= len(published) * chunks:
+            break
+        time.sleep(0.5)
+    return done
+
+
+def media_blobs(container: Any) -> int:
+    return sum(1 for blob in _blobs(container) if blob.name.endswith(".wav"))
+
+
+def _blobs(container: Any) -> list[Any]:
+    """The container's blobs; none while the app has not created it yet."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        return list(container.list_blobs())
+    except ResourceNotFoundError:
+        return []
+
+
+def through_stack(args: argparse.Namespace, info: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Run the recordings through the app: the figures and the chunks' URLs."""
+    from azure.storage.blob import BlobServiceClient
+
+    client = LocalClient(info)
+    service = BlobServiceClient.from_connection_string(info["storageConnectionString"])
+    container = service.get_container_client(CONTAINER)
+    started = time.time()
+    published = publish(client, args)
+    done = wait_archived(container, published, args.pipeline_chunks, args.pipeline_timeout)
+    latencies = [at - published[r][0] for r in published for at in done.get(r, [])]
+    expected = len(published) * args.pipeline_chunks
+    finished = max((at for r in published for at in done.get(r, [])), default=time.time())
+    figures = {
+        "chunks": expected,
+        "archived": len(latencies),
+        "mediaBlobs": media_blobs(container),
+        "lost": expected - len(latencies),
+        "seconds": round(finished - started, 3),
+        "chunksPerSecond": round(len(latencies) / max(finished - started, 1e-9), 2),
+        "latencySeconds": percentiles(latencies),
+    }
+    return figures, [chunk["contentLocation"] for _, chunks in published.values() for chunk in chunks]
+
+
+def bare_loop(urls: list[str], info: dict[str, Any], state: Path) -> dict[str, Any]:
+    """``bench.bare`` over the same chunks, from the same emulator into the same Azurite."""
+    listing = state / "urls.json"
+    listing.write_text(json.dumps(urls))
+    command = [
+        sys.executable, "-m", "bench.bare", "--acs", info["acsConnectionString"],
+        "--storage", info["storageConnectionString"], "--urls", str(listing),
+    ]  # fmt: skip
+    env = {**environ_without_proxy(), **info["clientEnv"]}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"the bare loop failed:\n{done.stderr[-3000:]}")
+    row: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return row
+
+
+def pipeline(args: argparse.Namespace, state: Path) -> dict[str, Any]:
+    """Both runs against one stack; ``ratio`` is the stack's chunks per second over the bare loop's."""
+    settings = {"DELETE_SOURCE_AFTER_ARCHIVE": "false", "ARCHIVE_CONTAINER": CONTAINER}
+    stack = Stack(StackOptions(state_dir=state / "stack", settings=settings, files_ready_delay=0.0)).start()
+    try:
+        info = dict(stack.info)
+        figures, urls = through_stack(args, info)
+        bare = bare_loop(urls, info, state)
+    finally:
+        stack.stop()
+    ratio = figures["chunksPerSecond"] / max(float(bare["chunksPerSecond"]), 1e-9)
+    return {
+        "calls": args.pipeline_calls,
+        "chunksPerCall": args.pipeline_chunks,
+        "chunkBytes": args.pipeline_chunk,
+        "stack": figures,
+        "bareLoop": bare,
+        "ratio": round(ratio, 3),
+        "target": 0.5,
+    }
