@@ -1,153 +1,149 @@
-"""The Call Automation port over the real SDK, against a loopback HTTP server that records what it receives."""
+"""The Call Automation port (``AcsCallAutomation``) over the real SDK against the ACS emulator: what each operation
+does at ACS, repeated request ids, and how ACS errors map to ``AcsTransient`` / ``AcsRejected``."""
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+import uuid
 
 import pytest
 from azure.communication.callautomation import CallAutomationClient
 from azure.core.credentials import AzureKeyCredential
 
-from shared.acs import AcsCallAutomation, AcsRejected, AcsTransient, repeatability_id
+from shared.acs import AcsCallAutomation, AcsRejected, AcsTransient
 from shared.domain import RecordingOptions
+from tests.integration.app.emulated import ANSWERED, CALLER, Acs
 
-RECORDING = {"recordingId": "rec-1", "recordingState": "inactive", "recordingKind": "azureCommunicationServices"}
-CONNECTION = {
-    "callConnectionId": "conn-1",
-    "serverCallId": "c2lk",
-    "correlationId": "corr-1",
-    "callConnectionState": "connecting",
-    "targets": [],
-}
-
-
-class Recorder(ThreadingHTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.seen: list[dict[str, Any]] = []
-        self.status = 200
-
-
-class Handler(BaseHTTPRequestHandler):
-    server: Recorder
-
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"null")
-        self.server.seen.append(
-            {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
-        )
-        status = self.server.status
-        if status >= 300:
-            reply: Any = {"error": {"code": "Nope", "message": "refused"}}
-        elif "recordings" in self.path and self.command == "POST" and ":" not in self.path.rsplit("/", 1)[-1]:
-            reply = RECORDING
-        elif ":answer" in self.path:
-            reply = CONNECTION
-        else:
-            status = 202 if self.command == "POST" else 204
-            reply = None
-        data = json.dumps(reply).encode() if reply is not None else b""
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_POST = _handle
-    do_DELETE = _handle
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+AGENT = "8:acs:port-agent"
+CALLBACKS = "/api/callbacks"
 
 
 @pytest.fixture
-def server() -> Iterator[Recorder]:
-    recorder = Recorder()
-    thread = threading.Thread(target=recorder.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield recorder
-    finally:
-        recorder.shutdown()
-        recorder.server_close()
-
-
-@pytest.fixture
-def port(server: Recorder) -> AcsCallAutomation:
-    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
-    client = CallAutomationClient(endpoint, AzureKeyCredential("a2V5"), retry_total=0)
+def port(acs: Acs) -> AcsCallAutomation:
+    client = CallAutomationClient.from_connection_string(
+        acs.emu.info["connectionString"], retry_total=0, connection_verify=acs.emu.info["caBundle"]
+    )
     return AcsCallAutomation(client)
 
 
-def test_start_sends_every_option_and_a_repeatability_id_derived_from_the_request(
-    server: Recorder, port: AcsCallAutomation
-) -> None:
+def request_id(kind: str) -> str:
+    """A request id of its own: the emulator, like ACS, remembers every Repeatability-Request-ID it was sent."""
+    return f"{kind}:{uuid.uuid4()}"
+
+
+def answered(acs: Acs, port: AcsCallAutomation, participants: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(serverCallId, callConnectionId) of a call the port answered."""
+    placed = acs.control("POST", "calls/incoming", {"from": CALLER, "to": ANSWERED, "participants": participants})
+    call = port.answer(placed["incomingCallContext"], acs.hooks.url(CALLBACKS), request_id=request_id("answer"))
+    return placed["serverCallId"], call.call_connection_id
+
+
+def test_answer_connects_the_call_and_acs_calls_back_on_the_given_url(acs: Acs, port: AcsCallAutomation) -> None:
+    sid, connection_id = answered(acs, port)
+    assert acs.call(sid)["callConnections"] == [connection_id]
+    connected = acs.callback(sid, "CallConnected")
+    assert connected.path_qs == CALLBACKS
+    assert connected.json()[0]["data"]["callConnectionId"] == connection_id
+
+
+def test_an_answer_repeated_with_its_request_id_gets_the_first_answer(acs: Acs, port: AcsCallAutomation) -> None:
+    placed = acs.control("POST", "calls/incoming", {"from": CALLER, "to": ANSWERED})
+    context, url = placed["incomingCallContext"], acs.hooks.url(CALLBACKS)
+    once = request_id("answer")
+    first = port.answer(context, url, request_id=once)
+    assert port.answer(context, url, request_id=once) == first
+    with pytest.raises(AcsRejected) as refused:
+        port.answer(context, url, request_id=request_id("answer"))
+    assert refused.value.status == 400, "a connected call is not ringing any more"
+    assert acs.call(placed["serverCallId"])["callConnections"] == [first.call_connection_id]
+
+
+def test_start_sends_every_option_to_acs(acs: Acs, port: AcsCallAutomation) -> None:
+    sid, connection_id = answered(acs, port, participants=(AGENT,))
     options = RecordingOptions(
         content="audio",
         channel="unmixed",
         format="wav",
         pause_on_start=True,
-        channel_affinity=((0, "4:+14255550123"),),
-        participant_ordering=("8:acs:agent", "4:+14255550123"),
+        channel_affinity=((0, CALLER),),
+        participant_ordering=(AGENT, ANSWERED),
         byos_container_url="https://acct.blob.core.windows.net/byos",
-        state_callback_url="https://app.example/api/callbacks",
+        state_callback_url=acs.hooks.url("/api/callbacks?kind=state"),
     )
-    assert port.start_recording("c2lk", options, request_id="connect:e1", call_connection_id="conn-1") == "rec-1"
-    (sent,) = server.seen
-    assert sent["headers"]["Repeatability-Request-ID"] == repeatability_id("connect:e1")
-    body = sent["body"]
-    assert body["callConnectionId"] == "conn-1"
-    assert (body["recordingContentType"], body["recordingChannelType"], body["recordingFormatType"]) == (
-        "audio",
-        "unmixed",
-        "wav",
+    recording_id = port.start_recording(
+        sid, options, request_id=request_id("connect"), call_connection_id=connection_id
     )
-    assert body["pauseOnStart"] is True
-    assert body["recordingStateCallbackUri"] == "https://app.example/api/callbacks"
-    assert body["channelAffinity"][0]["channel"] == 0
-    assert body["channelAffinity"][0]["participant"]["rawId"] == "4:+14255550123"
-    assert [p["rawId"] for p in body["audioChannelParticipantOrdering"]] == ["8:acs:agent", "4:+14255550123"]
-    assert body["externalStorage"]["recordingDestinationContainerUrl"] == "https://acct.blob.core.windows.net/byos"
+    recording = acs.recording(sid)
+    assert (recording["recordingId"], recording["callConnectionId"]) == (recording_id, connection_id)
+    assert recording["options"] == {
+        "recordingContentType": "audio",
+        "recordingChannelType": "unmixed",
+        "recordingFormatType": "wav",
+        "audioChannelParticipantOrdering": [AGENT, ANSWERED],
+        "channelAffinity": {"0": CALLER},
+        "pauseOnStart": True,
+        "recordingStateCallbackUri": acs.hooks.url("/api/callbacks?kind=state"),
+        "externalStorageContainerUrl": "https://acct.blob.core.windows.net/byos",
+    }
+    assert recording["channels"] == [CALLER, AGENT, ANSWERED]
+    assert recording["state"] == "paused"
+    inactive = acs.callback(sid, "RecordingStateChanged", state="inactive")
+    assert inactive.path_qs == "/api/callbacks?kind=state"
 
 
-def test_start_without_a_connection_locates_the_call_by_server_call_id(
-    server: Recorder, port: AcsCallAutomation
-) -> None:
-    port.start_recording("c2lk", RecordingOptions(), request_id="api:1")
-    assert server.seen[0]["body"]["callLocator"] == {"serverCallId": "c2lk", "kind": "serverCallLocator"}
+def test_start_without_a_connection_finds_the_call_by_server_call_id(acs: Acs, port: AcsCallAutomation) -> None:
+    sid, _connection_id = answered(acs, port)
+    recording_id = port.start_recording(sid, RecordingOptions(), request_id=request_id("api"))
+    assert acs.recording(sid)["recordingId"] == recording_id
 
 
-def test_answer_uses_the_callback_url_and_a_stable_repeatability_id(server: Recorder, port: AcsCallAutomation) -> None:
-    answered = port.answer("ctx", "https://app.example/api/callbacks", request_id="answer:e1")
-    assert answered.call_connection_id == "conn-1"
-    (sent,) = server.seen
-    assert sent["body"]["callbackUri"] == "https://app.example/api/callbacks"
-    assert sent["headers"]["Repeatability-Request-ID"] == repeatability_id("answer:e1")
+def test_a_start_repeated_with_its_request_id_gets_the_same_recording(acs: Acs, port: AcsCallAutomation) -> None:
+    sid, connection_id = answered(acs, port)
+    once = request_id("connect")
+    first = port.start_recording(sid, RecordingOptions(), request_id=once, call_connection_id=connection_id)
+    again = port.start_recording(sid, RecordingOptions(), request_id=once, call_connection_id=connection_id)
+    assert again == first
+    with pytest.raises(AcsRejected) as refused:
+        port.start_recording(
+            sid, RecordingOptions(), request_id=request_id("connect"), call_connection_id=connection_id
+        )
+    assert refused.value.status == 409
+    assert [r["recordingId"] for r in acs.recordings(sid)] == [first]
 
 
-def test_pause_resume_and_stop_address_the_recording(server: Recorder, port: AcsCallAutomation) -> None:
-    port.pause_recording("a+b/c=")
-    port.resume_recording("rec-1")
-    port.stop_recording("rec-1")
-    assert [(s["method"], s["path"].split("?")[0]) for s in server.seen] == [
-        ("POST", "/calling/recordings/a%2Bb%2Fc%3D:pause"),
-        ("POST", "/calling/recordings/rec-1:resume"),
-        ("DELETE", "/calling/recordings/rec-1"),
-    ]
+def test_pause_resume_and_stop_change_the_recording_at_acs(acs: Acs, port: AcsCallAutomation) -> None:
+    sid, _connection_id = answered(acs, port)
+    recording_id = port.start_recording(sid, RecordingOptions(), request_id=request_id("api"))
+    for operation, state in [
+        (port.pause_recording, "paused"),
+        (port.resume_recording, "active"),
+        (port.stop_recording, "stopped"),
+    ]:
+        operation(recording_id)
+        assert acs.recording(sid)["state"] == state
 
 
-@pytest.mark.parametrize(("status", "error"), [(503, AcsTransient), (429, AcsTransient), (400, AcsRejected)])
-def test_acs_errors_are_mapped_to_transient_or_rejected(
-    server: Recorder, port: AcsCallAutomation, status: int, error: type[Exception]
-) -> None:
-    server.status = status
-    with pytest.raises(error, match=str(status)):
-        port.pause_recording("rec-1")
+def test_an_illegal_or_unknown_recording_request_is_rejected_with_its_status(acs: Acs, port: AcsCallAutomation) -> None:
+    sid, _connection_id = answered(acs, port)
+    recording_id = port.start_recording(sid, RecordingOptions(), request_id=request_id("api"))
+    with pytest.raises(AcsRejected, match="409") as illegal:
+        port.resume_recording(recording_id)
+    assert illegal.value.status == 409
+    with pytest.raises(AcsRejected, match="404") as unknown:
+        port.stop_recording("bm8tc3VjaC1yZWNvcmRpbmc")
+    assert unknown.value.status == 404
+
+
+@pytest.mark.parametrize("status", [503, 500, 429])
+def test_acs_server_errors_and_throttling_are_transient(acs: Acs, port: AcsCallAutomation, status: int) -> None:
+    sid, _connection_id = answered(acs, port)
+    recording_id = port.start_recording(sid, RecordingOptions(), request_id=request_id("api"))
+    acs.control("POST", "faults/rest", {"status": status, "count": 1, "match": ":pause"})
+    with pytest.raises(AcsTransient, match=str(status)) as failed:
+        port.pause_recording(recording_id)
+    assert failed.value.status == status
+    assert acs.recording(sid)["state"] == "active", "the failed request changed nothing"
+    port.pause_recording(recording_id)
+    assert acs.recording(sid)["state"] == "paused"
 
 
 def test_an_unreachable_acs_is_transient() -> None:
