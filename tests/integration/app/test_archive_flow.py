@@ -16,6 +16,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 
 from shared import bootstrap
+from shared.archive import ArchiveTransientError
 from tests.integration.app.conftest import MAX_CHUNK_SECONDS
 from tests.integration.app.emulated import Acs
 from tests.integration.app.flow import stopped_recording, view
@@ -119,3 +120,30 @@ def test_the_sweeper_re_enqueues_a_lost_chunk_message_which_then_archives(app: A
     assert (json.loads(again)["serverCallId"], json.loads(again)["attempt"]) == (sid, 1)
     assert app.run_chunk(again) is not None
     assert view(app, sid)["recordings"][0]["state"] == "source_deleted"
+
+
+def test_downloads_cut_or_refused_at_the_emulator_are_retried_until_the_chunk_is_whole(app: App, acs: Acs) -> None:
+    sid, _recording_id, event = stopped_recording(app, acs, media_seconds=MAX_CHUNK_SECONDS + 1)
+    served = {c["index"]: acs.sha256(c["contentLocation"]) for c in chunks_of(event)}
+    before = acs.control("GET", "faults")["fired"]
+    kinds = ("truncate", "503", "reset")
+    for kind in kinds:
+        acs.control("POST", "faults/downloads", {"kind": kind, "count": 1})
+    for job in app.grid(event):
+        delivered(app, job)
+    fired = acs.control("GET", "faults")["fired"]
+    assert [fired.get(kind, 0) - before.get(kind, 0) for kind in kinds] == [1, 1, 1], "every fault was served"
+    (recording,) = view(app, sid)["recordings"]
+    assert recording["state"] == "source_deleted"
+    assert {c["index"]: (c["size"], c["sha256"]) for c in recording["chunks"]} == served
+
+
+def delivered(app: App, job: str, deliveries: int = 5) -> None:
+    """Deliver a queue message until the function succeeds, as the host does (up to maxDequeueCount)."""
+    for _ in range(deliveries - 1):
+        try:
+            app.run_chunk(job)
+            return
+        except ArchiveTransientError:
+            continue
+    app.run_chunk(job)

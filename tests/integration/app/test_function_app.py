@@ -48,8 +48,11 @@ def test_call_connected_delivered_twice_starts_exactly_one_recording_at_the_emul
     (recording,) = acs.recordings(sid)
     assert (recording["state"], recording["options"]["recordingChannelType"]) == ("active", "unmixed")
     assert recording["options"]["recordingStateCallbackUri"] == acs.hooks.url("/api/callbacks")
-    (started,) = view(app, sid)["recordings"]
+    found = view(app, sid)
+    (started,) = found["recordings"]
     assert (started["recordingId"], started["state"]) == (recording["recordingId"], "starting")
+    events = [line["event"] for line in found["timeline"]]
+    assert (events.count("RecordingStarted"), events.count("StartFailed")) == (1, 0), events
 
 
 def test_pause_resume_and_stop_through_the_control_api_reach_the_emulator(app: App, acs: Acs) -> None:
