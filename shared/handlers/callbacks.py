@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+
 from shared.acs import AcsRejected
 from shared.domain import DomainError, RecordingState, connect_request_id
 from shared.domain import events as ev
@@ -45,7 +48,7 @@ def on_callback(event: CallbackEvent, deps: Deps) -> None:
         deps.store.find_by_recording(event.recording_id) if event.recording_id else None
     )
     if not server_call_id:
-        log.warning("callback %s %s names no call; ignored", event.kind, event.event_id)
+        _quarantine(event, f"callback {event.kind} names no call this app knows", deps)
         return
     context = call_context(
         call_folder=call_folder(server_call_id),
@@ -56,7 +59,7 @@ def on_callback(event: CallbackEvent, deps: Deps) -> None:
         try:
             _dispatch(server_call_id, event, deps)
         except DomainError as exc:
-            log.warning("callback %s not applied: %s", event.kind, exc)
+            _quarantine(event, f"callback {event.kind} cannot be applied: {exc}", deps)
 
 
 def _dispatch(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
@@ -98,3 +101,9 @@ def connected(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
         start_pending(call, pending, deps, "callback")
     except AcsRejected:
         return
+
+
+def _quarantine(event: CallbackEvent, reason: str, deps: Deps) -> None:
+    """Keep a well-formed callback the state cannot take (the request is still acknowledged)."""
+    payload = json.dumps(asdict(event), default=str).encode("utf-8")
+    deps.quarantine.put("callback", reason, payload, source="callbacks")

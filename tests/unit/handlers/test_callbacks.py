@@ -135,3 +135,26 @@ def test_a_malformed_callback_body_is_quarantined_and_acknowledged() -> None:
     reply = handle_callbacks(b"{not json", GOOD, w.deps)
     assert reply.status == 200
     assert [kind for kind, _, _ in w.quarantine.kept] == ["callback"]
+
+
+def test_a_callback_the_state_cannot_take_is_quarantined_and_the_rest_applied() -> None:
+    w = world()
+    sid = answered(w)
+    unknown_start = p.callback("StartRecordingFailed", sid)
+    reply = handle_callbacks(p.body(unknown_start, p.callback("CallDisconnected", sid)), GOOD, w.deps)
+    assert reply.status == 200
+    ((kind, reason, payload),) = w.quarantine.kept
+    assert kind == "callback"
+    assert "StartRecordingFailed" in reason
+    assert unknown_start["id"] in payload.decode()
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.state is CallState.DISCONNECTED
+
+
+def test_a_callback_that_names_no_known_call_is_quarantined() -> None:
+    w = world()
+    orphan = p.state_changed("", "rec-nobody-knows", "active", "2026-11-23T19:00:05+00:00")
+    assert handle_callbacks(p.body(orphan), GOOD, w.deps).status == 200
+    assert [(kind, "names no call" in reason) for kind, reason, _ in w.quarantine.kept] == [("callback", True)]
+    assert w.store.calls == {}
