@@ -43,7 +43,7 @@ def _archive(job: ChunkJob, body: str | bytes, deps: Deps) -> bytes | None:
         failed = ev.ArchiveFailed(
             f"archive-failed:{job.recording_id}:{job.index}", deps.now(), "archive", job.recording_id, exc.reason
         )
-        _apply(job, failed, deps)
+        _apply(job, failed, body, deps)
         return None
     done = ev.ChunkArchived(
         f"archived:{job.recording_id}:{job.index}",
@@ -54,7 +54,7 @@ def _archive(job: ChunkJob, body: str | bytes, deps: Deps) -> bytes | None:
         size=archived.size,
         sha256=archived.sha256,
     )
-    call = _apply(job, done, deps)
+    call = _apply(job, done, body, deps)
     log.info(
         "chunk %d archived (%d bytes, %s)", job.index, archived.size, "streamed" if archived.streamed else "binding"
     )
@@ -76,11 +76,13 @@ def delete_source_if_done(call: Call, recording_id: str, deps: Deps) -> None:
     log.info("recording deleted at ACS after archiving %d chunk(s)", len(recording.chunks))
 
 
-def _apply(job: ChunkJob, event: ev.Input, deps: Deps) -> Call | None:
+def _apply(job: ChunkJob, event: ev.Input, body: str | bytes, deps: Deps) -> Call | None:
+    """Record the outcome; a job the call's state cannot take (say, an unknown recording) is quarantined."""
     try:
         return deps.store.apply(job.server_call_id, event).call
     except DomainError as exc:
-        log.warning("archive result not applied: %s", exc)
+        reason = f"{type(event).__name__} cannot be recorded: {exc}"
+        deps.quarantine.put("chunk-job", reason, _bytes(body), source="archive_chunk")
         return None
 
 

@@ -91,3 +91,14 @@ def test_a_job_with_an_unsafe_url_is_quarantined_and_never_downloaded() -> None:
     assert handle_chunk(evil.to_json(), w.deps) is None
     assert w.archive.jobs == []
     assert "unsafe" in w.quarantine.kept[0][1]
+
+
+def test_a_job_for_a_recording_the_call_does_not_have_is_quarantined_after_the_copy() -> None:
+    w = world()
+    _, jobs = ready(w)
+    stray = replace(jobs[0], recording_id="rec-unknown")
+    assert handle_chunk(stray.to_json(), w.deps) == b"\x00" * 10
+    ((kind, reason, payload),) = w.quarantine.kept
+    assert kind == "chunk-job"
+    assert "rec-unknown" in reason
+    assert ChunkJob.from_json(payload) == stray
