@@ -82,18 +82,18 @@ class Acs:
         return found
 
     # -- what the emulator sent ----------------------------------------------------------------------------------
-    def grid_events(self, sid: str, name: str) -> list[dict[str, Any]]:
-        return [
-            event
-            for request in self.hooks.notifications()
-            if request.path_qs == GRID
-            for event in request.json()
-            if of_type(event, name) and sid in (event["data"].get("serverCallId"), _subject_sid(event))
-        ]
+    def grid_events(self, sid: str, name: str, path: str = GRID) -> list[dict[str, Any]]:
+        """Events of the call delivered to ``path`` (an array of one in the Event Grid schema, or a CloudEvent)."""
+        found = []
+        for request in self.hooks.notifications():
+            if request.path_qs == path:
+                document = request.json()
+                found += document if isinstance(document, list) else [document]
+        return [e for e in found if of_type(e, name) and sid in (e["data"].get("serverCallId"), _subject_sid(e))]
 
-    def grid_event(self, sid: str, name: str) -> dict[str, Any]:
-        """The first ``name`` event of the call delivered through Event Grid (waits for it)."""
-        found: list[dict[str, Any]] = wait_for(lambda: self.grid_events(sid, name), name, WAIT_SECONDS, 0.05)
+    def grid_event(self, sid: str, name: str, path: str = GRID) -> dict[str, Any]:
+        """The first ``name`` event of the call delivered through Event Grid to ``path`` (waits for it)."""
+        found: list[dict[str, Any]] = wait_for(lambda: self.grid_events(sid, name, path), name, WAIT_SECONDS, 0.05)
         return found[0]
 
     def callbacks(self, sid: str, name: str, **data: Any) -> list[Received]:

@@ -18,9 +18,11 @@ from azure.core.exceptions import HttpResponseError
 from shared import bootstrap
 from shared.archive import ArchiveTransientError
 from tests.integration.app.conftest import MAX_CHUNK_SECONDS
-from tests.integration.app.emulated import Acs
-from tests.integration.app.flow import stopped_recording, view
+from tests.integration.app.emulated import ANSWERED, Acs
+from tests.integration.app.flow import connected_call, stopped_recording, view
 from tests.integration.app.functions import App
+
+CLOUD = "/cloud"
 
 
 def chunks_of(event: dict[str, Any]) -> list[dict[str, Any]]:
@@ -147,3 +149,35 @@ def delivered(app: App, job: str, deliveries: int = 5) -> None:
         except ArchiveTransientError:
             continue
     app.run_chunk(job)
+
+
+def test_a_hang_up_whose_callbacks_arrive_after_the_files_still_ends_archived(app: App, acs: Acs) -> None:
+    sid, recording_id = connected_call(app, acs)
+    acs.control("POST", "calls/hangup", {"serverCallId": sid})
+    event = acs.grid_event(sid, "RecordingFileStatusUpdated")
+    (job,) = app.grid(event)
+    assert app.run_chunk(job) is not None
+    late = [acs.callback(sid, "RecordingStateChanged", state="inactive"), acs.callback(sid, "CallDisconnected")]
+    for callback in late:
+        assert app.callback(callback).status_code == 200
+    found = view(app, sid)
+    assert found["state"] == "disconnected"
+    assert [(r["recordingId"], r["state"]) for r in found["recordings"]] == [(recording_id, "source_deleted")]
+
+
+def test_a_call_delivered_in_the_cloud_events_schema_is_answered_and_archived(
+    app: App, acs: Acs, unique_name: str
+) -> None:
+    subscription = {"name": unique_name + "ce", "endpoint": acs.hooks.url(CLOUD), "schema": "CloudEventSchemaV1_0"}
+    acs.control("POST", "subscriptions", subscription)
+    try:
+        sid = acs.place_call(ANSWERED)
+        assert app.grid(acs.grid_event(sid, "IncomingCall", CLOUD)) == []
+        assert acs.call(sid)["callConnections"], "answered at the emulator"
+        assert app.callback(acs.callback(sid, "CallConnected")).status_code == 200
+        acs.control("POST", "calls/hangup", {"serverCallId": sid})
+        (job,) = app.grid(acs.grid_event(sid, "RecordingFileStatusUpdated", CLOUD))
+    finally:
+        acs.control("DELETE", f"subscriptions/{subscription['name']}")
+    assert app.run_chunk(job) is not None
+    assert view(app, sid)["recordings"][0]["state"] == "source_deleted"
