@@ -24,7 +24,12 @@ from shared.acs import AcsCallAutomation, repeatability_id
 from shared.domain import RecordingOptions
 
 RECORDING = {"recordingId": "rec-1", "recordingState": "inactive", "recordingKind": "azureCommunicationServices"}
-CONNECTION = {"callConnectionId": "conn-1", "serverCallId": "c2lk", "correlationId": "corr-1", "targets": []}
+CONNECTION: dict[str, Any] = {
+    "callConnectionId": "conn-1",
+    "serverCallId": "c2lk",
+    "correlationId": "corr-1",
+    "targets": [],
+}
 
 
 class Recorder(ThreadingHTTPServer):
