@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from shared.acs import AcsRejected, AcsTransient
-from shared.domain import CallState, DomainError, InvalidTransition, RecordingState, UnknownRecording, apply
+from shared.domain import Call, CallState, DomainError, InvalidTransition, RecordingState, UnknownRecording, apply
 from shared.domain import events as ev
 from shared.handlers.deps import Deps, Reply, error
 from shared.handlers.options import BadOptions, defaults, overridden, resolved
@@ -56,13 +56,12 @@ def start(call_id: str, body: bytes, deps: Deps) -> Reply:
 
 def command(call_id: str, action: str, deps: Deps) -> Reply:
     """pause / resume / stop the call's latest recording; 409 names the state that forbids it."""
-    try:
-        sid = server_call_id(call_id)
-    except LayoutError as exc:
-        return error(400, str(exc))
-    call = deps.store.get(sid)
-    if call is None:
-        return error(404, f"unknown call {call_id}")
+    if action not in _COMMANDS:
+        return error(404, f"unknown recording action {action!r}: use pause, resume or stop")
+    found = _known_call(call_id, deps)
+    if isinstance(found, Reply):
+        return found
+    sid, call = found
     event = _COMMANDS[action](f"api:{uuid.uuid4()}", deps.now(), "api")
     try:
         planned = apply(call, event)
@@ -102,6 +101,15 @@ def _command_at_acs(sid: str, action: str, event: ev.Input, recording_id: str, d
 
 
 def get_call(call_id: str, deps: Deps) -> Reply:
+    found = _known_call(call_id, deps)
+    if isinstance(found, Reply):
+        return found
+    sid, call = found
+    return Reply(200, call_view(call, deps.store.timeline(sid)))
+
+
+def _known_call(call_id: str, deps: Deps) -> tuple[str, Call] | Reply:
+    """The serverCallId and state of the call ``call_id`` (its callFolder) names, or the 400/404 to answer."""
     try:
         sid = server_call_id(call_id)
     except LayoutError as exc:
@@ -109,7 +117,7 @@ def get_call(call_id: str, deps: Deps) -> Reply:
     call = deps.store.get(sid)
     if call is None:
         return error(404, f"unknown call {call_id}")
-    return Reply(200, call_view(call, deps.store.timeline(sid)))
+    return sid, call
 
 
 def list_calls(params: Mapping[str, str], deps: Deps) -> Reply:

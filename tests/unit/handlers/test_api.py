@@ -105,6 +105,22 @@ def test_commands_and_reads_of_an_unknown_call_are_404() -> None:
     assert api.get_call(folder, w.deps).status == 404
 
 
+def test_an_unknown_recording_action_is_a_404_that_lists_the_actions() -> None:
+    w = world()
+    reply = api.command(call_folder(recording_call(w)), "rewind", w.deps)
+    assert (reply.status, reply.body) == (
+        404,
+        {"error": "unknown recording action 'rewind': use pause, resume or stop"},
+    )
+    assert w.acs.sent("pause") == w.acs.sent("resume") == w.acs.sent("stop") == []
+
+
+def test_a_call_id_that_is_not_a_call_folder_is_a_400() -> None:
+    w = world()
+    assert api.command("not a folder!", "pause", w.deps).status == 400
+    assert api.get_call("not a folder!", w.deps).status == 400
+
+
 def test_reading_a_call_shows_recordings_chunks_and_timeline() -> None:
     w = world()
     sid = recording_call(w)
