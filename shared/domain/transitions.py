@@ -6,44 +6,41 @@ stop); a state missing from a trigger's row is an illegal transition (``InvalidT
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Iterable, Mapping
+from typing import Final, TypeVar
 
 from shared.domain.errors import InvalidTransition
-from shared.domain.model import CallState, RecordingState
+from shared.domain.model import LIVE, CallState, RecordingState
 
 IGNORE: Final = "ignore"
 
+_S = TypeVar("_S", CallState, RecordingState)
 _C = CallState
 _R = RecordingState
 _ALL_CALL = tuple(CallState)
 _ALL_REC = tuple(RecordingState)
-_LIVE = (_R.STARTING, _R.ACTIVE, _R.PAUSED)
+_LIVE = LIVE
 _DONE = (_R.STOPPED, _R.FILES_READY, _R.ARCHIVED, _R.SOURCE_DELETED, _R.FAILED)
 
 
-def _row(targets: dict[RecordingState, RecordingState], ignore: tuple[RecordingState, ...] = ()) -> dict[str, str]:
-    row: dict[str, str] = {state.value: target.value for state, target in targets.items()}
-    row.update({state.value: IGNORE for state in ignore})
-    return row
-
-
-def _call_row(targets: dict[CallState, CallState], ignore: tuple[CallState, ...] = ()) -> dict[str, str]:
+def _row(targets: Mapping[_S, _S], ignore: Iterable[_S] = ()) -> dict[str, str]:
+    """One trigger's row: each listed state to its target, each ignored state to ``IGNORE``."""
     row: dict[str, str] = {state.value: target.value for state, target in targets.items()}
     row.update({state.value: IGNORE for state in ignore})
     return row
 
 
 CALL_TABLE: Final[dict[str, dict[str, str]]] = {
-    "ring": _call_row({_C.RINGING: _C.RINGING}, ignore=(_C.ANSWERED, _C.CONNECTED, _C.DISCONNECTED)),
-    "answer": _call_row({_C.RINGING: _C.ANSWERED, _C.ANSWERED: _C.ANSWERED}, ignore=(_C.CONNECTED, _C.DISCONNECTED)),
-    "answer_failed": _call_row(
+    "ring": _row({_C.RINGING: _C.RINGING}, ignore=(_C.ANSWERED, _C.CONNECTED, _C.DISCONNECTED)),
+    "answer": _row({_C.RINGING: _C.ANSWERED, _C.ANSWERED: _C.ANSWERED}, ignore=(_C.CONNECTED, _C.DISCONNECTED)),
+    "answer_failed": _row(
         {_C.RINGING: _C.DISCONNECTED, _C.ANSWERED: _C.DISCONNECTED}, ignore=(_C.CONNECTED, _C.DISCONNECTED)
     ),
-    "connect": _call_row(
+    "connect": _row(
         {_C.RINGING: _C.CONNECTED, _C.ANSWERED: _C.CONNECTED, _C.CONNECTED: _C.CONNECTED}, ignore=(_C.DISCONNECTED,)
     ),
-    "disconnect": _call_row(dict.fromkeys(_ALL_CALL, _C.DISCONNECTED)),
-    "start_recording": _call_row({_C.RINGING: _C.RINGING, _C.ANSWERED: _C.ANSWERED, _C.CONNECTED: _C.CONNECTED}),
+    "disconnect": _row(dict.fromkeys(_ALL_CALL, _C.DISCONNECTED)),
+    "start_recording": _row({_C.RINGING: _C.RINGING, _C.ANSWERED: _C.ANSWERED, _C.CONNECTED: _C.CONNECTED}),
 }
 
 RECORDING_TABLE: Final[dict[str, dict[str, str]]] = {
