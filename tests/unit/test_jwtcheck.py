@@ -57,6 +57,7 @@ class Jwks:
         self.requests = 0
         self.status = 200
         self.body: bytes | None = None
+        self.location = ""
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
@@ -74,6 +75,8 @@ class Jwks:
                 body = jwks.body if jwks.body is not None else json.dumps({"keys": jwks.keys}).encode()
                 self.send_response(jwks.status)
                 self.send_header("Content-Type", "application/json")
+                if jwks.location:
+                    self.send_header("Location", jwks.location)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -296,6 +299,18 @@ def test_an_unreachable_jwks_is_transient(signer: Signer) -> None:
     verifier = CallbackVerifier(ISSUER, AUDIENCE, url, timeout_seconds=2)
     with pytest.raises(JwksUnavailable, match="cannot fetch"):
         verifier.verify(bearer(signer.token()))
+
+
+def test_a_redirect_from_the_jwks_url_is_not_followed(verifier: CallbackVerifier, signer: Signer, jwks: Jwks) -> None:
+    elsewhere = Jwks()
+    elsewhere.keys = [signer.jwk()]
+    jwks.status, jwks.body, jwks.location = 302, b"", elsewhere.url
+    try:
+        with pytest.raises(JwksUnavailable, match="HTTP 302"):
+            verifier.verify(bearer(signer.token()))
+        assert elsewhere.requests == 0
+    finally:
+        elsewhere.close()
 
 
 def test_a_bad_token_does_not_fetch_the_jwks(verifier: CallbackVerifier, jwks: Jwks) -> None:
