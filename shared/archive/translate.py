@@ -27,13 +27,25 @@ def is_retryable(exc: BaseException) -> bool:
     return status is None or status >= 500 or status in _RETRYABLE_STATUS
 
 
+def is_redirect(exc: BaseException) -> bool:
+    """A 3xx answer (never followed: a redirect could point anywhere, see ``source``)."""
+    status = status_of(exc)
+    return status is not None and 300 <= status < 400
+
+
 def from_source(exc: BaseException, url: str) -> ArchiveError:
-    """An error from ACS while downloading ``url``."""
+    """An error from ACS while downloading ``url``.
+
+    A redirect is unexpected from ACS storage and is not followed; it is transient, so the queue's redelivery
+    and the sweeper's retention rules decide what becomes of the recording rather than one odd answer.
+    """
     if isinstance(exc, ArchiveError):
         return exc
     status = status_of(exc)
     if not is_transport_failure(exc) and status in (404, 410):
         return SourceGoneError(f"recording gone at ACS ({status}): {url}")
+    if is_redirect(exc):
+        return ArchiveTransientError(f"ACS answered the download with a redirect ({status}), not followed: {url}")
     if is_retryable(exc):
         return ArchiveTransientError(f"ACS download failed ({status or type(exc).__name__}): {exc}")
     return ArchivePermanentError(f"ACS refused the download ({status or type(exc).__name__}): {exc}")

@@ -45,12 +45,20 @@ def _http(status: int) -> HttpResponseError:
         (_http(503), ArchiveTransientError),
         (_http(429), ArchiveTransientError),
         (_http(403), ArchivePermanentError),
+        (_http(302), ArchiveTransientError),
+        (_http(307), ArchiveTransientError),
         (ServiceRequestError("connection refused"), ArchiveTransientError),
         (IncompleteReadError(message="cut"), ArchiveTransientError),
     ],
 )
 def test_acs_errors_map_onto_the_tree(error: Exception, expected: type[Exception]) -> None:
     assert type(from_source(error, "u")) is expected
+
+
+def test_a_redirect_from_acs_is_transient_and_names_the_status_it_did_not_follow() -> None:
+    error = from_source(_http(302), "https://eu.asm.skype.com/v1/objects/x/content/acsmetadata")
+    assert isinstance(error, ArchiveTransientError)
+    assert "redirect (302), not followed" in error.reason
 
 
 def test_storage_5xx_is_transient_and_403_permanent() -> None:
