@@ -108,6 +108,9 @@ def test_failing_message_moves_to_poison_after_max_dequeue_count(
         if record.exc_info and record.exc_info[1] and "Functions.always_fails" in record.getMessage()
     ]
     assert attempts == [f"cannot handle broken job (attempt {n})" for n in (1, 2, 3)]
+    moved = [r.getMessage() for r in caplog.records if "moving it to" in r.getMessage()]
+    assert len(moved) == 1
+    assert "failed 3 time(s)" in moved[0], "moved right after the last allowed attempt, not on a later delivery"
 
 
 def test_unresolvable_binding_expression_fails_the_invocation(
