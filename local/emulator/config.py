@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PRODUCTION_ISSUER = "https://acscallautomation.communication.azure.com"
@@ -46,7 +46,6 @@ class Settings:
     retention_seconds: float
     eventgrid_retry_scale: float
     eventgrid_timeout_seconds: float
-    extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: EmulatorConfig) -> Settings:
@@ -60,17 +59,10 @@ class Settings:
         )
 
     def as_json(self) -> dict[str, float]:
-        return {
-            "filesReadyDelaySeconds": self.files_ready_delay,
-            "timeScale": self.time_scale,
-            "maxChunkSeconds": self.max_chunk_seconds,
-            "retentionSeconds": self.retention_seconds,
-            "eventGridRetryScale": self.eventgrid_retry_scale,
-            "eventGridTimeoutSeconds": self.eventgrid_timeout_seconds,
-        }
+        return {name: float(getattr(self, attribute)) for name, attribute in SETTING_NAMES.items()}
 
 
-SETTING_NAMES = {
+SETTING_NAMES: dict[str, str] = {  # control-plane name -> ``Settings`` attribute
     "filesReadyDelaySeconds": "files_ready_delay",
     "timeScale": "time_scale",
     "maxChunkSeconds": "max_chunk_seconds",

@@ -20,6 +20,14 @@ def test_settings_change_any_subset_and_reject_unknown_names(control: Control) -
     assert changed["timeScale"] == 60
     assert changed["maxChunkSeconds"] == 4 * 3600
     assert changed["retentionSeconds"] == 24 * 3600
+    assert set(changed) == {
+        "filesReadyDelaySeconds",
+        "timeScale",
+        "maxChunkSeconds",
+        "retentionSeconds",
+        "eventGridRetryScale",
+        "eventGridTimeoutSeconds",
+    }
     assert control("POST", "settings", {"speed": 2}).status_code == 400
     assert control("POST", "settings", {"timeScale": -1}).status_code == 400
 
