@@ -98,6 +98,12 @@ SPECS: Final[tuple[Spec, ...]] = (
     Spec("RETENTION_HOURS", "24", "How long ACS keeps recordings."),
     Spec("RETENTION_WARNING_HOURS", "20", "Warn about unarchived recordings this many hours after files-ready."),
     Spec("SWEEPER_SCHEDULE", "0 */5 * * * *", "NCRONTAB schedule of the sweeper."),
+    Spec(
+        "RECONCILE_AFTER_SECONDS",
+        "120",
+        "The sweeper asks ACS about a call left answered or connected without its recording, or a recording left "
+        "starting/active/paused, this long after the app last heard of it, and applies what ACS reports.",
+    ),
 )
 
 SETTING_NAMES: Final = tuple(spec.name for spec in SPECS)
@@ -184,6 +190,7 @@ class Settings:
     stuck_chunk_after_seconds: int = 900
     retention_hours: int = 24
     retention_warning_hours: int = 20
+    reconcile_after_seconds: int = 120
 
     @property
     def callback_url(self) -> str:
@@ -242,4 +249,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         stuck_chunk_after_seconds=_int(env, "STUCK_CHUNK_AFTER_SECONDS"),
         retention_hours=_int(env, "RETENTION_HOURS"),
         retention_warning_hours=_int(env, "RETENTION_WARNING_HOURS"),
+        reconcile_after_seconds=_int(env, "RECONCILE_AFTER_SECONDS"),
     )

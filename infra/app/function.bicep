@@ -216,6 +216,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RETENTION_HOURS: '24'
     RETENTION_WARNING_HOURS: '20'
     SWEEPER_SCHEDULE: '0 */5 * * * *'
+    RECONCILE_AFTER_SECONDS: '120'
   }
 }
 
