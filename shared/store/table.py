@@ -53,12 +53,14 @@ class TableCallStore:
         return str(entity["ServerCallId"])
 
     def list_day(self, day: date) -> list[Call]:
-        found = self._query("PartitionKey eq @pk", {"pk": rows.day_partition(day)})
-        calls = (self.get(str(e["ServerCallId"])) for e in found)
-        return sorted((c for c in calls if c is not None), key=lambda c: c.created_at)
+        return sorted(self._indexed(rows.day_partition(day)), key=lambda c: c.created_at)
 
     def open_calls(self) -> list[Call]:
-        found = self._query("PartitionKey eq @pk", {"pk": rows.OPEN_INDEX})
+        return self._indexed(rows.OPEN_INDEX)
+
+    def _indexed(self, index: str) -> list[Call]:
+        """The calls an index partition names (one that vanished meanwhile is left out)."""
+        found = self._query("PartitionKey eq @pk", {"pk": index})
         calls = (self.get(str(e["ServerCallId"])) for e in found)
         return [c for c in calls if c is not None]
 
