@@ -37,6 +37,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--sizes", default="64M,1G", help="comma list of chunk sizes (default 64M,1G)")
     parser.add_argument("--variants", default="ours,source,sink,naive")
+    parser.add_argument("--baseline", help="also measure our archive path as of this git ref (variant 'before')")
     parser.add_argument("--block", type=size_of, default=4 * 1024**2, help="block size (default 4M)")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--threshold", type=size_of, default=8 * 1024**2, help="streaming threshold (default 8M)")
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "settings": {
             "blockSizeBytes": args.block, "concurrency": args.concurrency, "thresholdBytes": args.threshold,
-            "repeat": args.repeat,
+            "repeat": args.repeat, "baseline": args.baseline,
         },
         "largeChunk": rows,
         "pipeline": flow,

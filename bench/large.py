@@ -39,9 +39,21 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+BASELINE = "before"  # the variant name of our archive path as of ``--baseline REF``
+
+
+def baseline_tree(ref: str, state: Path) -> Path:
+    """``shared/`` as of ``ref``, extracted into ``state`` (a ``before`` copy runs there, the rest from here)."""
+    tree = state / "baseline"
+    tree.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "archive", ref, "shared"], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
 def command(variant: str, chunk: Chunk, args: argparse.Namespace, acs: AcsSide, storage: str) -> list[str]:
     return [
-        sys.executable, "-m", "bench.variant", variant, str(chunk.size), "--acs", acs.connection_string,
+        sys.executable, "-m", "bench.variant", "ours" if variant == BASELINE else variant, str(chunk.size), "--acs", acs.connection_string,
         "--url", chunk.content_location, "--metadata-url", chunk.metadata_location,
         "--storage", storage, "--container", "bench",
         "--block", str(args.block), "--concurrency", str(args.concurrency), "--threshold", str(args.threshold),
@@ -51,14 +63,18 @@ def command(variant: str, chunk: Chunk, args: argparse.Namespace, acs: AcsSide, 
 def run_once(variant: str, chunk: Chunk, args: argparse.Namespace, acs: AcsSide, azurite: Azurite) -> dict[str, Any]:
     """One measured copy; ``cpuSeconds`` covers the whole child process (its start-up included)."""
     storage_pid = azurite.process.pid if azurite.process else 0
+    env, cwd = {**environ_without_proxy(), **acs.client_env}, ROOT
+    if variant == BASELINE:  # ``shared`` from the baseline tree (the current directory wins), the rest from here
+        env["PYTHONPATH"], cwd = str(ROOT), args.baseline_tree
     before = (children_cpu(), time.process_time(), process_cpu(storage_pid))
     done = subprocess.run(
         command(variant, chunk, args, acs, azurite.connection_string),
-        env={**environ_without_proxy(), **acs.client_env}, capture_output=True, text=True, check=False, cwd=ROOT,
+        env=env, capture_output=True, text=True, check=False, cwd=cwd,
     )  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"{variant} at {chunk.size} bytes failed:\n{done.stderr[-3000:]}")
     row: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    row["variant"] = variant
     row["cpuSeconds"] = {
         "copy": round(children_cpu() - before[0], 3),
         "acs": round(time.process_time() - before[1], 3),
@@ -97,6 +113,10 @@ def large_chunk(args: argparse.Namespace, state: Path) -> list[dict[str, Any]]:
     azurite = Azurite(location=state / "azurite").start()
     try:
         BlobServiceClient.from_connection_string(azurite.connection_string).create_container("bench")
+        if args.baseline:
+            args.baseline_tree = baseline_tree(args.baseline, state)
+            at = args.variants.index("ours") + 1 if "ours" in args.variants else len(args.variants)
+            args.variants = [*args.variants[:at], BASELINE, *args.variants[at:]]
         with acs_side(state) as acs:
             return [row for size in args.sizes for row in measure_size(size, args, acs, azurite)]
     finally:

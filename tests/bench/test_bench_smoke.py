@@ -16,7 +16,7 @@ KIB = 1024
 def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tmp_path: Path) -> None:
     try:
         result = main([
-            "--sizes", "300k", "--block", "128k", "--threshold", "256k", "--repeat", "1",
+            "--sizes", "300k", "--block", "128k", "--threshold", "256k", "--repeat", "1", "--baseline", "HEAD",
             "--pipeline-calls", "1", "--pipeline-chunks", "2", "--pipeline-chunk", "64k",
             "--cold-runs", "1", "--out", str(tmp_path),
         ])  # fmt: skip
@@ -24,10 +24,10 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
         pytest.skip(f"the benchmark needs Azurite: {exc}")
     rows = result["largeChunk"]
     assert {(r["variant"], round(r["size"] / KIB)) for r in rows} == {
-        (v, 300) for v in ("ours", "source", "sink", "naive")
+        (v, 300) for v in ("ours", "before", "source", "sink", "naive")
     }
     assert all(r["seconds"] > 0 and r["peakRssBytes"] > 0 and r["cpuSeconds"]["copy"] > 0 for r in rows)
-    assert all(r["streamed"] for r in rows if r["variant"] == "ours")
+    assert all(r["streamed"] for r in rows if r["variant"] in ("ours", "before"))
     stack = result["pipeline"]["stack"]
     assert (stack["chunks"], stack["archived"], stack["lost"], stack["mediaBlobs"]) == (2, 2, 0, 2)
     assert result["pipeline"]["bareLoop"]["chunks"] == 2
