@@ -1,14 +1,16 @@
-"""What request handlers reach through ``request.app[CONTEXT]``."""
+"""What request handlers share: the state they reach through ``request.app[CONTEXT]``, and the JSON body reader."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from .backend import Backend
 from .config import EmulatorConfig
+from .exceptions import BadRequest
 
 if TYPE_CHECKING:
     from .callbacks import CallbackSigner
@@ -30,3 +32,15 @@ class Context:
 
 
 CONTEXT = web.AppKey("context", Context)
+
+
+async def json_object(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object (an empty body is ``{}``); ``BadRequest`` otherwise."""
+    raw = await request.read()
+    try:
+        body = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise BadRequest(f"the body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body

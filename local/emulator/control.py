@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from .config import SETTING_NAMES
-from .context import CONTEXT
+from .context import CONTEXT, json_object
 from .eventgrid import SubscriptionError, parse_subscription
 from .exceptions import BadRequest
 from .faults import parse_download_fault, parse_eventgrid_faults, parse_rest_fault
 from .identifiers import check_raw_id, timestamp
 from .models import Call, Recording
 from .options import parse_options
-
-
-async def _json(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    try:
-        body = json.loads(raw) if raw else {}
-    except ValueError as exc:
-        raise BadRequest(f"the body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    return body
 
 
 def call_view(call: Call) -> dict[str, Any]:
@@ -55,7 +43,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    body = await _json(request)
+    body = await json_object(request)
     context = request.app[CONTEXT]
     context.backend.reset()
     if body.get("subscriptions"):
@@ -64,7 +52,7 @@ async def reset(request: web.Request) -> web.Response:
 
 
 async def incoming_call(request: web.Request) -> web.Response:
-    body = await _json(request)
+    body = await json_object(request)
     caller, callee = check_raw_id(body.get("from")), check_raw_id(body.get("to"))
     others = [check_raw_id(p) for p in body.get("participants") or []]
     call = request.app[CONTEXT].backend.place_call(caller, callee, others, str(body.get("callerDisplayName") or ""))
@@ -74,7 +62,7 @@ async def incoming_call(request: web.Request) -> web.Response:
 
 
 async def hang_up(request: web.Request) -> web.Response:
-    body = await _json(request)
+    body = await json_object(request)
     request.app[CONTEXT].backend.end_call(str(body.get("serverCallId", "")))
     return web.json_response({})
 
@@ -100,7 +88,7 @@ async def list_deliveries(request: web.Request) -> web.Response:
 async def settings(request: web.Request) -> web.Response:
     backend = request.app[CONTEXT].backend
     if request.method == "POST":
-        body = await _json(request)
+        body = await json_object(request)
         unknown = set(body) - set(SETTING_NAMES)
         if unknown:
             raise BadRequest(f"unknown settings {sorted(unknown)}; known: {sorted(SETTING_NAMES)}")
@@ -113,7 +101,7 @@ async def settings(request: web.Request) -> web.Response:
 
 
 async def subscribe(request: web.Request) -> web.Response:
-    subscription = parse_subscription(await _json(request))
+    subscription = parse_subscription(await json_object(request))
     try:
         await request.app[CONTEXT].grid.subscribe(subscription)
     except SubscriptionError as exc:
@@ -131,7 +119,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
 
 
 async def download_fault(request: web.Request) -> web.Response:
-    fault = parse_download_fault(await _json(request))
+    fault = parse_download_fault(await json_object(request))
     backend = request.app[CONTEXT].backend
     with backend.lock:
         backend.faults.downloads.append(fault)
@@ -139,7 +127,7 @@ async def download_fault(request: web.Request) -> web.Response:
 
 
 async def eventgrid_fault(request: web.Request) -> web.Response:
-    faults = parse_eventgrid_faults(await _json(request))
+    faults = parse_eventgrid_faults(await json_object(request))
     backend = request.app[CONTEXT].backend
     with backend.lock:
         backend.faults.eventgrid = faults
@@ -147,7 +135,7 @@ async def eventgrid_fault(request: web.Request) -> web.Response:
 
 
 async def recording_fault(request: web.Request) -> web.Response:
-    body = await _json(request)
+    body = await json_object(request)
     count = body.get("startFailures")
     if not isinstance(count, int) or count < 0:
         raise BadRequest("startFailures: how many of the next recording starts fail (a non-negative integer)")
@@ -158,7 +146,7 @@ async def recording_fault(request: web.Request) -> web.Response:
 
 
 async def rest_fault(request: web.Request) -> web.Response:
-    fault = parse_rest_fault(await _json(request))
+    fault = parse_rest_fault(await json_object(request))
     backend = request.app[CONTEXT].backend
     with backend.lock:
         backend.faults.rest.append(fault)
@@ -177,7 +165,7 @@ async def faults(request: web.Request) -> web.Response:
 
 
 async def synthetic_recording(request: web.Request) -> web.Response:
-    body = await _json(request)
+    body = await json_object(request)
     fmt = str(body.get("format", "wav"))
     options = parse_options({
         "recordingContentType": "audioVideo" if fmt == "mp4" else "audio",

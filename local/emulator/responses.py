@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from .context import CONTEXT
+from .context import CONTEXT, json_object
 from .exceptions import BadRequest
 from .identifiers import identifier, raw_id_of
 from .models import Connection, Recording
@@ -16,17 +15,6 @@ from .options import parse_options
 
 Result = tuple[int, Any]
 RestHandler = Callable[[web.Request], Awaitable[Result]]
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    try:
-        body = json.loads(raw) if raw else {}
-    except ValueError as exc:
-        raise BadRequest(f"the body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    return body
 
 
 def connection_properties(request: web.Request, connection: Connection) -> dict[str, Any]:
@@ -56,7 +44,7 @@ def recording_state(recording: Recording) -> dict[str, Any]:
 
 
 async def answer_call(request: web.Request) -> Result:
-    body = await _body(request)
+    body = await json_object(request)
     context, callback = body.get("incomingCallContext"), body.get("callbackUri")
     if not isinstance(context, str) or not isinstance(callback, str):
         raise BadRequest("answer needs incomingCallContext and callbackUri")
@@ -67,7 +55,7 @@ async def answer_call(request: web.Request) -> Result:
 
 
 async def create_call(request: web.Request) -> Result:
-    body = await _body(request)
+    body = await json_object(request)
     targets = [raw_id_of(target) for target in body.get("targets") or []]
     callback = body.get("callbackUri")
     if not isinstance(callback, str):
@@ -90,7 +78,7 @@ async def hang_up(request: web.Request) -> Result:
 
 
 async def start_recording(request: web.Request) -> Result:
-    body = await _body(request)
+    body = await json_object(request)
     locator: dict[str, str] = {}
     if body.get("callConnectionId"):
         locator["callConnectionId"] = str(body["callConnectionId"])
