@@ -1,4 +1,5 @@
-"""ACS Call Automation behind a small port: answer a call, start/pause/resume/stop a recording.
+"""ACS Call Automation behind a small port: answer a call, start/pause/resume/stop a recording, and read the
+current state of a call connection or a recording (the sweeper's reconciliation after lost callbacks).
 
 Errors::
 
@@ -70,6 +71,15 @@ class CallAutomation(Protocol):
 
     def stop_recording(self, recording_id: str) -> None: ...
 
+    def get_call_properties(self, call_connection_id: str) -> str | None:
+        """The connection's ``callConnectionState`` (``connecting``, ``connected``, ..., ``disconnected``);
+        None when ACS no longer knows the connection (404: the call has ended)."""
+        ...
+
+    def get_recording_state(self, recording_id: str) -> str | None:
+        """``active`` or ``inactive`` as ACS reports the recording now; None when ACS does not know it (404)."""
+        ...
+
 
 def repeatability_id(request_id: str) -> str:
     """A stable UUID for an app request id (the header must be a UUID)."""
@@ -112,6 +122,26 @@ class AcsCallAutomation:
 
     def stop_recording(self, recording_id: str) -> None:
         self._call("stop recording", self._client.stop_recording, recording_id)
+
+    def get_call_properties(self, call_connection_id: str) -> str | None:
+        try:
+            with _mapped("get call properties"):
+                properties = self._client.get_call_connection(call_connection_id).get_call_properties()
+        except AcsRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _value(properties.call_connection_state)
+
+    def get_recording_state(self, recording_id: str) -> str | None:
+        try:
+            with _mapped("get recording state"):
+                properties = self._client.get_recording_properties(recording_id)
+        except AcsRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _value(properties.recording_state)
 
     @staticmethod
     def _call(what: str, operation: Callable[[str], Any], recording_id: str) -> None:
@@ -168,6 +198,11 @@ def client_from_settings(settings: Settings) -> CallAutomationClient:
 
     credential = DefaultAzureCredential(managed_identity_client_id=settings.azure_client_id or None)
     return CallAutomationClient(settings.acs_endpoint, credential, retry_total=3)
+
+
+def _value(state: Any) -> str:
+    """An SDK enum member's wire value (``str()`` of one gives its Python name), or the text as given."""
+    return str(getattr(state, "value", state) or "")
 
 
 def _headers(request_id: str) -> dict[str, str]:
