@@ -20,7 +20,7 @@ def start_pending(call: Call, pending: Recording, deps: Deps, source: str) -> Ca
     """
     options = pending.options
     if options is None:
-        raise ValueError("a pending start has options")
+        raise ValueError(f"the pending start {pending.request_id} has no recording options")
     try:
         recording_id = deps.acs.start_recording(
             call.server_call_id, options, request_id=pending.request_id, call_connection_id=call.call_connection_id
