@@ -2,6 +2,9 @@
 
 Every input carries a unique ``event_id`` (the store's ledger makes a redelivered one a no-op), the time it
 happened (``at``) and its ``source`` (``eventgrid``, ``callback``, ``api``, ``archive``, ``sweeper``).
+
+``CallReconciled`` and ``RecordingReconciled`` are what ACS reported when the sweeper asked it about a call or a
+recording whose callbacks the app may have missed; ``at`` is when it asked.
 """
 
 from __future__ import annotations
@@ -51,6 +54,17 @@ class CallDisconnected(Input):
 
 
 @dataclass(frozen=True)
+class CallReconciled(Input):
+    """ACS reports the call ``connected`` (applied as CallConnected: with ``start`` the app asks for a recording,
+    request id ``connect:{event_id}``, unless the call has one) or ended (applied as CallDisconnected)."""
+
+    connected: bool = False
+    call_connection_id: str = ""
+    start: RecordingOptions | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class StartRecording(Input):
     """Command: start a recording of the call with these options."""
 
@@ -81,6 +95,17 @@ class RecordingStateReported(Input):
 
     recording_id: str = ""
     active: bool = False
+
+
+RECONCILED_STATUSES = ("active", "inactive", "gone")
+
+
+@dataclass(frozen=True)
+class RecordingReconciled(Input):
+    """ACS reports the recording ``active``, ``inactive``, or ``gone`` (it no longer knows it), as of ``at``."""
+
+    recording_id: str = ""
+    status: str = "gone"
 
 
 @dataclass(frozen=True)
@@ -150,6 +175,7 @@ RECORDING_INPUTS = (
     RecordingStarted,
     StartFailed,
     RecordingStateReported,
+    RecordingReconciled,
     PauseRecording,
     ResumeRecording,
     StopRecording,

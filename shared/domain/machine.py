@@ -95,6 +95,14 @@ def _connected(call: Call, event: ev.CallConnected) -> Call:
     return replace(moved, recordings=(*moved.recordings, pending))
 
 
+def _call_reconciled(call: Call, event: ev.CallReconciled) -> Call:
+    """ACS's answer about the call, applied as the callback it stands for would have been."""
+    common = (event.event_id, event.at, event.source)
+    if event.connected:
+        return _connected(call, ev.CallConnected(*common, event.call_connection_id, start=event.start))
+    return _disconnected(call, ev.CallDisconnected(*common, reason=event.reason))
+
+
 def _disconnected(call: Call, event: ev.CallDisconnected) -> Call:
     ended = tuple(rec.stop(r, event.at, "call_ended") for r in call.recordings)
     return replace(_move(call, "disconnect"), recordings=ended, reason=event.reason or call.reason)
@@ -182,6 +190,13 @@ def _files_ready(call: Call, event: ev.FilesReady) -> Call:
     return _put(call, target, rec.files_ready(target, event))
 
 
+def _recording_reconciled(call: Call, event: ev.RecordingReconciled) -> Call:
+    target = call.recording(event.recording_id)
+    if target is None:
+        raise UnknownRecording(event.recording_id)
+    return _put(call, target, rec.reconciled(target, event, call.state is CallState.DISCONNECTED))
+
+
 def _on_recording(change: Callable[[Recording, Any], Recording]) -> Callable[[Call, Any], Call]:
     def handle(call: Call, event: Any) -> Call:
         target = call.recording(event.recording_id)
@@ -202,10 +217,12 @@ _HANDLERS: dict[type[ev.Input], Callable[[Call, Any], Call]] = {
     ev.AnswerFailed: _answer_failed,
     ev.CallConnected: _connected,
     ev.CallDisconnected: _disconnected,
+    ev.CallReconciled: _call_reconciled,
     ev.StartRecording: _start,
     ev.RecordingStarted: _started,
     ev.StartFailed: _start_failed,
     ev.RecordingStateReported: _reported,
+    ev.RecordingReconciled: _recording_reconciled,
     ev.PauseRecording: _command("pause"),
     ev.ResumeRecording: _command("resume"),
     ev.StopRecording: _command("stop"),

@@ -28,6 +28,24 @@ def report(recording: Recording, event: ev.RecordingStateReported) -> Recording:
     return move(recording, "report_stopped" if recording.stop_requested else "report_paused", event.at)
 
 
+def reconciled(recording: Recording, event: ev.RecordingReconciled, call_ended: bool) -> Recording:
+    """What ACS reported when asked, by the same time rule as a state report.
+
+    ``gone`` fails a recording still starting (ACS dropped the start) and stops a live one; ``inactive`` stops
+    a recording that was asked to stop or whose call has ended, and pauses any other.
+    """
+    if event.status not in ev.RECONCILED_STATUSES:
+        raise ValueError(f"unknown reconciled recording status {event.status!r}")
+    if recording.state_at is not None and event.at < recording.state_at:
+        return recording
+    if event.status == "active":
+        return move(recording, "report_active", event.at)
+    if event.status == "gone" and recording.state is RecordingState.STARTING:
+        return fail(recording, "start_failed", "ACS no longer knows the recording", event.at)
+    stopped = event.status == "gone" or call_ended or recording.stop_requested
+    return move(recording, "report_stopped" if stopped else "report_paused", event.at)
+
+
 def stop(recording: Recording, at: datetime, trigger: str = "stop") -> Recording:
     moved = move(recording, trigger, at)
     return replace(moved, stop_requested=True) if moved.state is RecordingState.STOPPED else moved

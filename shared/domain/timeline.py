@@ -8,14 +8,16 @@ from typing import Any
 from shared.domain import events as ev
 from shared.domain.model import Call
 
-_DETAIL = ("reason", "active", "index", "size", "sha256", "attempt", "request_id", "caller", "callee")
+_DETAIL = ("reason", "active", "status", "index", "size", "sha256", "attempt", "request_id", "caller", "callee")
 
 
 def entry(event: ev.Input, call: Call) -> dict[str, Any]:
     """The timeline entry of ``event`` applied to give ``call``."""
     recording_id = str(getattr(event, "recording_id", "") or "")
     recording = call.recording(recording_id) if recording_id else None
-    if recording is None and isinstance(event, ev.StartRecording | ev.RecordingStarted | ev.CallConnected):
+    if recording is None and isinstance(
+        event, ev.StartRecording | ev.RecordingStarted | ev.CallConnected | ev.CallReconciled
+    ):
         recording = call.latest
     line: dict[str, Any] = {
         "at": event.at.isoformat(),

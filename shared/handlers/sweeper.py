@@ -1,4 +1,5 @@
-"""``sweeper``: re-drive stuck chunks, warn as ACS's retention nears, fail recordings whose source is gone."""
+"""``sweeper``: reconcile calls whose callbacks were lost, re-drive stuck chunks, warn as ACS's retention nears,
+fail recordings whose source is gone."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from datetime import datetime, timedelta
 
 from shared.domain import Call, ChunkState, Recording, RecordingState
 from shared.domain import events as ev
+from shared.domain.reconcile import needs_sweeper
 from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_job
+from shared.handlers.reconcile import reconcile
 from shared.layout import call_folder
 from shared.logs import call_context, get_logger
 from shared.messages import ChunkJob
@@ -16,21 +19,26 @@ log = get_logger(__name__)
 
 
 def sweep(deps: Deps) -> list[ChunkJob]:
-    """One pass over the calls waiting for the archive; return the chunk jobs to enqueue again."""
+    """One pass over the calls with work left (``shared.domain.reconcile.needs_sweeper``); return the chunk jobs to
+    enqueue again. A call with nothing left leaves the sweeper's index."""
     now = deps.now()
     jobs: list[ChunkJob] = []
-    for call in deps.store.open_calls():
-        waiting = [r for r in call.recordings if r.state is RecordingState.FILES_READY and r.files is not None]
-        if not waiting:
-            deps.store.close_open(call_folder(call.server_call_id))
-            continue
-        for recording in waiting:
-            context = call_context(
-                call_folder=call_folder(call.server_call_id),
-                recording_id=recording.recording_id,
-                correlation_id=call.correlation_id,
-            )
-            with context:
+    for found in deps.store.open_calls():
+        folder = call_folder(found.server_call_id)
+        with call_context(call_folder=folder, correlation_id=found.correlation_id):
+            call = reconcile(found, now, deps)
+            if not needs_sweeper(call):
+                deps.store.close_open(folder)
+                continue
+            jobs.extend(_sweep_archive(call, now, deps))
+    return jobs
+
+
+def _sweep_archive(call: Call, now: datetime, deps: Deps) -> list[ChunkJob]:
+    jobs: list[ChunkJob] = []
+    for recording in call.recordings:
+        if recording.state is RecordingState.FILES_READY and recording.files is not None:
+            with call_context(recording_id=recording.recording_id):
                 jobs.extend(_sweep_recording(call, recording, now, deps))
     return jobs
 

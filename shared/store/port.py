@@ -37,7 +37,8 @@ class CallStore(Protocol):
     def list_day(self, day: date) -> list[Call]: ...
 
     def open_calls(self) -> list[Call]:
-        """Calls with a recording whose files are ready but not all archived."""
+        """Calls with work for the sweeper: a recording whose files are ready but not all archived, or a call or
+        recording that lost callbacks could leave as it is (``shared.domain.reconcile.needs_sweeper``)."""
         ...
 
     def close_open(self, folder: str) -> None: ...

@@ -3,7 +3,8 @@
 Partition ``{callFolder}``:  ``state`` (the call as JSON, ETag-guarded), ``h-{version:08d}`` (one timeline
 line per applied input), ``e-{sha256(eventId)}`` (the event-id ledger). Index partitions start with ``~``,
 which a callFolder (base64url) never contains: ``~recording`` (recordingId -> serverCallId), ``~day-YYYY-MM-DD``
-(calls created that day), ``~open`` (calls with recordings waiting for the archive).
+(calls created that day), ``~open`` (calls with work for the sweeper: recordings waiting for the archive, calls
+and recordings still live).
 """
 
 from __future__ import annotations

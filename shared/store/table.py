@@ -20,8 +20,9 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
-from shared.domain import Call, RecordingState, apply, new_call
+from shared.domain import Call, apply, new_call
 from shared.domain import events as ev
+from shared.domain.reconcile import needs_sweeper
 from shared.domain.timeline import entry
 from shared.layout import call_folder
 from shared.store import rows
@@ -147,7 +148,7 @@ class TableCallStore:
             self.close_open(folder)
 
     def close_open(self, folder: str) -> None:
-        """Drop a call from the ``~open`` index (it has nothing left for the archive)."""
+        """Drop a call from the ``~open`` index (it has nothing left for the sweeper)."""
         try:
             self._table.delete_entity(rows.OPEN_INDEX, folder)
         except ResourceNotFoundError:
@@ -168,4 +169,4 @@ class TableCallStore:
 
 
 def _is_open(call: Call) -> bool:
-    return any(r.state is RecordingState.FILES_READY for r in call.recordings)
+    return needs_sweeper(call)

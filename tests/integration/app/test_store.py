@@ -114,10 +114,24 @@ def test_calls_are_listed_by_the_day_they_started(store: TableCallStore) -> None
     assert listed[0].state is CallState.CONNECTED
 
 
-def test_only_calls_waiting_for_the_archive_are_open(store: TableCallStore) -> None:
+def open_ids(store: TableCallStore) -> list[str]:
+    return [c.server_call_id for c in store.open_calls()]
+
+
+def test_an_answered_call_is_open_for_the_sweeper_until_it_ends(store: TableCallStore) -> None:
+    sid = server_call_id()
+    store.apply(sid, ev.CallRinging("e1", at(0), "eventgrid"))
+    assert sid not in open_ids(store), "a call the app did not answer has nothing to reconcile"
+    store.apply(sid, ev.CallAnswered("e2", at(1), "eventgrid", call_connection_id="conn"))
+    assert sid in open_ids(store)
+    store.apply(sid, ev.CallDisconnected("e3", at(2), "callback"))
+    assert sid not in open_ids(store)
+
+
+def test_calls_with_a_live_recording_or_one_waiting_for_the_archive_are_open(store: TableCallStore) -> None:
     sid = server_call_id()
     store.apply(sid, ev.RecordingStateReported("r1", at(0), "callback", recording_id="rec", active=True))
-    assert sid not in [c.server_call_id for c in store.open_calls()]
+    assert sid in open_ids(store), "a live recording is reconciled if its callbacks are lost"
     store.apply(sid, files_ready("rec", 1))
     assert sid in [c.server_call_id for c in store.open_calls()]
     store.apply(sid, ev.ChunkArchived("a0", at(70), "archive", recording_id="rec", index=0, size=1))

@@ -11,8 +11,9 @@ from typing import Any
 from shared.acs import AcsRejected, AcsTransient, AnsweredCall, CallAutomation, repeatability_id
 from shared.archive import ArchivePermanentError
 from shared.config import RecordingDefaults, Settings
-from shared.domain import Call, RecordingOptions, RecordingState, apply, new_call
+from shared.domain import Call, RecordingOptions, apply, new_call
 from shared.domain import events as ev
+from shared.domain.reconcile import needs_sweeper
 from shared.domain.timeline import entry
 from shared.handlers.deps import Deps
 from shared.jwtcheck import CallbackAuthError
@@ -27,6 +28,8 @@ class FakeAcs(CallAutomation):
         self.requests: list[tuple[str, Any]] = []
         self.by_repeatability: dict[str, Any] = {}
         self.fail_next: dict[str, Exception] = {}
+        self.call_states: dict[str, str | None] = {}  # by call connection id; None: ACS answers 404
+        self.recording_states: dict[str, str | None] = {}  # by recording id; None: ACS answers 404
 
     def _fail(self, operation: str) -> None:
         error = self.fail_next.pop(operation, None)
@@ -65,6 +68,16 @@ class FakeAcs(CallAutomation):
         self._fail("stop")
         self.requests.append(("stop", recording_id))
 
+    def get_call_properties(self, call_connection_id: str) -> str | None:
+        self._fail("get_call")
+        self.requests.append(("get_call", call_connection_id))
+        return self.call_states.get(call_connection_id, "connected")
+
+    def get_recording_state(self, recording_id: str) -> str | None:
+        self._fail("get_recording")
+        self.requests.append(("get_recording", recording_id))
+        return self.recording_states.get(recording_id, "active")
+
     def sent(self, operation: str) -> list[Any]:
         return [args for name, args in self.requests if name == operation]
 
@@ -100,7 +113,7 @@ class MemoryStore(CallStore):
         return [c for c in self.calls.values() if c.created_at.astimezone(UTC).date() == day]
 
     def open_calls(self) -> list[Call]:
-        return [c for c in self.calls.values() if any(r.state is RecordingState.FILES_READY for r in c.recordings)]
+        return [c for c in self.calls.values() if needs_sweeper(c)]
 
     def close_open(self, folder: str) -> None:
         self.closed.append(folder)

@@ -1,0 +1,51 @@
+"""Which calls and recordings the sweeper reconciles with ACS: the states a lost callback would leave for good.
+
+ACS retries a callback only briefly, so a callback the app could not take (storage down, app restarting) is lost:
+a call stays ``answered`` and is never recorded, or stays ``connected`` after it ended, or a recording stays
+``starting``/``active``/``paused``. The sweeper asks ACS about such a call or recording once nothing has been heard
+of it for a while, and applies the answer as ``CallReconciled`` / ``RecordingReconciled``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from shared.domain.model import LIVE, Call, CallState, Recording, RecordingState
+
+_UP = (CallState.ANSWERED, CallState.CONNECTED)
+
+
+def unsettled(call: Call) -> bool:
+    """Answered or connected (with a connection ACS can be asked about), or a recording still live."""
+    up = call.state in _UP and bool(call.call_connection_id)
+    return up or any(r.state in LIVE for r in call.recordings)
+
+
+def needs_sweeper(call: Call) -> bool:
+    """The call has work for the sweeper: it is unsettled, or a recording waits for the archive."""
+    return unsettled(call) or any(r.state is RecordingState.FILES_READY for r in call.recordings)
+
+
+def call_due(call: Call, now: datetime, after: timedelta) -> bool:
+    """Ask ACS about the call itself: it is answered or connected and nothing changed it for ``after``."""
+    return call.state in _UP and bool(call.call_connection_id) and now - call.updated_at >= after
+
+
+def wants_recording(call: Call) -> bool:
+    """A call the app answered records from CallConnected on; one with no recording at all missed its start."""
+    return call.state in _UP and not call.recordings
+
+
+def recordings_due(call: Call, now: datetime, after: timedelta) -> tuple[Recording, ...]:
+    """Live recordings ACS has named whose state the app has not heard about for ``after``."""
+    return tuple(
+        r
+        for r in call.recordings
+        if r.recording_id and r.state in LIVE and now - (r.state_at or call.updated_at) >= after
+    )
+
+
+def start_due(call: Call, now: datetime, after: timedelta) -> Recording | None:
+    """A start the app asked for whose outcome it never recorded (ACS failed or the app stopped mid-way)."""
+    pending = call.pending_start
+    return pending if pending is not None and now - call.updated_at >= after else None

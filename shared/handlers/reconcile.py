@@ -1,0 +1,117 @@
+"""The sweeper's reconciliation: ask ACS about calls and recordings whose callbacks may have been lost, and apply
+what it reports (see ``shared.domain.reconcile``). Each change is logged at warning with the call's ids."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from shared.acs import AcsRejected, AcsTransient
+from shared.domain import Call, DomainError, Recording, RecordingState, apply, connect_request_id
+from shared.domain import events as ev
+from shared.domain.reconcile import call_due, recordings_due, start_due, wants_recording
+from shared.handlers.deps import Deps
+from shared.handlers.options import defaults, resolved
+from shared.handlers.recording import start_pending
+from shared.logs import call_context, get_logger
+
+log = get_logger(__name__)
+
+SOURCE = "sweeper"
+
+
+def reconcile(call: Call, now: datetime, deps: Deps) -> Call:
+    """The call after asking ACS about whatever of it has been quiet for ``RECONCILE_AFTER_SECONDS``.
+
+    ACS being unavailable (``AcsTransient``) leaves the call as it is until the next sweep.
+    """
+    after = timedelta(seconds=deps.settings.reconcile_after_seconds)
+    try:
+        if call_due(call, now, after):
+            call = _reconcile_call(call, now, deps)
+        for recording in recordings_due(call, now, after):
+            call = _reconcile_recording(call, recording, now, deps)
+        pending = start_due(call, now, after)
+        if pending is not None:
+            call = _start(call, pending, deps, "a start whose outcome was never recorded")
+    except AcsTransient as exc:
+        log.warning("cannot reconcile call %s with ACS now; next sweep: %s", call.server_call_id, exc)
+    except DomainError as exc:
+        log.error("cannot apply what ACS reports about call %s: %s", call.server_call_id, exc)
+    return call
+
+
+def _reconcile_call(call: Call, now: datetime, deps: Deps) -> Call:
+    connection = call.call_connection_id
+    state = deps.acs.get_call_properties(connection)
+    if state is None or state == "disconnected":
+        reason = f"ACS reports the call {state or 'gone (404)'}"
+        log.warning(
+            "reconciled call %s (connection %s): %s; was %s, now disconnected",
+            call.server_call_id,
+            connection,
+            reason,
+            call.state.value,
+        )
+        event_id = f"reconciled:ended:{connection}"
+        return _applied(
+            call, ev.CallReconciled(event_id, now, SOURCE, call_connection_id=connection, reason=reason), deps
+        )
+    if state != "connected" or not wants_recording(call):
+        return call
+    return _connected(call, now, deps)
+
+
+def _connected(call: Call, now: datetime, deps: Deps) -> Call:
+    """Connect the call and start its recording exactly as a CallConnected would (a later one starts nothing)."""
+    connection = call.call_connection_id
+    log.warning(
+        "reconciled call %s (connection %s): ACS reports it connected; was %s without a recording, starting one",
+        call.server_call_id,
+        connection,
+        call.state.value,
+    )
+    options = resolved(defaults(deps.settings.recording, deps.settings.callback_url), call)
+    event_id = f"reconciled:connected:{connection}"
+    connected = ev.CallReconciled(event_id, now, SOURCE, connected=True, call_connection_id=connection, start=options)
+    call = _applied(call, connected, deps)
+    pending = call.by_request(connect_request_id(event_id))
+    if pending is None or pending.recording_id or pending.state is not RecordingState.STARTING:
+        return call
+    return _start(call, pending, deps, "the call ACS reports connected")
+
+
+def _reconcile_recording(call: Call, recording: Recording, now: datetime, deps: Deps) -> Call:
+    rid = recording.recording_id
+    reported = deps.acs.get_recording_state(rid)
+    status = "gone" if reported is None else reported
+    if status not in ev.RECONCILED_STATUSES:
+        log.info("ACS reports recording %s as %r; nothing to reconcile", rid, status)
+        return call
+    event = ev.RecordingReconciled(f"reconciled:{rid}:{status}:{now.isoformat()}", now, SOURCE, rid, status)
+    after = apply(call, event).recording(rid)
+    if after is None or after.state is recording.state:
+        return call
+    with call_context(recording_id=rid):
+        log.warning(
+            "reconciled recording %s of call %s (connection %s): ACS reports it %s; was %s, now %s",
+            rid,
+            call.server_call_id,
+            call.call_connection_id or "-",
+            status,
+            recording.state.value,
+            after.state.value,
+        )
+        return _applied(call, event, deps)
+
+
+def _start(call: Call, pending: Recording, deps: Deps, why: str) -> Call:
+    """Send the pending start (its request id makes a repeat the same start at ACS)."""
+    log.warning("starting the recording of call %s for %s", call.server_call_id, why)
+    try:
+        return start_pending(call, pending, deps, SOURCE) or call
+    except AcsRejected:
+        return deps.store.get(call.server_call_id) or call
+
+
+def _applied(call: Call, event: ev.Input, deps: Deps) -> Call:
+    return deps.store.apply(call.server_call_id, event).call or call
