@@ -1,18 +1,27 @@
 """The deployed app's triggers fit the infrastructure: the Event Grid function the subscription names, storage
 bindings on the identity-based AzureWebJobsStorage connection, and the queue the storage account creates."""
 
-import importlib
+import importlib.util
 import json
+from functools import cache
 from typing import Any
 
 from shared.config import SPECS
+from tests.infra.bicep import ROOT
 
 DEFAULTS = {spec.name: spec.default for spec in SPECS}
 
 
+@cache
 def bindings() -> dict[str, list[dict[str, Any]]]:
-    app = importlib.import_module("function_app").app
-    app.functions_bindings = None  # get_functions() may run once per app object otherwise
+    """The project's own ``function_app.py``, loaded by path: ``sys.modules["function_app"]`` may hold another
+    app (the local host's tests index their toy apps under that name)."""
+    spec = importlib.util.spec_from_file_location("deployed_function_app", ROOT / "function_app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    app = module.app
     return {str(f.get_function_name()): json.loads(f.get_function_json())["bindings"] for f in app.get_functions()}
 
 
