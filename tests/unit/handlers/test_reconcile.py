@@ -1,0 +1,184 @@
+"""The sweeper's reconciliation: calls and recordings whose callbacks were lost are settled by asking ACS."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from shared.acs import AcsRejected, AcsTransient
+from shared.domain import Call, CallState, RecordingState
+from shared.handlers.callbacks import handle_callbacks
+from shared.handlers.grid import handle_grid_event
+from shared.handlers.sweeper import sweep
+from shared.layout import call_folder
+from tests.unit.handlers import payloads as p
+from tests.unit.handlers.fakes import World, world
+
+GOOD = "Bearer good"
+AFTER = 120
+
+
+def answered(w: World) -> str:
+    """A call the app answered (connection ``conn-1``) whose CallConnected never arrived."""
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid), w.deps)
+    return sid
+
+
+def recorded(w: World) -> tuple[str, str]:
+    """A call connected through its callback, with its recording active."""
+    sid = answered(w)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    recording_id = current(w, sid).recordings[0].recording_id
+    handle_callbacks(p.body(p.state_changed(sid, recording_id, "active", "2026-11-23T19:00:03Z")), GOOD, w.deps)
+    return sid, recording_id
+
+
+def current(w: World, sid: str) -> Call:
+    call = w.store.get(sid)
+    assert call is not None
+    return call
+
+
+def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "reconciled" in r.getMessage()]
+
+
+def test_an_answered_call_whose_call_connected_was_lost_is_recorded(caplog: pytest.LogCaptureFixture) -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid = answered(w)
+    w.clock.advance(seconds=AFTER + 1)
+    with caplog.at_level(logging.WARNING):
+        assert sweep(w.deps) == []
+    (start,) = w.acs.sent("start")
+    assert start[0] == sid
+    assert start[2] == "conn-1"
+    assert start[1].channel_affinity == ((0, "4:+14255550123"),), "the caller placeholder resolved as on connect"
+    call = current(w, sid)
+    assert call.state is CallState.CONNECTED
+    (recording,) = call.recordings
+    assert recording.recording_id.startswith("rec-")
+    assert recording.state is RecordingState.STARTING
+    (logged,) = warnings(caplog)
+    assert sid in logged
+    assert "conn-1" in logged
+
+
+def test_a_late_call_connected_after_reconciliation_starts_no_second_recording() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid = answered(w)
+    w.clock.advance(seconds=AFTER + 1)
+    sweep(w.deps)
+    started = current(w, sid).recordings
+    reply = handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    assert reply.status == 200
+    assert len(w.acs.sent("start")) == 1
+    assert current(w, sid).recordings == started
+    w.clock.advance(seconds=AFTER + 1)
+    sweep(w.deps)
+    assert len(w.acs.sent("start")) == 1, "a call with its recording is not started again"
+
+
+def test_nothing_is_asked_before_the_threshold() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    answered(w)
+    w.clock.advance(seconds=AFTER - 1)
+    sweep(w.deps)
+    assert w.acs.sent("get_call") == []
+    assert w.acs.sent("start") == []
+
+
+def test_a_call_acs_still_connects_is_left_answered() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid = answered(w)
+    w.acs.call_states["conn-1"] = "connecting"
+    w.clock.advance(seconds=AFTER + 1)
+    sweep(w.deps)
+    assert current(w, sid).state is CallState.ANSWERED
+    assert w.acs.sent("start") == []
+
+
+def test_an_ended_call_is_disconnected_its_recording_stopped_and_it_leaves_the_index(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid, _recording_id = recorded(w)
+    w.acs.call_states["conn-1"] = None
+    w.clock.advance(seconds=AFTER + 5)
+    with caplog.at_level(logging.WARNING):
+        sweep(w.deps)
+    call = current(w, sid)
+    assert call.state is CallState.DISCONNECTED
+    assert "404" in call.reason
+    assert call.recordings[0].state is RecordingState.STOPPED
+    assert w.store.closed == [call_folder(sid)]
+    assert any(sid in line and "disconnected" in line for line in warnings(caplog))
+    assert w.acs.sent("get_recording") == [], "the stopped recording is not asked about"
+
+
+def test_a_recording_acs_reports_inactive_is_paused(caplog: pytest.LogCaptureFixture) -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid, recording_id = recorded(w)
+    w.acs.recording_states[recording_id] = "inactive"
+    w.clock.advance(seconds=AFTER + 5)
+    with caplog.at_level(logging.WARNING):
+        sweep(w.deps)
+    assert current(w, sid).recordings[0].state is RecordingState.PAUSED
+    (logged,) = warnings(caplog)
+    assert recording_id in logged
+    assert "was active, now paused" in logged
+    line = w.store.timeline(sid)[-1]
+    assert (line["event"], line["source"], line["status"]) == ("RecordingReconciled", "sweeper", "inactive")
+
+
+def test_a_recording_acs_agrees_with_writes_nothing() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid, recording_id = recorded(w)
+    before = len(w.store.timeline(sid))
+    w.clock.advance(seconds=AFTER + 5)
+    sweep(w.deps)
+    assert w.acs.sent("get_recording") == [recording_id]
+    assert len(w.store.timeline(sid)) == before
+
+
+def test_acs_unavailable_leaves_the_call_for_the_next_sweep() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid = answered(w)
+    w.clock.advance(seconds=AFTER + 1)
+    w.acs.fail_next["get_call"] = AcsTransient("503 busy", 503)
+    assert sweep(w.deps) == []
+    assert current(w, sid).state is CallState.ANSWERED
+    sweep(w.deps)
+    assert current(w, sid).state is CallState.CONNECTED
+    assert len(w.acs.sent("start")) == 1
+
+
+def test_a_start_whose_outcome_was_lost_is_sent_again_with_its_request_id() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid = answered(w)
+    w.acs.fail_next["start"] = AcsTransient("503 busy", 503)
+    with pytest.raises(AcsTransient):
+        handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    pending = current(w, sid).recordings[0]
+    assert (pending.recording_id, pending.state) == ("", RecordingState.STARTING)
+    w.clock.advance(seconds=AFTER + 5)
+    sweep(w.deps)
+    (named,) = current(w, sid).recordings
+    assert named.request_id == pending.request_id
+    assert named.recording_id.startswith("rec-")
+    assert len(w.acs.sent("start")) == 1
+
+
+def test_a_start_acs_refuses_during_reconciliation_fails_the_recording_once() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid = answered(w)
+    w.acs.fail_next["start"] = AcsRejected("403 forbidden", 403)
+    w.clock.advance(seconds=AFTER + 1)
+    sweep(w.deps)
+    (failed,) = current(w, sid).recordings
+    assert failed.state is RecordingState.FAILED
+    assert "403" in failed.reason
+    w.clock.advance(seconds=AFTER + 1)
+    sweep(w.deps)
+    assert len(current(w, sid).recordings) == 1
