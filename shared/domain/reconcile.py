@@ -31,9 +31,9 @@ def call_due(call: Call, now: datetime, after: timedelta) -> bool:
     return call.state in _UP and bool(call.call_connection_id) and now - call.updated_at >= after
 
 
-def wants_recording(call: Call) -> bool:
-    """A call the app answered records from CallConnected on; one with no recording at all missed its start."""
-    return call.state in _UP and not call.recordings
+def connect_missed(call: Call) -> bool:
+    """What a CallConnected would still change: the call is answered, or connected but never got a recording."""
+    return call.state is CallState.ANSWERED or (call.state is CallState.CONNECTED and not call.recordings)
 
 
 def recordings_due(call: Call, now: datetime, after: timedelta) -> tuple[Recording, ...]:

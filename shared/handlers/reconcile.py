@@ -3,12 +3,13 @@ what it reports (see ``shared.domain.reconcile``). Each change is logged at warn
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from shared.acs import AcsRejected, AcsTransient
 from shared.domain import Call, DomainError, Recording, RecordingState, apply, connect_request_id
 from shared.domain import events as ev
-from shared.domain.reconcile import call_due, recordings_due, start_due, wants_recording
+from shared.domain.reconcile import call_due, connect_missed, recordings_due, start_due
 from shared.handlers.deps import Deps
 from shared.handlers.options import defaults, resolved
 from shared.handlers.recording import start_pending
@@ -25,12 +26,13 @@ def reconcile(call: Call, now: datetime, deps: Deps) -> Call:
     ACS being unavailable (``AcsTransient``) leaves the call as it is until the next sweep.
     """
     after = timedelta(seconds=deps.settings.reconcile_after_seconds)
+    stalled = start_due(call, now, after)
     try:
         if call_due(call, now, after):
             call = _reconcile_call(call, now, deps)
         for recording in recordings_due(call, now, after):
             call = _reconcile_recording(call, recording, now, deps)
-        pending = start_due(call, now, after)
+        pending = _still_pending(call, stalled.request_id) if stalled is not None else None
         if pending is not None:
             call = _start(call, pending, deps, "a start whose outcome was never recorded")
     except AcsTransient as exc:
@@ -52,11 +54,9 @@ def _reconcile_call(call: Call, now: datetime, deps: Deps) -> Call:
             reason,
             call.state.value,
         )
-        event_id = f"reconciled:ended:{connection}"
-        return _applied(
-            call, ev.CallReconciled(event_id, now, SOURCE, call_connection_id=connection, reason=reason), deps
-        )
-    if state != "connected" or not wants_recording(call):
+        ended = ev.CallReconciled(f"reconciled:ended:{connection}", now, SOURCE, call_connection_id=connection)
+        return _applied(call, replace(ended, reason=reason), deps)
+    if state != "connected" or not connect_missed(call):
         return call
     return _connected(call, now, deps)
 
@@ -65,19 +65,18 @@ def _connected(call: Call, now: datetime, deps: Deps) -> Call:
     """Connect the call and start its recording exactly as a CallConnected would (a later one starts nothing)."""
     connection = call.call_connection_id
     log.warning(
-        "reconciled call %s (connection %s): ACS reports it connected; was %s without a recording, starting one",
+        "reconciled call %s (connection %s): ACS reports it connected; was %s with %d recording(s)",
         call.server_call_id,
         connection,
         call.state.value,
+        len(call.recordings),
     )
     options = resolved(defaults(deps.settings.recording, deps.settings.callback_url), call)
     event_id = f"reconciled:connected:{connection}"
     connected = ev.CallReconciled(event_id, now, SOURCE, connected=True, call_connection_id=connection, start=options)
     call = _applied(call, connected, deps)
-    pending = call.by_request(connect_request_id(event_id))
-    if pending is None or pending.recording_id or pending.state is not RecordingState.STARTING:
-        return call
-    return _start(call, pending, deps, "the call ACS reports connected")
+    pending = _still_pending(call, connect_request_id(event_id))
+    return call if pending is None else _start(call, pending, deps, "the call ACS reports connected")
 
 
 def _reconcile_recording(call: Call, recording: Recording, now: datetime, deps: Deps) -> Call:
@@ -102,6 +101,14 @@ def _reconcile_recording(call: Call, recording: Recording, now: datetime, deps: 
             after.state.value,
         )
         return _applied(call, event, deps)
+
+
+def _still_pending(call: Call, request_id: str) -> Recording | None:
+    """The start ``request_id`` if ACS has not named its recording yet and nothing ended it."""
+    pending = call.by_request(request_id)
+    if pending is None or pending.recording_id or pending.state is not RecordingState.STARTING:
+        return None
+    return pending
 
 
 def _start(call: Call, pending: Recording, deps: Deps, why: str) -> Call:

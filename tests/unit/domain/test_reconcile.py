@@ -10,11 +10,11 @@ from shared.domain import Call, CallState, RecordingState, connect_request_id, r
 from shared.domain import events as ev
 from shared.domain.reconcile import (
     call_due,
+    connect_missed,
     needs_sweeper,
     recordings_due,
     start_due,
     unsettled,
-    wants_recording,
 )
 from tests.unit.domain.builders import OPTIONS, REC, SID, at, connected, disconnected, files_ready, report, ringing
 
@@ -146,7 +146,7 @@ def test_a_call_is_due_once_quiet_for_the_threshold() -> None:
     call = run(ringing(), answered(t=1))
     assert not call_due(call, at(120), AFTER)
     assert call_due(call, at(121), AFTER)
-    assert wants_recording(call)
+    assert connect_missed(call)
     assert not call_due(run(ringing()), at(1000), AFTER), "a ringing call is not the app's yet"
 
 
@@ -163,4 +163,4 @@ def test_a_start_without_an_outcome_is_due_after_the_threshold() -> None:
     pending = start_due(call, at(122), AFTER)
     assert pending is not None
     assert pending.request_id == connect_request_id("connected")
-    assert not wants_recording(call)
+    assert not connect_missed(call), "connected, and its recording is pending"

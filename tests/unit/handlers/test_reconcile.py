@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from shared.acs import AcsRejected, AcsTransient
-from shared.domain import Call, CallState, RecordingState
+from shared.domain import Call, CallState, RecordingOptions, RecordingState
+from shared.domain import events as ev
 from shared.handlers.callbacks import handle_callbacks
 from shared.handlers.grid import handle_grid_event
 from shared.handlers.sweeper import sweep
@@ -182,3 +183,15 @@ def test_a_start_acs_refuses_during_reconciliation_fails_the_recording_once() ->
     w.clock.advance(seconds=AFTER + 1)
     sweep(w.deps)
     assert len(current(w, sid).recordings) == 1
+
+
+def test_an_answered_call_already_recording_is_marked_connected_without_a_second_recording() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid = answered(w)
+    w.store.apply(sid, ev.StartRecording("api-1", w.clock(), "api", request_id="api:1", options=RecordingOptions()))
+    w.clock.advance(seconds=AFTER + 1)
+    sweep(w.deps)
+    call = current(w, sid)
+    assert call.state is CallState.CONNECTED
+    assert [r.request_id for r in call.recordings] == ["api:1"]
+    assert len(w.acs.sent("start")) == 1, "only the API's own start, sent again with its request id"
