@@ -52,6 +52,14 @@ def read_metadata(source: RecordingSource, url: str) -> bytes:
     return document
 
 
+def copy_metadata(job: ChunkJob, source: RecordingSource, container: ContainerClient) -> tuple[bytes, str]:
+    """Store the chunk's ACS metadata document as served; the document and its SHA-256."""
+    document = read_metadata(source, job.metadata_location)
+    metadata_sha256 = hashlib.sha256(document).hexdigest()
+    put_blob(container, job.metadata_path, document, blob_metadata(job, metadata_sha256), "application/json")
+    return document, metadata_sha256
+
+
 def chunk_entry(job: ChunkJob, media: CopiedMedia, facts: ChunkFacts, metadata_sha256: str, archived_at: str) -> Entry:
     """The chunk's line in the manifest."""
     return {
@@ -116,21 +124,23 @@ def archive_chunk(
         stored = update_manifest(container, job, wanted, timestamp(now()), manifest_meta)
         return archived_chunk(job, stored, payload)
 
-    document = read_metadata(source, job.metadata_location)
-    metadata_sha256 = hashlib.sha256(document).hexdigest()
-    put_blob(container, job.metadata_path, document, blob_metadata(job, metadata_sha256), "application/json")
+    with ThreadPoolExecutor(1, thread_name_prefix="archive-meta") as side:
+        # The metadata document is copied while the media is: two round trips fewer per chunk.
+        stored_metadata = side.submit(copy_metadata, job, source, container)
 
-    def make_stager(pool: ThreadPoolExecutor, permits: threading.Semaphore) -> Stager:
-        return Stager(container.get_blob_client(job.blob_path), pool, permits)
+        def make_stager(pool: ThreadPoolExecutor, permits: threading.Semaphore) -> Stager:
+            stored_metadata.result()  # it created the container when there was none: blocks can be staged
+            return Stager(container.get_blob_client(job.blob_path), pool, permits)
 
-    media = copy_media(
-        source,
-        job.content_location,
-        options,
-        make_stager,
-        lambda sha: blob_metadata(job, sha),
-        content_type(job.format),
-    )
+        media = copy_media(
+            source,
+            job.content_location,
+            options,
+            make_stager,
+            lambda sha: blob_metadata(job, sha),
+            content_type(job.format),
+        )
+        document, metadata_sha256 = stored_metadata.result()
     log.info(
         "chunk %s of recording %s copied: %s bytes, sha256 %s, streamed=%s",
         job.index, job.recording_id, media.size, media.sha256, media.streamed,
