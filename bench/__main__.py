@@ -35,7 +35,7 @@ def size_of(text: str) -> int:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--sizes", default="64M,1G", help="comma list of chunk sizes (default 64M,1G)")
+    parser.add_argument("--sizes", default="64M,256M,1G", help="comma list of chunk sizes (default 64M,256M,1G)")
     parser.add_argument("--variants", default="ours,source,sink,naive")
     parser.add_argument("--baseline", help="also measure our archive path as of this git ref (variant 'before')")
     parser.add_argument("--block", type=size_of, default=4 * 1024**2, help="block size (default 4M)")

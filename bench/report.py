@@ -116,13 +116,15 @@ def chart(rows: list[dict[str, Any]], path: Path) -> None:
         sizes = [r["size"] / MIB for r in mine]
         speed.plot(sizes, [throughput(r) for r in mine], marker="o", label=label)
         memory.plot(sizes, [r["peakRssBytes"] / MIB for r in mine], marker="o", label=label)
-    for axis, title, unit in ((speed, "Throughput", "MiB/s"), (memory, "Peak RSS", "MiB")):
+    for axis, title, unit in ((speed, "Throughput", "MiB/s"), (memory, "Peak RSS (log scale)", "MiB")):
         axis.set_xscale("log", base=2)
         axis.set_xlabel("chunk size (MiB)")
         axis.set_ylabel(unit)
         axis.set_title(title)
         axis.grid(True, alpha=0.3)
-    speed.legend()
+    memory.set_yscale("log", base=2)
+    if rows:
+        speed.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
