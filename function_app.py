@@ -90,7 +90,7 @@ def archive_chunk(msg: func.QueueMessage, media: func.Out[bytes]) -> None:
 @app.timer_trigger(arg_name="timer", schedule="%SWEEPER_SCHEDULE%", run_on_startup=False)
 @app.queue_output(arg_name="jobs", queue_name="%CHUNK_QUEUE%", connection=STORAGE)
 def sweeper(timer: func.TimerRequest, jobs: func.Out[list[str]]) -> None:
-    """Re-enqueue stuck chunks; warn about and fail recordings that outlive ACS's retention."""
+    """Reconcile quiet calls with ACS; re-enqueue stuck chunks; warn about and fail recordings past retention."""
     from shared.handlers.sweeper import sweep
 
     found = sweep(bootstrap.deps())
