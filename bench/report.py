@@ -41,9 +41,30 @@ def _large_verdicts(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def cpu_floor(row: dict[str, Any], cores: int) -> float:
+    """Seconds the copy needs at least when its three processes share ``cores`` cores: their CPU over the cores."""
+    return sum(float(v) for v in (row.get("cpuSeconds") or {}).values()) / max(cores, 1)
+
+
+def _floor_verdicts(rows: list[dict[str, Any]], cores: int) -> list[str]:
+    by = {(r["variant"], r["size"]): r for r in rows}
+    lines = []
+    for size in sorted({r["size"] for r in rows}):
+        if all((v, size) in by for v in ("ours", "source", "sink")):
+            floor = cpu_floor(by["ours", size], cores)
+            best = min(throughput(by["source", size]), throughput(by["sink", size]))
+            lines.append(
+                f"{size / MIB:.4g} MiB: (a) needs {floor * cores:.1f} CPU-s across copy, ACS and storage: no faster "
+                f"than {floor:.2f} s on {cores} cores, at most {size / MIB / floor / best:.2f} of min((b), (c)) here; "
+                f"(a) took {by['ours', size]['seconds']:.2f} s"
+            )
+    return lines
+
+
 def verdicts(result: dict[str, Any]) -> list[str]:
     """The issue's targets against this run's figures, one line each."""
-    lines = _large_verdicts(result.get("largeChunk", []))
+    cores = int((result.get("machine") or {}).get("cpus") or 1)
+    lines = _large_verdicts(result.get("largeChunk", [])) + _floor_verdicts(result.get("largeChunk", []), cores)
     flow = result.get("pipeline", {})
     if "ratio" in flow:
         lines.append(
