@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 # Pieces read from a download response. The SDK's own iterator reads 4 KiB at a time (``connection_data_block_size``),
-# which costs a Python round trip per 4 KiB; larger pieces cut the CPU spent per byte.
+# which costs a Python round trip per 4 KiB. A range is read as one piece (up to the cap), so the engine's blocks
+# need no joining; a response of unknown length is read in 1 MiB pieces.
 READ_PIECE_BYTES = 1024 * 1024
+MAX_PIECE_BYTES = 16 * 1024 * 1024
 
 
 class RecordingSource(Protocol):
@@ -106,7 +108,7 @@ class AcsRecordingSource:
         except ValueError as exc:  # the SDK's own URL check
             raise ArchivePermanentError(f"ACS SDK refused the recording URL: {exc}") from exc
         http: Any = response
-        return describe(http.status_code, http.headers, _translated(_body(http), url), http.close)
+        return describe(http.status_code, http.headers, _translated(_body(http, length), url), http.close)
 
     def delete(self, url: str) -> None:
         """Delete the recording at ACS; one that is already gone counts as deleted."""
@@ -121,11 +123,12 @@ class AcsRecordingSource:
             raise from_source(exc, url) from exc
 
 
-def _body(http: Any) -> Iterator[bytes]:
-    """The response body in pieces of ``READ_PIECE_BYTES`` (through requests when the SDK's transport is requests)."""
+def _body(http: Any, length: int | None) -> Iterator[bytes]:
+    """The response body in large pieces (through requests when the SDK's transport is requests)."""
     iter_content = getattr(getattr(http, "internal_response", None), "iter_content", None)
     if callable(iter_content):
-        return iter(iter_content(READ_PIECE_BYTES))
+        piece = min(length, MAX_PIECE_BYTES) if length else READ_PIECE_BYTES
+        return iter(iter_content(piece))
     pieces: Iterator[bytes] = http.iter_bytes()
     return pieces
 
