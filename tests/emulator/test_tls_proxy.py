@@ -6,12 +6,10 @@ import asyncio
 import base64
 import socket
 import ssl
-import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -20,27 +18,10 @@ from azure.communication.callautomation import CallAutomationClient
 
 from local.emulator.proxy import ConnectProxy
 from local.emulator.tls import LocalCA
+from tests.fixtures.loopthread import LoopThread
 
-T = TypeVar("T")
 RECORDING_URL = "https://us-storage.asm.skype.com/v1/objects/0-eus-d1-abc/content/audio"
 ACCESS_KEY = base64.b64encode(b"emulator-test-key-0123456789abcdef").decode()
-
-
-class LoopThread:
-    """An asyncio loop on a background thread, so synchronous clients (requests, the SDK) can call servers on it."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
 
 
 def _big_body(size: int) -> bytes:

@@ -3,14 +3,11 @@ loopback store that answers ranges like ACS storage (206 + Content-Range, 404 wh
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import os
-import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 import pytest
 from aiohttp import web
@@ -22,9 +19,9 @@ from local.emulator.tls import LocalCA
 from shared.archive import AcsRecordingSource, ArchiveOptions, ArchiveTransientError, SourceGoneError, archive_chunk
 from shared.archive import fetch as fetch_module
 from shared.archive.source import SourceStream
+from tests.fixtures.loopthread import LoopThread
 from tests.integration.archive.test_archive_chunk import make_job, manifest
 
-T = TypeVar("T")
 ACCESS_KEY = base64.b64encode(b"archive-test-key-0123456789abcdef").decode()
 OPTIONS = ArchiveOptions(streaming_threshold_bytes=256 * 1024, block_size_bytes=64 * 1024, concurrency=4)
 
@@ -71,21 +68,6 @@ class Store:
     async def _delete(self, request: web.Request) -> web.Response:
         self.deleted.append(request.match_info["doc"])
         return web.Response(status=200)
-
-
-class LoopThread:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
 
 
 @dataclass
