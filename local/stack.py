@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from local.azurite import Azurite, free_port
+from local.azurite import Azurite, environ_without_proxy, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".local"
@@ -105,8 +105,8 @@ def _spawn_external_host(
 
 
 def _base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k.upper() not in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY")}
-    env.pop("REQUESTS_CA_BUNDLE", None)
+    """The environment every part starts from: no proxy or CA settings of the caller's (each part gets its own)."""
+    env = {k: v for k, v in environ_without_proxy().items() if k.upper() not in ("NO_PROXY", "REQUESTS_CA_BUNDLE")}
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
