@@ -1,0 +1,67 @@
+"""Whether a recording is whole: ``complete``, ``incomplete``, ``failed`` or ``no_media``, and what is missing.
+
+ACS may split a recording's chunks over several files-ready events, in any order. A recording is ``complete``
+only when its chunk indexes run 0..N without a gap, the last chunk's ``endReason`` does not say that more follow
+(``ChunkMaximumSizeExceeded`` and its kin), and every chunk is archived (read back from storage and matched).
+Microsoft marks ``endReason`` optional: a last chunk without one is taken as the end of the session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.domain.model import ChunkState, Recording, RecordingState
+
+CONTINUED_END_REASONS = frozenset({"chunkmaximumsizeexceeded", "chunkmaximumtimeexceeded"})
+"""Chunk end reasons (compared case-insensitively) that say the recording goes on in a further chunk."""
+
+
+class Verdict(StrEnum):
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+    NO_MEDIA = "no_media"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordingVerdict:
+    verdict: Verdict
+    missing: tuple[str, ...] = ()  # what keeps an incomplete recording from being complete, in words
+
+    def as_json(self) -> dict[str, object]:
+        return {"verdict": self.verdict.value, "missing": list(self.missing)}
+
+
+def judge(recording: Recording) -> RecordingVerdict:
+    """The verdict on one recording, from its state and its chunks."""
+    if recording.state is RecordingState.FAILED:
+        return RecordingVerdict(verdict=Verdict.FAILED, missing=(recording.reason or "the recording failed",))
+    if not recording.chunks:
+        return RecordingVerdict(verdict=Verdict.INCOMPLETE, missing=("no files announced by ACS yet",))
+    missing = (*_gaps(recording), *_unfinished(recording), *_unverified(recording))
+    return RecordingVerdict(verdict=Verdict.INCOMPLETE if missing else Verdict.COMPLETE, missing=missing)
+
+
+def announced_whole(recording: Recording) -> bool:
+    """Every chunk of the recording has been announced (indexes 0..N, the last one ends the session)."""
+    return bool(recording.chunks) and not _gaps(recording) and not _unfinished(recording)
+
+
+def _gaps(recording: Recording) -> tuple[str, ...]:
+    indexes = {chunk.index for chunk in recording.chunks}
+    absent = [i for i in range(max(indexes) + 1) if i not in indexes]
+    return tuple(f"chunk {i} not announced" for i in absent)
+
+
+def _unfinished(recording: Recording) -> tuple[str, ...]:
+    last = max(recording.chunks, key=lambda chunk: chunk.index)
+    reason = last.file.end_reason
+    if reason.lower() in CONTINUED_END_REASONS:
+        return (f"chunk {last.index} ended with {reason}: chunk {last.index + 1} not announced",)
+    return ()
+
+
+def _unverified(recording: Recording) -> tuple[str, ...]:
+    pending = [chunk.index for chunk in recording.chunks if chunk.state is not ChunkState.ARCHIVED]
+    return tuple(f"chunk {i} not verified in the archive" for i in pending)
