@@ -4,78 +4,43 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-from datetime import date
 from pathlib import Path
 
-import requests
 from azure.storage.blob import BlobServiceClient
 
-from local import demo, stack
-from local.client import ClientError, LocalClient
+from local import demo, lifecycle, stack, stackfile
+from local.client import LocalClient
 from local.inspect_archive import list_archive, render_tree
 from shared.layout import call_folder
 
 
-def _stack_file(args: argparse.Namespace) -> Path:
-    return Path(args.state_dir) / "stack.json"
+def _state(args: argparse.Namespace) -> Path:
+    return Path(args.state_dir)
 
 
 def _up(args: argparse.Namespace) -> int:
-    options = stack.StackOptions(state_dir=Path(args.state_dir), host_auth=not args.no_auth, time_scale=args.time_scale)
-    running = stack.Stack(options).start()
-    stack.save(running.info, _stack_file(args))
-    if args.json:
-        print(json.dumps(running.info))
-    else:
-        for key in ("functionsUrl", "functionKey", "emulatorUrl", "storageConnectionString", "archiveContainer"):
-            print(f"{key:>24}: {running.info.get(key)}")
-    if args.detach:
-        return 0
-    print("serving; Ctrl-C stops everything", file=sys.stderr)
-    stop_signals = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    try:
-        signal.sigwait(stop_signals)
-    finally:
-        running.stop()
-        _stack_file(args).unlink(missing_ok=True)
-    return 0
+    options = stack.StackOptions(state_dir=_state(args), host_auth=not args.no_auth, time_scale=args.time_scale)
+    return lifecycle.up(options, detach=args.detach, join=args.join, as_json=args.json)
 
 
 def _down(args: argparse.Namespace) -> int:
-    ended = stack.stop_recorded(_stack_file(args))
-    print(f"stopped {len(ended)} process(es)")
-    return 0
+    return lifecycle.down(_state(args))
 
 
 def _status(args: argparse.Namespace) -> int:
-    info = stack.load(_stack_file(args))
-    client = LocalClient(info, timeout=5)
-    healthy = True
-    for name, probe in (
-        ("emulator", lambda: client.emulator("GET", "health")),
-        ("functions", lambda: client.api("GET", "calls?date=" + date.today().isoformat())),
-    ):
-        try:
-            probe()
-            print(f"{name:>10}: up")
-        except (requests.RequestException, ClientError) as exc:
-            healthy = False
-            print(f"{name:>10}: down ({exc})")
-    return 0 if healthy else 1
+    return lifecycle.status(_state(args))
 
 
 def _call(args: argparse.Namespace) -> int:
-    client = LocalClient(stack.load(_stack_file(args)))
+    client = LocalClient(stackfile.require(_state(args)))
     placed = client.place_call(args.caller, args.callee, tuple(args.participant))
     print(json.dumps({**placed, "callId": call_folder(placed["serverCallId"])}))
     return 0
 
 
 def _ls(args: argparse.Namespace) -> int:
-    info = stack.load(_stack_file(args))
+    info = stackfile.require(_state(args))
     container = BlobServiceClient.from_connection_string(info["storageConnectionString"]).get_container_client(
         info["archiveContainer"]
     )
@@ -98,11 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     up = commands.add_parser("up", help="start Azurite, the ACS emulator and the Functions host")
     up.add_argument("--detach", action="store_true", help="return once healthy; `down` stops it")
     up.add_argument("--json", action="store_true", help="print one JSON object describing the stack")
+    up.add_argument("--join", action="store_true", help="use the stack already running here instead of refusing")
     up.add_argument("--no-auth", action="store_true", help="serve the Functions host without keys")
     up.add_argument("--time-scale", type=float, default=1.0, help="seconds of audio per second of recording")
     up.set_defaults(run=_up)
-    commands.add_parser("down", help="stop a detached stack").set_defaults(run=_down)
-    commands.add_parser("status", help="health of a detached stack").set_defaults(run=_status)
+    commands.add_parser("down", help="stop every process of the stack `status` shows").set_defaults(run=_down)
+    commands.add_parser("status", help="health of Azurite, the emulator and every host").set_defaults(run=_status)
     call = commands.add_parser("call", help="place an incoming call on the running stack")
     call.add_argument("--caller", default=demo.CALLER)
     call.add_argument("--callee", default=demo.CALLEE)

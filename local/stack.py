@@ -1,14 +1,14 @@
 """The whole local stack: Azurite, the ACS emulator and the local Functions host, wired together.
 
-Each part runs as its own process and announces itself with one JSON line on stdout; the stack records their pids
-and addresses in ``.local/stack.json`` so ``status`` and ``down`` work from another shell.
+Each part runs as its own process and announces itself with one JSON line on stdout; ``python -m local up``
+records their pids and addresses in ``.local/stack.json`` (``local/stackfile.py``) so ``status`` and ``down`` work
+from another shell.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +24,6 @@ from local.azurite import Azurite, environ_without_proxy, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".local"
-STACK_FILE = STATE / "stack.json"
 EVENT_TYPES = ("Microsoft.Communication.IncomingCall", "Microsoft.Communication.RecordingFileStatusUpdated")
 log = logging.getLogger("local.stack")
 
@@ -123,6 +122,9 @@ class Stack:
     def start(self) -> Stack:
         state = self.options.state_dir
         state.mkdir(parents=True, exist_ok=True)
+        self.info.update(
+            stateDir=str(state), logs=str(state / "logs"), azuriteLog=str(state / "azurite" / "azurite.log")
+        )
         try:
             self._start_azurite(state)
             emulator = self._start_emulator(state)
@@ -131,9 +133,8 @@ class Stack:
         except BaseException:
             self.stop()
             raise
-        self.info["pids"] = {name: proc.pid for name, proc in self.processes.items()}
-        if self.azurite and self.azurite.process:
-            self.info["pids"]["azurite"] = self.azurite.process.pid
+        self.info["pids"] = {"azurite": self.azurite.process.pid} if self.azurite and self.azurite.process else {}
+        self.info["pids"].update({name: proc.pid for name, proc in self.processes.items()})
         return self
 
     def _start_azurite(self, state: Path) -> None:
@@ -155,6 +156,9 @@ class Stack:
             acsConnectionString=emulator["connectionString"],
             clientEnv=emulator["clientEnv"],
             caBundle=emulator["caBundle"],
+            jwksUrl=emulator["jwksUrl"],
+            issuer=emulator["issuer"],
+            audience=emulator["audience"],
         )
         return emulator
 
@@ -229,49 +233,3 @@ def _terminate(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout)
-
-
-def save(info: Mapping[str, Any], path: Path = STACK_FILE) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(info, indent=2))
-
-
-def load(path: Path = STACK_FILE) -> dict[str, Any]:
-    if not path.exists():
-        raise StackError("no local stack is running here (start one with `python -m local up`)")
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
-
-
-def stop_recorded(path: Path = STACK_FILE) -> list[int]:
-    """End the processes a detached ``up`` recorded (only those pids), then forget them."""
-    info = load(path)
-    ended: list[int] = []
-    for pid in info.get("pids", {}).values():
-        try:
-            os.killpg(pid, signal.SIGTERM)
-            ended.append(int(pid))
-        except (ProcessLookupError, PermissionError):
-            continue
-    deadline = time.monotonic() + 15
-    for pid in ended:
-        while time.monotonic() < deadline and _alive(pid):
-            time.sleep(0.1)
-        if _alive(pid):
-            os.killpg(pid, signal.SIGKILL)
-    path.unlink(missing_ok=True)
-    return ended
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return waited == 0
