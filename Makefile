@@ -1,15 +1,43 @@
-# The contract with a new user: `make demo` and `make test`, on a fresh machine with Python 3.11, Node 20 and make.
+# The contract with a new user: `make demo` and `make test`, on a fresh machine with Python 3.11+, Node 20 and make.
+# `make help` lists the targets; `make clean` starts over.
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+VERSION := import sys; print("%d.%d" % sys.version_info[:2])
+AT_LEAST_3_11 := import sys; sys.exit(sys.version_info < (3, 11))
 
-.PHONY: setup demo test lint typecheck unit bench chaos clean infra-check
+.PHONY: help setup demo test lint unit bench chaos clean infra-check
 
-setup: $(STAMP) node_modules/.package-lock.json
+help: ## list the targets
+	@echo "make [PYTHON=python3.11] TARGET   (needs Python 3.11+, Node 20; the CLI afterwards: ./local/cli --help)"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# Before anything is installed (every target but help and clean): a Python 3.11+ to build the venv with, and a venv
+# made by it. A venv that does not run, is older than 3.11, or (PYTHON given explicitly) was made by another Python
+# version is removed here and rebuilt by setup.
+define PYTHON_CHECK
+want=$$($(PYTHON) -c '$(VERSION)' 2>/dev/null); have=$$($(PY) -c '$(VERSION)' 2>/dev/null);
+if [ -z "$$want" ]; then
+  $(PY) -c '$(AT_LEAST_3_11)' 2>/dev/null ||
+  echo "error:needs Python 3.11+, and $(PYTHON) was not found: run make PYTHON=/path/to/python3.11 $(GOALS)";
+elif ! $(PYTHON) -c '$(AT_LEAST_3_11)'; then
+  echo "error:needs Python 3.11+, and $(PYTHON) is $$want: run make PYTHON=/path/to/python3.11 $(GOALS)";
+elif [ -e $(VENV) ] && { ! $(PY) -c '$(AT_LEAST_3_11)' 2>/dev/null ||
+    { [ "$(origin PYTHON)" != file ] && [ "$$have" != "$$want" ]; }; }; then
+  rm -rf $(VENV) && echo "info:removed $(VENV), made by Python $${have:-(not runnable)}, to rebuild it with $(PYTHON) ($$want)";
+fi
+endef
+GOALS := $(or $(MAKECMDGOALS),help)
+ifneq ($(filter-out help clean,$(GOALS)),)
+PYTHON_STATE := $(shell $(PYTHON_CHECK))
+$(if $(filter error:%,$(PYTHON_STATE)),$(error $(patsubst error:%,%,$(PYTHON_STATE))))
+$(if $(filter info:%,$(PYTHON_STATE)),$(info $(patsubst info:%,%,$(PYTHON_STATE))))
+endif
+
+setup: $(STAMP) node_modules/.package-lock.json ## create .venv (requirements-dev.txt) and node_modules (Azurite)
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..."; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -18,13 +46,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-demo: setup
+demo: setup ## one scripted call through the whole local stack, verified
 	$(PY) -m local demo
 
-test: setup lint infra-check
+test: setup lint infra-check ## lint, type checks, infra checks and the whole test suite
 	$(PY) -m pytest
 
-lint: setup
+lint: setup ## ruff check, ruff format --check, mypy
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
@@ -36,19 +64,20 @@ $(INFRA_VENV)/.installed: requirements-infra.txt
 	$(INFRA_VENV)/bin/python -m pip install --quiet -r requirements-infra.txt
 	touch $@
 
-infra-check: $(INFRA_VENV)/.installed
+infra-check: $(INFRA_VENV)/.installed ## checkov and workflow schema checks (own venv, .venv-infra)
 	$(INFRA_VENV)/bin/checkov --directory infra --framework bicep --skip-download --compact --quiet
 	$(INFRA_VENV)/bin/checkov --directory .github/workflows --framework github_actions --skip-download --compact --quiet
 	$(INFRA_VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
-unit: setup
+unit: setup ## the unit tests only
 	$(PY) -m pytest tests/unit
 
-bench: setup
+bench: setup ## the performance benchmarks (about 5 minutes)
 	$(PY) -m bench
 
-chaos: setup
+chaos: setup ## the reliability scenarios at full size
 	$(PY) -m chaos
 
-clean:
-	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache
+clean: ## stop a running local stack, remove both venvs, node_modules and .local (start over)
+	@if [ -x $(PY) ] && [ -f .local/stack.json ]; then $(PY) -m local down || true; fi
+	rm -rf $(VENV) $(INFRA_VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache
