@@ -1,91 +1,207 @@
-"""``python -m local``: run the whole stack on one machine (up, down, status, call, ls, demo)."""
+"""``python -m local`` (or ``./local/cli``): run the whole stack on one machine and drive it by hand.
+
+One stack runs per state folder (default .local/). Start it with `up --detach`, load its addresses and keys into
+your shell with `eval "$(./local/cli env)"`, place a call with `call`, drive its recording with
+`pause`/`resume`/`stop`, end it with `hangup`, and read the archive with `ls`, `show` and `get`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import Any, NoReturn
 
-from azure.storage.blob import BlobServiceClient
+import requests
+from azure.core.exceptions import AzureError
 
-from local import demo, lifecycle, stack, stackfile
-from local.client import LocalClient
-from local.inspect_archive import list_archive, render_tree
-from shared.layout import call_folder
+from local import demo, exports, lifecycle, stack, stackfile, verbs
+from local.azurite import AzuriteMissing
+from local.client import ClientError, LocalClient
+
+_RAW_ID = re.compile(r"^(4:\+[1-9][0-9]{6,14}|8:\S+)$")
 
 
-def _state(args: argparse.Namespace) -> Path:
-    return Path(args.state_dir)
+class Parser(argparse.ArgumentParser):
+    """Bad input is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def raw_id(text: str) -> str:
+    if not _RAW_ID.match(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a raw id: 4:+E.164 phone number (4:+14255550100) or 8:...")
+    return text
+
+
+def day(text: str) -> str:
+    try:
+        datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+    return text
+
+
+def _info(args: argparse.Namespace) -> dict[str, Any]:
+    return stackfile.require(Path(args.state_dir))
+
+
+def _client(args: argparse.Namespace) -> LocalClient:
+    return LocalClient(_info(args))
 
 
 def _up(args: argparse.Namespace) -> int:
-    options = stack.StackOptions(state_dir=_state(args), host_auth=not args.no_auth, time_scale=args.time_scale)
+    options = stack.StackOptions(state_dir=Path(args.state_dir), host_auth=not args.no_auth, time_scale=args.time_scale)
     return lifecycle.up(options, detach=args.detach, join=args.join, as_json=args.json)
 
 
-def _down(args: argparse.Namespace) -> int:
-    return lifecycle.down(_state(args))
+def _env(args: argparse.Namespace) -> int:
+    print(exports.shell_exports(_info(args)))
+    return 0
 
 
-def _status(args: argparse.Namespace) -> int:
-    return lifecycle.status(_state(args))
+def _settings(args: argparse.Namespace) -> int:
+    written = exports.write_settings(_info(args), args.port, Path(args.output), args.force)
+    print(f"wrote {written} for a Functions host on port {args.port} against this stack")
+    return 0
 
 
-def _call(args: argparse.Namespace) -> int:
-    client = LocalClient(stackfile.require(_state(args)))
-    placed = client.place_call(args.caller, args.callee, tuple(args.participant))
-    print(json.dumps({**placed, "callId": call_folder(placed["serverCallId"])}))
+def _subscribe(args: argparse.Namespace) -> int:
+    info = _info(args)
+    endpoint = args.endpoint or str(info["functionsUrl"])
+    key = args.key if args.endpoint else str(info.get("eventGridKey", ""))
+    print(f"Event Grid now delivers to {exports.subscribe(info, endpoint, key, args.wait)}")
     return 0
 
 
 def _ls(args: argparse.Namespace) -> int:
-    info = stackfile.require(_state(args))
-    container = BlobServiceClient.from_connection_string(info["storageConnectionString"]).get_container_client(
-        info["archiveContainer"]
-    )
-    prefix = args.date.replace("-", "/") + "/" if args.date else ""
-    blobs = list_archive(container, prefix)
-    if args.call:
-        blobs = [b for b in blobs if f"/{args.call}/" in b.name]
-    print(render_tree(blobs) if blobs else "(nothing archived)")
-    return 0
+    return verbs.ls(verbs.archive_container(_info(args), "archiveContainer", "recordings"), args.date, args.call)
 
 
-def _demo(_: argparse.Namespace) -> int:
-    return demo.run()
+def _get(args: argparse.Namespace) -> int:
+    info = _info(args)
+    container = verbs.archive_container(info, "archiveContainer", "recordings")
+    output = Path(args.output) if args.output else None
+    return verbs.get(LocalClient(info), container, args.call, args.chunk, args.recording, output, args.force)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
-    parser.add_argument("--state-dir", default=str(stack.STATE), help="data, logs and pids (default .local/)")
-    commands = parser.add_subparsers(dest="command", required=True)
-    up = commands.add_parser("up", help="start Azurite, the ACS emulator and the Functions host")
+def _quarantine(args: argparse.Namespace) -> int:
+    container = verbs.archive_container(_info(args), "quarantineContainer", "quarantine")
+    return verbs.quarantine(container, args.date, args.payload)
+
+
+def _poison(args: argparse.Namespace) -> int:
+    info = _info(args)
+    queue = verbs.poison_queue(info)
+    return verbs.poison(queue, LocalClient(info), str(Path(str(info.get("logs", ""))) / "host.log"))
+
+
+def _stack_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+    up = commands.add_parser("up", help="start Azurite, the ACS emulator and the Functions host", description=(
+        "Start Azurite (data under the state folder), the ACS emulator and the Functions host on free ports, "
+        "subscribe acs_events to the emulator's Event Grid and wait until healthy. Refuses when a stack already "
+        "runs on the state folder (it names its pids); --join uses that one instead."))  # fmt: skip
     up.add_argument("--detach", action="store_true", help="return once healthy; `down` stops it")
-    up.add_argument("--json", action="store_true", help="print one JSON object describing the stack")
     up.add_argument("--join", action="store_true", help="use the stack already running here instead of refusing")
+    up.add_argument("--json", action="store_true", help="print one JSON object describing the stack")
     up.add_argument("--no-auth", action="store_true", help="serve the Functions host without keys")
     up.add_argument("--time-scale", type=float, default=1.0, help="seconds of audio per second of recording")
     up.set_defaults(run=_up)
-    commands.add_parser("down", help="stop every process of the stack `status` shows").set_defaults(run=_down)
-    commands.add_parser("status", help="health of Azurite, the emulator and every host").set_defaults(run=_status)
-    call = commands.add_parser("call", help="place an incoming call on the running stack")
-    call.add_argument("--caller", default=demo.CALLER)
-    call.add_argument("--callee", default=demo.CALLEE)
-    call.add_argument("--participant", action="append", default=[])
-    call.set_defaults(run=_call)
+    down = commands.add_parser("down", help="stop every process of the stack `status` shows")
+    down.set_defaults(run=lambda a: lifecycle.down(Path(a.state_dir)))
+    status = commands.add_parser("status", help="Azurite, the emulator and every host: up or down, and why")
+    status.set_defaults(run=lambda a: lifecycle.status(Path(a.state_dir)))
+    env = commands.add_parser("env", help='shell exports for the running stack: eval "$(./local/cli env)"')
+    env.set_defaults(run=_env)
+    settings = commands.add_parser("settings", help="write a local.settings.json for a host against this stack")
+    settings.add_argument("--port", type=int, default=7071, help="port of that host (CALLBACK_BASE_URL); 7071")
+    settings.add_argument("--output", default=str(stack.ROOT / "local.settings.json"), help="default: the app's")
+    settings.add_argument("--force", action="store_true", help="replace an existing file")
+    settings.set_defaults(run=_settings)
+    subscribe = commands.add_parser("subscribe", help="point the emulator's Event Grid at another Functions host")
+    subscribe.add_argument("--endpoint", help="base URL of that host, or a full webhook URL; default: the stack's")
+    subscribe.add_argument("--key", default="", help="its eventgrid_extension system key (added as &code=)")
+    subscribe.add_argument("--wait", type=float, default=60, help="seconds to retry while the host starts; 60")
+    subscribe.set_defaults(run=_subscribe)
+    demo_command = commands.add_parser("demo", help="up, one scripted call, verify the archive, down")
+    demo_command.set_defaults(run=lambda _: demo.run())
+
+
+def _call_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+    call = commands.add_parser("call", help="place an incoming call on the running stack", description=(
+        "The emulator rings the app through Event Grid (IncomingCall); the app answers if ANSWER_POLICY matches the "
+        "callee and starts recording once connected. Prints the placed call as JSON, with its callId."))  # fmt: skip
+    call.add_argument("--caller", type=raw_id, default=demo.CALLER, help=f"raw id of the caller; {demo.CALLER}")
+    call.add_argument("--callee", type=raw_id, default=demo.CALLEE, help=f"raw id called; {demo.CALLEE}")
+    call.add_argument("--participant", type=raw_id, action="append", default=[], help="another party (repeatable)")
+    call.add_argument("-q", "--quiet", action="store_true", help="print only the callId")
+    call.set_defaults(run=lambda a: verbs.place(_client(a), a.caller, a.callee, a.participant, a.quiet))
+    listed = commands.add_parser("calls", help="the calls the ACS emulator knows: callId, state, parties")
+    listed.set_defaults(run=lambda a: verbs.calls(_client(a)))
+    hangup = commands.add_parser("hangup", help="the caller hangs up (through the emulator); the recording stops")
+    hangup.add_argument("call", metavar="CALL", help="callId (or serverCallId)")
+    hangup.set_defaults(run=lambda a: verbs.hang_up(_client(a), a.call))
+    for action, what in (("start", "start a recording of"), ("pause", "pause the recording of"),
+                         ("resume", "resume the recording of"), ("stop", "stop the recording of")):  # fmt: skip
+        verb = commands.add_parser(action, help=f"{what} a call, through the app's control API")
+        verb.add_argument("call", metavar="CALL", help="callId")
+        verb.set_defaults(run=lambda a, action=action: verbs.record(_client(a), a.call, action))
+    show = commands.add_parser("show", help="a call as the control API shows it: state, recordings, chunks, timeline")
+    show.add_argument("call", metavar="CALL", help="callId")
+    show.set_defaults(run=lambda a: verbs.show(_client(a), a.call))
+
+
+def _archive_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     ls = commands.add_parser("ls", help="the archive tree of a day or a call, with sizes and SHA-256")
-    ls.add_argument("--date", help="YYYY-MM-DD")
-    ls.add_argument("--call", help="callId (the callFolder)")
+    ls.add_argument("--date", type=day, help="only this UTC day, YYYY-MM-DD")
+    ls.add_argument("--call", help="only this callId")
     ls.set_defaults(run=_ls)
-    commands.add_parser("demo", help="up, one scripted call, verify the archive, down").set_defaults(run=_demo)
-    args = parser.parse_args(argv)
+    get = commands.add_parser("get", help="download an archived chunk to a file, checked against its SHA-256")
+    get.add_argument("call", metavar="CALL", help="callId")
+    get.add_argument("--chunk", type=int, default=0, help="chunk index; 0")
+    get.add_argument("--recording", help="recordingId; default: the call's latest recording with chunks")
+    get.add_argument("-o", "--output", help="file to write; default: the chunk's name (chunk-0000.wav) here")
+    get.add_argument("--force", action="store_true", help="replace an existing file")
+    get.set_defaults(run=_get)
+    quarantine = commands.add_parser("quarantine", help="input the app refused, with when, from where and why")
+    quarantine.add_argument("--date", type=day, help="only this UTC day of receipt, YYYY-MM-DD")
+    quarantine.add_argument("--payload", action="store_true", help="also print each refused payload")
+    quarantine.set_defaults(run=_quarantine)
+    poison = commands.add_parser("poison", help="chunk jobs the host gave up on, with the app's record of each")
+    poison.set_defaults(run=_poison)
+
+
+def parser() -> Parser:
+    top = Parser(prog=stackfile.PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--state-dir", default=str(stack.STATE), help="data, logs and pids (default .local/)")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+    _stack_commands(commands)
+    _call_commands(commands)
+    _archive_commands(commands)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except (stack.StackError, TimeoutError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except (stack.StackError, ClientError, AzuriteMissing, TimeoutError) as exc:
+        return _fail(str(exc))
+    except requests.RequestException as exc:
+        return _fail(f"the stack did not answer ({type(exc).__name__}); is it running? try `{stackfile.PROG} status`")
+    except AzureError as exc:
+        return _fail(f"storage: {exc.message if hasattr(exc, 'message') else exc}".splitlines()[0])
+    except KeyboardInterrupt:
+        return 130
     return code
+
+
+def _fail(message: str) -> int:
+    print(f"{stackfile.PROG}: error: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ class LocalClient:
             method, f"{self.emulator_url}/_emulator/{path}", json=body, verify=self.ca_bundle, timeout=self.timeout
         )
         if response.status_code >= 300:
-            raise ClientError(f"emulator {method} {path}: {response.status_code} {response.text}")
+            raise ClientError(f"ACS emulator {method} {path}: {response.status_code} {_acs_message(response)}")
         return response.json() if response.content else None
 
     def place_call(self, caller: str, callee: str, participants: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -60,13 +60,17 @@ class LocalClient:
         )
 
     def call(self, server_call_id: str) -> dict[str, Any] | None:
+        """The call as ``GET /api/calls/{callId}`` shows it, or None when the app does not know it."""
         response = self.api("GET", f"calls/{call_folder(server_call_id)}")
         if response.status_code == 404:
             return None
-        if response.status_code != 200:
-            raise ClientError(f"GET call: {response.status_code} {response.text}")
-        result: dict[str, Any] = response.json()
-        return result
+        found: dict[str, Any] = _answer(response, "GET call")
+        return found
+
+    def call_by_id(self, call_id: str) -> dict[str, Any]:
+        """The call named by its callId; ClientError when the app does not know it."""
+        found: dict[str, Any] = _answer(self.api("GET", f"calls/{call_id}"), f"call {call_id}")
+        return found
 
     def recording_state(self, server_call_id: str) -> str:
         """State of the call's latest recording, or "" when it has none."""
@@ -74,11 +78,26 @@ class LocalClient:
         return str(found[-1].get("state", "")) if found else ""
 
     def recording(self, server_call_id: str, action: str = "", body: Mapping[str, Any] | None = None) -> Any:
+        return self.recording_by_id(call_folder(server_call_id), action, body)
+
+    def recording_by_id(self, call_id: str, action: str = "", body: Mapping[str, Any] | None = None) -> Any:
+        """Start (``action`` ""), pause, resume or stop the call's recording through the control API."""
         suffix = f"/{action}" if action else ""
-        response = self.api("POST", f"calls/{call_folder(server_call_id)}/recording{suffix}", body or {})
-        if response.status_code >= 300:
-            raise ClientError(f"recording {action or 'start'}: {response.status_code} {response.text}")
+        response = self.api("POST", f"calls/{call_id}/recording{suffix}", body or {})
+        return _answer(response, f"recording {action or 'start'}")
+
+
+def _answer(response: requests.Response, what: str) -> Any:
+    """The JSON of a 2xx answer of the control API; otherwise ClientError with its ``error`` message."""
+    if response.status_code < 300:
         return response.json() if response.content else None
+    if response.status_code == 401:
+        raise ClientError(f"{what}: 401, the function key is missing or wrong (the host answers 401 with no body)")
+    try:
+        message = str(response.json()["error"])
+    except (ValueError, KeyError, TypeError):
+        message = response.text[:300]
+    raise ClientError(f"{what}: {response.status_code} {message}")
 
 
 def wait_for(
@@ -98,3 +117,12 @@ def wait_for(
             raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
         on_wait()
         time.sleep(interval)
+
+
+def _acs_message(response: requests.Response) -> str:
+    """The message of an ACS error body ``{"error": {"code", "message"}}``, else the start of the text."""
+    try:
+        error = response.json()["error"]
+        return f"{error['code']}: {error['message']}"
+    except (ValueError, KeyError, TypeError):
+        return response.text[:300]

@@ -33,8 +33,8 @@ def list_archive(container: ContainerClient, prefix: str) -> list[ArchivedBlob]:
 
 
 def render_tree(blobs: list[ArchivedBlob]) -> str:
-    """An indented tree: one line per folder, one per blob with size and SHA-256."""
-    lines: list[str] = []
+    """An indented tree: one line per folder, one per blob with size and SHA-256 in aligned columns."""
+    rows: list[tuple[str, ArchivedBlob | None]] = []
     shown: set[str] = set()
     for blob in sorted(blobs, key=lambda b: b.name):
         parts = blob.name.split("/")
@@ -42,9 +42,12 @@ def render_tree(blobs: list[ArchivedBlob]) -> str:
             folder = "/".join(parts[: depth + 1])
             if folder not in shown:
                 shown.add(folder)
-                lines.append(f"{'  ' * depth}{parts[depth]}/")
-        lines.append(f"{'  ' * (len(parts) - 1)}{parts[-1]}  {blob.size:>12,} B  sha256 {blob.sha256[:16]}…")
-    return "\n".join(lines)
+                rows.append((f"{'  ' * depth}{parts[depth]}/", None))
+        rows.append((f"{'  ' * (len(parts) - 1)}{parts[-1]}", blob))
+    width = max((len(label) for label, blob in rows if blob), default=0)
+    return "\n".join(
+        f"{label:<{width}}  {blob.size:>13,} B  sha256 {blob.sha256[:16]}…" if blob else label for label, blob in rows
+    )
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def up(options: StackOptions, *, detach: bool, join: bool, as_json: bool) -> int
         if existing is not None and not join:
             raise StackError(
                 f"a stack already runs on {state} ({stackfile.describe(existing)}); stop it with "
-                f"`python -m local down`, or use it with `python -m local up --join`"
+                f"`{stackfile.PROG} down`, or use it with `{stackfile.PROG} up --join`"
             )
         if existing is not None:
             _show(existing, as_json, "joined the stack already running")
@@ -45,7 +45,7 @@ def up(options: StackOptions, *, detach: bool, join: bool, as_json: bool) -> int
     _show(info, as_json, "started")
     if detach:
         return 0
-    print("serving; Ctrl-C (or `python -m local down`) stops everything", file=sys.stderr)
+    print(f"serving; Ctrl-C (or `{stackfile.PROG} down`) stops everything", file=sys.stderr)
     _serve_until_signalled(running, state)
     return 0
 
@@ -56,7 +56,8 @@ def _show(info: Mapping[str, Any], as_json: bool, what: str) -> None:
         return
     for key in SHOWN:
         print(f"{key:>24}: {info.get(key, '')}")
-    print(f"{what}; `python -m local env` prints shell exports, `python -m local down` stops it", file=sys.stderr)
+    prog = stackfile.PROG
+    print(f'{what}; `eval "$({prog} env)"` loads its addresses and keys, `{prog} down` stops it', file=sys.stderr)
 
 
 def _serve_until_signalled(running: Stack, state: Path) -> None:

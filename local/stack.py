@@ -25,6 +25,7 @@ from local.azurite import Azurite, environ_without_proxy, free_port
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".local"
 EVENT_TYPES = ("Microsoft.Communication.IncomingCall", "Microsoft.Communication.RecordingFileStatusUpdated")
+SUBSCRIPTION = "acs-events-to-functions"
 log = logging.getLogger("local.stack")
 
 
@@ -198,20 +199,19 @@ class Stack:
                     masterKey=host.get("masterKey", ""),
                 )
             self.info.setdefault("functionsUrls", []).append(host["functionsUrl"])
-        self.info["archiveContainer"] = self.options.settings.get("ARCHIVE_CONTAINER", "recordings")
+        settings = self.options.settings
+        self.info["archiveContainer"] = settings.get("ARCHIVE_CONTAINER", "recordings")
+        self.info["quarantineContainer"] = settings.get("QUARANTINE_CONTAINER", "quarantine")
+        self.info["chunkQueue"] = settings.get("CHUNK_QUEUE", "recording-chunks")
 
     def _subscribe(self) -> None:
-        endpoint = f"{self.info['functionsUrl']}/runtime/webhooks/EventGrid?functionName=acs_events"
-        if self.info.get("eventGridKey"):
-            endpoint += f"&code={self.info['eventGridKey']}"
-        body = {
-            "name": "acs-events-to-functions",
-            "endpoint": endpoint,
-            "schema": self.options.event_schema,
-            "includedEventTypes": list(EVENT_TYPES),
-        }
+        self.info["eventSchema"] = self.options.event_schema
+        url = webhook_url(self.info["functionsUrl"], self.info.get("eventGridKey", ""))
         response = requests.post(
-            f"{self.info['emulatorUrl']}/_emulator/subscriptions", json=body, verify=self.info["caBundle"], timeout=30
+            f"{self.info['emulatorUrl']}/_emulator/subscriptions",
+            json=event_grid_subscription(url, self.options.event_schema),
+            verify=self.info["caBundle"],
+            timeout=30,
         )
         if response.status_code >= 300:
             raise StackError(f"Event Grid subscription failed: {response.status_code} {response.text}")
@@ -222,6 +222,17 @@ class Stack:
         self.processes.clear()
         if self.azurite:
             self.azurite.stop()
+
+
+def webhook_url(functions_url: str, event_grid_key: str = "") -> str:
+    """The Event Grid webhook of ``acs_events`` on a Functions host (``code`` = the eventgrid_extension key)."""
+    url = f"{functions_url.rstrip('/')}/runtime/webhooks/EventGrid?functionName=acs_events"
+    return f"{url}&code={event_grid_key}" if event_grid_key else url
+
+
+def event_grid_subscription(endpoint: str, schema: str = "EventGridSchema") -> dict[str, Any]:
+    """The emulator's subscription body for the app's two event types (one name: a new one replaces it)."""
+    return {"name": SUBSCRIPTION, "endpoint": endpoint, "schema": schema, "includedEventTypes": list(EVENT_TYPES)}
 
 
 def _terminate(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:

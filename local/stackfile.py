@@ -22,6 +22,7 @@ from local.stack import StackError
 
 RECORD = "stack.json"
 LOCK = "stack.lock"
+PROG = os.environ.get("LOCAL_CLI") or "python -m local"  # how the user runs the CLI (./local/cli sets it)
 SUPERVISOR = "up"  # the attached ``up`` process, which stops the parts itself on SIGTERM
 
 
@@ -74,7 +75,7 @@ def require(state_dir: Path) -> dict[str, Any]:
     """The record of a stack that runs here, or StackError saying how to start one."""
     info = load(state_dir)
     if info is None:
-        raise StackError(f"no local stack runs on {state_dir} (start one with `python -m local up --detach`)")
+        raise StackError(f"no local stack runs on {state_dir} (start one with `{PROG} up --detach`)")
     return info
 
 
@@ -107,9 +108,7 @@ def starting(state_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             lock.seek(0)
             holder = lock.read().strip() or "?"
-            raise StackError(
-                f"another `python -m local up` (pid {holder}) is starting a stack on {state_dir}"
-            ) from None
+            raise StackError(f"another `{PROG} up` (pid {holder}) is starting a stack on {state_dir}") from None
         lock.seek(0)
         lock.truncate()
         lock.write(str(os.getpid()))
