@@ -105,6 +105,9 @@ def run(say: Callable[[str], object] = sys.stdout.write) -> int:
     stack = Stack(options).start()
     try:
         say(f"    functions {stack.info['functionsUrl']}   ACS emulator {stack.info['emulatorUrl']}\n")
+        say(
+            f"    state {state}\n    logs  {state / 'logs'} (host.log, emulator.log), {state / 'azurite' / 'azurite.log'}\n"
+        )
         client = LocalClient(stack.info)
         _step(say, f"incoming PSTN call {CALLER} -> {CALLEE}")
         server_call_id = str(client.place_call(CALLER, CALLEE, (AGENT,))["serverCallId"])
@@ -118,6 +121,7 @@ def run(say: Callable[[str], object] = sys.stdout.write) -> int:
     finally:
         _step(say, "stopping the stack")
         stack.stop()
+        say(f"    its state and logs stay in {state} until the next demo\n")
 
 
 def _show_archive(stack: Stack, server_call_id: str, say: Callable[[str], object]) -> int:
