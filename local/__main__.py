@@ -126,8 +126,8 @@ def _stack_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     subscribe.add_argument("--key", default="", help="its eventgrid_extension system key (added as &code=)")
     subscribe.add_argument("--wait", type=float, default=60, help="seconds to retry while the host starts; 60")
     subscribe.set_defaults(run=_subscribe)
-    demo_command = commands.add_parser("demo", help="up, one scripted call, verify the archive, down")
-    demo_command.set_defaults(run=lambda _: demo.run())
+    demo_command = commands.add_parser("demo", help="up, one scripted call, verify the archive, down (in STATE/demo)")
+    demo_command.set_defaults(run=lambda a: demo.run(state=Path(a.state_dir) / "demo"))
 
 
 def _call_commands(commands: argparse._SubParsersAction[Parser]) -> None:
@@ -149,6 +149,11 @@ def _call_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         verb = commands.add_parser(action, help=f"{what} a call, through the app's control API")
         verb.add_argument("call", metavar="CALL", help="callId")
         verb.set_defaults(run=lambda a, action=action: verbs.record(_client(a), a.call, action))
+    wait = commands.add_parser("wait", help="wait until the call's recording is active, paused, stopped or archived")
+    wait.add_argument("call", metavar="CALL", help="callId")
+    wait.add_argument("--until", choices=verbs.WAITABLE, default="active", help="the state to wait for; active")
+    wait.add_argument("--timeout", type=float, default=120, help="seconds before giving up (exit 1); 120")
+    wait.set_defaults(run=lambda a: verbs.wait(_client(a), a.call, a.until, a.timeout))
     show = commands.add_parser("show", help="a call as the control API shows it: state, recordings, chunks, timeline")
     show.add_argument("call", metavar="CALL", help="callId")
     show.set_defaults(run=lambda a: verbs.show(_client(a), a.call))

@@ -6,6 +6,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from azure.storage.blob import BlobServiceClient
@@ -94,9 +95,8 @@ def _print_timeline(call: dict[str, Any], say: Callable[[str], object]) -> None:
         say(f"    {entry.get('at', '')}  {entry.get('source', ''):<10} {entry.get('event', '')}\n")
 
 
-def run(say: Callable[[str], object] = sys.stdout.write) -> int:
-    """Run the demo; 0 when every chunk is archived and matches its manifest."""
-    state = STATE / "demo"
+def run(say: Callable[[str], object] = sys.stdout.write, state: Path = STATE / "demo") -> int:
+    """Run the demo in its own state folder (emptied first); 0 when every chunk is archived and matches its manifest."""
     shutil.rmtree(state, ignore_errors=True)
     options = StackOptions(
         state_dir=state, settings=DEMO_SETTINGS, time_scale=15.0, files_ready_delay=1.0, max_chunk_seconds=40

@@ -15,7 +15,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient
 from azure.storage.queue import QueueClient
 
-from local.client import ClientError, LocalClient, recordings
+from local.client import ClientError, LocalClient, recordings, wait_for
 from local.inspect_archive import list_archive, render_tree
 from local.stack import ROOT
 from local.stackfile import PROG
@@ -63,6 +63,28 @@ def record(client: LocalClient, call: str, action: str) -> int:
     state = (result or {}).get("state", "") if isinstance(result, dict) else ""
     print(f"{action}: {call}" + (f" (recording {state})" if state else ""))
     return 0
+
+
+WAITABLE = ("active", "paused", "stopped", "archived")
+
+
+def wait(client: LocalClient, call: str, until: str, timeout: float) -> int:
+    """Block until the call's latest recording reaches ``until`` ("archived": every recording archived)."""
+
+    def reached() -> bool:
+        found = recordings(client.call_by_id(call)) if _known(client, call) else []
+        if until == "archived":
+            return bool(found) and all(r.get("state") in ("archived", "source_deleted") for r in found)
+        return bool(found) and found[-1].get("state") == until
+
+    wait_for(reached, f"the recording of {call} to be {until}", timeout=timeout, interval=0.5)
+    print(f"recording {until}: {call}")
+    return 0
+
+
+def _known(client: LocalClient, call: str) -> bool:
+    """Whether the app has a record of the call yet (it has none until it hears of the call)."""
+    return client.api("GET", f"calls/{call}").status_code != 404
 
 
 def show(client: LocalClient, call: str) -> int:
