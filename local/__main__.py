@@ -85,7 +85,15 @@ def _get(args: argparse.Namespace) -> int:
     info = _info(args)
     container = verbs.archive_container(info, "archiveContainer", "recordings")
     output = Path(args.output) if args.output else None
-    return verbs.get(LocalClient(info), container, args.call, args.chunk, args.recording, output, args.force)
+    return verbs.get(
+        LocalClient(info),
+        container,
+        args.call,
+        index=args.chunk,
+        recording=args.recording,
+        out=output,
+        force=args.force,
+    )
 
 
 def _quarantine(args: argparse.Namespace) -> int:

@@ -101,8 +101,10 @@ def ls(container: ContainerClient, day: str | None, call: str | None) -> int:
     return 0
 
 
-def get(client: LocalClient, container: ContainerClient, call: str, index: int, recording: str | None, out: Path | None,
-        force: bool) -> int:  # fmt: skip
+def get(
+    client: LocalClient, container: ContainerClient, call: str, *, index: int, recording: str | None,
+    out: Path | None, force: bool,
+) -> int:  # fmt: skip
     """Download one archived chunk to a file and check it against the SHA-256 the app recorded."""
     chunk = _archived_chunk(client.call_by_id(call), index, recording)
     target = out or Path(str(chunk["blobPath"]).rsplit("/", 1)[-1])
