@@ -171,7 +171,8 @@ class FunctionsHost:
         try:
             await asyncio.wait_for(asyncio.gather(*(listener.prepare() for listener in listeners)), PREPARE_TIMEOUT)
         except (AzureError, TimeoutError) as exc:
-            log.warning("trigger queues could not be created yet (%s); the listeners keep trying", exc or "timeout")
+            reason = str(exc) or f"storage ({DEFAULT_CONNECTION}) did not answer within {PREPARE_TIMEOUT:g} s"
+            log.warning("trigger queues could not be created yet (%s); the listeners keep trying", reason)
 
     def _publish(self, runner: web.AppRunner, keys: HostKeys) -> None:
         port = runner.addresses[0][1]
