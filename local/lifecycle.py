@@ -71,8 +71,11 @@ def _serve_until_signalled(running: Stack, state: Path) -> None:
 
 
 def down(state: Path) -> int:
-    for part in stackfile.stop(state):
+    stopped = stackfile.stop(state)
+    for part in stopped:
         print(f"stopped {part.name} (pid {part.pid})")
+    if not stopped:
+        print(f"no process of the stack on {state} was still running; its record is removed")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_bad_input_is_one_line_and_exit_status_2(
 
 
 def test_a_stack_that_is_not_running_is_one_line_and_exit_status_1(
-    tmp_path: object, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--state-dir", str(tmp_path), "status"]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
