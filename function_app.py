@@ -44,7 +44,8 @@ def start_recording(req: func.HttpRequest) -> func.HttpResponse:
     from shared.handlers import api
     from shared.handlers.binding import http
 
-    return http(api.start(req.route_params.get("callId", ""), req.get_body(), bootstrap.deps()))
+    call_id, server_call_id = req.route_params.get("callId", ""), req.params.get("serverCallId", "")
+    return http(api.start(call_id, req.get_body(), bootstrap.deps(), server_call_id))
 
 
 @app.function_name("recording_command")
@@ -53,7 +54,8 @@ def recording_command(req: func.HttpRequest) -> func.HttpResponse:
     from shared.handlers import api
     from shared.handlers.binding import http
 
-    return http(api.command(req.route_params.get("callId", ""), req.route_params.get("action", ""), bootstrap.deps()))
+    call_id, action = req.route_params.get("callId", ""), req.route_params.get("action", "")
+    return http(api.command(call_id, action, bootstrap.deps(), req.params.get("serverCallId", "")))
 
 
 @app.function_name("get_call")
@@ -62,7 +64,7 @@ def get_call(req: func.HttpRequest) -> func.HttpResponse:
     from shared.handlers import api
     from shared.handlers.binding import http
 
-    return http(api.get_call(req.route_params.get("callId", ""), bootstrap.deps()))
+    return http(api.get_call(req.route_params.get("callId", ""), bootstrap.deps(), req.params.get("serverCallId", "")))
 
 
 @app.function_name("list_calls")

@@ -1,7 +1,18 @@
 """Archive layout: where a chunk, its metadata and the recording's manifest live.
 
 ``{yyyy}/{MM}/{dd}/{callFolder}/{recordingId}/chunk-{index:04}.{ext}`` with the date of the recording's
-start (UTC), and ``callFolder`` the serverCallId as unpadded base64url (reversible, no ``/``, ``+``, ``=``).
+start (UTC).
+
+``callFolder`` names the call by its serverCallId, readably and reversibly:
+
+- a serverCallId that is clean standard base64 (``A-Z a-z 0-9 + /``, length a multiple of 4, at most two ``=``
+  at the end; every serverCallId ACS issues) becomes the same text with ``+`` -> ``-``, ``/`` -> ``_`` and the
+  ``=`` padding dropped, so it still reads as the id ACS, the portal and the logs show;
+- any other id becomes ``=`` followed by the unpadded base64url of its UTF-8 text (``legacy_call_folder``, the
+  form every folder had before). ``=`` never begins a clean folder (padding only ever ends base64 and is
+  dropped), so the two forms cannot collide.
+
+Either form holds only characters that are safe in a blob name, a Table key and a URL path segment.
 """
 
 from __future__ import annotations
@@ -12,7 +23,11 @@ import re
 from datetime import UTC, datetime
 
 EXTENSIONS = {"wav": "wav", "mp3": "mp3", "mp4": "mp4"}
-_FOLDER = re.compile(r"^[A-Za-z0-9_-]+$")
+FALLBACK_PREFIX = "="
+_CLEAN_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+_CLEAN_FOLDER = re.compile(r"^[A-Za-z0-9_-]+$")
+_TO_FOLDER = str.maketrans("+/", "-_")
+_TO_ID = str.maketrans("-_", "+/")
 _RECORDING_ID = re.compile(r"^[A-Za-z0-9_\-=+.]{1,512}$")
 
 
@@ -20,25 +35,45 @@ class LayoutError(ValueError):
     """A callFolder, recordingId or format that cannot name an archive path."""
 
 
+def is_clean_base64(server_call_id: str) -> bool:
+    """Standard-alphabet base64 with its padding: the form of every serverCallId ACS issues."""
+    return len(server_call_id) % 4 == 0 and bool(_CLEAN_BASE64.match(server_call_id))
+
+
 def call_folder(server_call_id: str) -> str:
-    """serverCallId -> unpadded base64url of its UTF-8 bytes."""
+    """serverCallId -> callFolder (see the module docstring)."""
     if not server_call_id:
         raise LayoutError("serverCallId is empty")
-    return base64.urlsafe_b64encode(server_call_id.encode("utf-8")).decode("ascii").rstrip("=")
+    if is_clean_base64(server_call_id):
+        return server_call_id.rstrip("=").translate(_TO_FOLDER)
+    return FALLBACK_PREFIX + legacy_call_folder(server_call_id)
 
 
 def server_call_id(folder: str) -> str:
     """callFolder -> serverCallId; LayoutError if it is not one."""
-    if not _FOLDER.match(folder):
-        raise LayoutError(f"callId {folder!r} is not unpadded base64url")
-    try:
-        raw = base64.urlsafe_b64decode(folder + "=" * (-len(folder) % 4))
-        decoded = raw.decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise LayoutError(f"callId {folder!r} does not decode to a serverCallId") from None
+    if folder.startswith(FALLBACK_PREFIX):
+        decoded = _fallback_id(folder[len(FALLBACK_PREFIX) :])
+    elif _CLEAN_FOLDER.match(folder) and len(folder) % 4 != 1:
+        decoded = folder.translate(_TO_ID) + "=" * (-len(folder) % 4)
+    else:
+        raise LayoutError(f"callId {folder!r} is not a callFolder (a serverCallId with + / made - _, no padding)")
     if call_folder(decoded) != folder:
         raise LayoutError(f"callId {folder!r} is not in canonical form")
     return decoded
+
+
+def _fallback_id(encoded: str) -> str:
+    if not _CLEAN_FOLDER.match(encoded):
+        raise LayoutError(f"callId {FALLBACK_PREFIX}{encoded!r} is not unpadded base64url after its prefix")
+    try:
+        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise LayoutError(f"callId {FALLBACK_PREFIX}{encoded} does not decode to a serverCallId") from None
+
+
+def legacy_call_folder(server_call_id: str) -> str:
+    """The folder archives written before readable callFolders used: unpadded base64url of the id's text."""
+    return base64.urlsafe_b64encode(server_call_id.encode("utf-8")).decode("ascii").rstrip("=")
 
 
 def date_prefix(recording_start: datetime) -> str:

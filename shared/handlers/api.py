@@ -15,25 +15,43 @@ from shared.handlers.deps import Deps, Reply, error
 from shared.handlers.options import BadOptions, defaults, overridden, resolved
 from shared.handlers.recording import fail_start, start_pending
 from shared.handlers.views import call_summary, call_view, recording_view
-from shared.layout import LayoutError, server_call_id
+from shared.layout import LayoutError, call_folder, is_clean_base64, server_call_id
 from shared.logs import call_context, get_logger
 
 log = get_logger(__name__)
 
 _STATES = {s.value for s in CallState} | {s.value for s in RecordingState}
 _COMMANDS = {"pause": ev.PauseRecording, "resume": ev.ResumeRecording, "stop": ev.StopRecording}
+BY_SERVER_CALL_ID = "-"  # the {callId} segment when ``?serverCallId=`` names the call
 
 
-def start(call_id: str, body: bytes, deps: Deps) -> Reply:
+def named_call(call_id: str, given_server_call_id: str = "") -> tuple[str, str]:
+    """(serverCallId, callFolder) of the call a request names: ``{callId}``, or ``?serverCallId=`` as ACS prints it.
+
+    With ``?serverCallId=`` the ``{callId}`` segment is ``-`` (or that call's folder). A ``+`` sent unencoded in a
+    query string arrives as a space; a serverCallId never holds one, so it is read back as ``+``.
+    """
+    if not given_server_call_id:
+        return server_call_id(call_id), call_id
+    sid = given_server_call_id
+    if " " in sid and is_clean_base64(sid.replace(" ", "+")):
+        sid = sid.replace(" ", "+")
+    folder = call_folder(sid)
+    if call_id not in (BY_SERVER_CALL_ID, folder):
+        raise LayoutError(f"callId {call_id!r} and serverCallId name different calls: use {BY_SERVER_CALL_ID!r}")
+    return sid, folder
+
+
+def start(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "") -> Reply:
     """Start recording the call (also one this app did not answer); the body's options override the settings."""
     try:
-        sid = server_call_id(call_id)
+        sid, folder = named_call(call_id, given_server_call_id)
         fields = _json_object(body)
         base = defaults(deps.settings.recording, deps.settings.callback_url)
         options = resolved(overridden(base, fields), deps.store.get(sid))
     except (LayoutError, BadOptions) as exc:
         return error(400, str(exc))
-    with call_context(call_folder=call_id):
+    with call_context(call_folder=folder):
         request_id = f"api:{uuid.uuid4()}"
         command = ev.StartRecording(request_id, deps.now(), "api", request_id=request_id, options=options)
         try:
@@ -54,11 +72,11 @@ def start(call_id: str, body: bytes, deps: Deps) -> Reply:
         return Reply(200, recording_view(recording) if recording is not None else {})
 
 
-def command(call_id: str, action: str, deps: Deps) -> Reply:
+def command(call_id: str, action: str, deps: Deps, given_server_call_id: str = "") -> Reply:
     """pause / resume / stop the call's latest recording; 409 names the state that forbids it."""
     if action not in _COMMANDS:
         return error(404, f"unknown recording action {action!r}: use pause, resume or stop")
-    found = _known_call(call_id, deps)
+    found = _known_call(call_id, given_server_call_id, deps)
     if isinstance(found, Reply):
         return found
     sid, call = found
@@ -72,7 +90,8 @@ def command(call_id: str, action: str, deps: Deps) -> Reply:
     target, before = planned.latest, call.latest
     if target is None or before is None or (target.state is before.state and action == "stop"):
         return Reply(200, recording_view(before) if before is not None else {})
-    with call_context(call_folder=call_id, recording_id=target.recording_id, correlation_id=call.correlation_id):
+    folder = call_folder(sid)
+    with call_context(call_folder=folder, recording_id=target.recording_id, correlation_id=call.correlation_id):
         return _command_at_acs(sid, action, event, target.recording_id, deps)
 
 
@@ -100,23 +119,23 @@ def _command_at_acs(sid: str, action: str, event: ev.Input, recording_id: str, d
     return Reply(200, recording_view(recording) if recording is not None else {"state": "stopped"})
 
 
-def get_call(call_id: str, deps: Deps) -> Reply:
-    found = _known_call(call_id, deps)
+def get_call(call_id: str, deps: Deps, given_server_call_id: str = "") -> Reply:
+    found = _known_call(call_id, given_server_call_id, deps)
     if isinstance(found, Reply):
         return found
     sid, call = found
     return Reply(200, call_view(call, deps.store.timeline(sid)))
 
 
-def _known_call(call_id: str, deps: Deps) -> tuple[str, Call] | Reply:
-    """The serverCallId and state of the call ``call_id`` (its callFolder) names, or the 400/404 to answer."""
+def _known_call(call_id: str, given_server_call_id: str, deps: Deps) -> tuple[str, Call] | Reply:
+    """The serverCallId and state of the call the request names (``named_call``), or the 400/404 to answer."""
     try:
-        sid = server_call_id(call_id)
+        sid, folder = named_call(call_id, given_server_call_id)
     except LayoutError as exc:
         return error(400, str(exc))
     call = deps.store.get(sid)
     if call is None:
-        return error(404, f"unknown call {call_id}")
+        return error(404, f"unknown call {folder} (serverCallId {sid})")
     return sid, call
 
 

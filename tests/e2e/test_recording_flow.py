@@ -69,6 +69,17 @@ def test_a_call_to_a_number_outside_the_answer_policy_is_not_answered(client: Lo
     client.hang_up(server_call_id)
 
 
+def test_a_call_is_read_over_http_given_only_the_server_call_id_pasted_as_acs_prints_it(
+    client: LocalClient, caller: str
+) -> None:
+    server_call_id = str(client.place_call(caller, f"4:{DECLINED_NUMBER}")["serverCallId"])
+    wait_for(lambda: client.call(server_call_id) is not None, "the call to be recorded as ringing")
+    pasted = client.api("GET", f"calls/-?serverCallId={server_call_id}")  # its "/", "+", "=" unencoded
+    assert pasted.status_code == 200, pasted.text
+    assert (pasted.json()["serverCallId"], pasted.json()["callId"]) == (server_call_id, _folder(server_call_id))
+    client.hang_up(server_call_id)
+
+
 def test_hanging_up_while_paused_stops_and_archives_the_recording(
     client: LocalClient, archive: ContainerClient, caller: str
 ) -> None:

@@ -11,10 +11,40 @@ SERVER_CALL_ID = (
 )
 
 
-def test_call_folder_has_no_path_or_padding_characters() -> None:
+def test_call_folder_of_an_acs_id_is_the_id_made_url_safe_without_padding() -> None:
     folder = layout.call_folder(SERVER_CALL_ID)
+    assert folder == SERVER_CALL_ID.replace("/", "_").rstrip("=")
     assert not set("/+=") & set(folder)
     assert layout.server_call_id(folder) == SERVER_CALL_ID
+
+
+@pytest.mark.parametrize(
+    ("server_call_id", "folder"),
+    [("ab+/cd==", "ab-_cd"), ("abc+/d8=", "abc-_d8"), ("abcd+/ef", "abcd-_ef")],
+)
+def test_plus_and_slash_become_dash_and_underscore_and_padding_comes_back(server_call_id: str, folder: str) -> None:
+    assert layout.call_folder(server_call_id) == folder
+    assert layout.server_call_id(folder) == server_call_id
+
+
+@pytest.mark.parametrize("server_call_id", ["chaos", "a-b_c+==", "abc", "ab=c", "with space=", "ümlaut"])
+def test_an_id_that_is_not_clean_base64_gets_the_prefixed_fallback(server_call_id: str) -> None:
+    folder = layout.call_folder(server_call_id)
+    assert folder == "=" + layout.legacy_call_folder(server_call_id)
+    assert layout.server_call_id(folder) == server_call_id
+
+
+def test_the_legacy_folder_is_base64url_of_the_id_text() -> None:
+    assert layout.legacy_call_folder("aHR0cHM6Ly9hcGk=") == "YUhSMGNITTZMeTloY0drPQ"
+
+
+@given(st.from_regex(r"(?:[A-Za-z0-9+/]{4}){1,30}", fullmatch=True), st.sampled_from(["", "/w==", "+/8="]))
+def test_every_clean_base64_id_keeps_its_text_in_the_folder(body: str, tail: str) -> None:
+    value = body + tail
+    folder = layout.call_folder(value)
+    assert not folder.startswith("=")
+    assert folder == value.translate(str.maketrans("+/", "-_")).rstrip("=")
+    assert layout.server_call_id(folder) == value
 
 
 @given(st.text(min_size=1))
@@ -22,7 +52,7 @@ def test_call_folder_round_trips_any_server_call_id(value: str) -> None:
     assert layout.server_call_id(layout.call_folder(value)) == value
 
 
-@pytest.mark.parametrize("bad", ["", "a/b", "abc=", "a+b", "..", "A"])
+@pytest.mark.parametrize("bad", ["", "a/b", "abc=", "a+b", "..", "A", "abcde", "=", "=a/b", "=Zg=", "=/w"])
 def test_server_call_id_rejects_what_is_not_a_call_folder(bad: str) -> None:
     with pytest.raises(layout.LayoutError):
         layout.server_call_id(bad)

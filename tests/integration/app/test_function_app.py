@@ -95,6 +95,17 @@ def test_the_control_api_starts_a_recording_with_overrides_at_the_emulator(app: 
     assert recording["state"] == "paused"
 
 
+def test_the_control_api_finds_a_call_by_the_server_call_id_acs_printed(app: App, acs: Acs) -> None:
+    sid, recording_id = connected_call(app, acs)
+    route = {"callId": "-", "action": "pause"}
+    status, answer = app.api(function_app.recording_command, "POST", route, serverCallId=sid)
+    assert (status, answer["recordingId"]) == (200, recording_id)
+    assert acs.recording(sid)["state"] == "paused"
+    status, found = app.api(function_app.get_call, "GET", {"callId": "-"}, serverCallId=sid)
+    assert (status, found["serverCallId"], found["callId"]) == (200, sid, call_folder(sid))
+    assert found["callId"] == sid.replace("+", "-").replace("/", "_").rstrip("=")
+
+
 def test_the_control_api_answers_400_and_404_for_unknown_calls_and_actions(app: App) -> None:
     assert app.api(function_app.get_call, "GET", {"callId": call_folder("bm8tc3VjaC1jYWxs")})[0] == 404
     assert app.api(function_app.get_call, "GET", {"callId": "bad/id"})[0] == 400

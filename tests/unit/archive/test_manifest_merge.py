@@ -8,7 +8,7 @@ from shared.messages import ChunkJob
 
 def job(index: int = 0, event_id: str = "ev-1") -> ChunkJob:
     return ChunkJob(
-        server_call_id="aHR0cHM6Ly9hcGk=", call_folder="YUhSMGNITTZMeTloY0drPQ", recording_id="rec1", index=index,
+        server_call_id="aHR0cHM6Ly9hcGk=", call_folder="aHR0cHM6Ly9hcGk", recording_id="rec1", index=index,
         document_id=f"doc{index}", format="wav", blob_path=f"p/chunk-{index:04d}.wav",
         metadata_path=f"p/chunk-{index:04d}.metadata.json", manifest_path="p/manifest.json",
         content_location="https://x.asm.skype.com/c", metadata_location="https://x.asm.skype.com/m",

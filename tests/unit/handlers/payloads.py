@@ -11,7 +11,8 @@ STORAGE = "https://us-storage.asm.skype.com/v1/objects"
 
 
 def server_call_id() -> str:
-    return f"aHR0cHM6Ly9hcGkuZXhhbXBsZS9jb252/{uuid.uuid4().hex}=="
+    """Standard base64 with ``/``, ``+`` and padding, as ACS issues them."""
+    return f"aHR0cHM6Ly9hcGkuZXhhbXBsZS9jb252/{uuid.uuid4().hex}+8="
 
 
 def incoming_call(

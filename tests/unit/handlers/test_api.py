@@ -163,3 +163,44 @@ def test_channel_affinity_is_refused_for_a_mixed_recording_and_dropped_from_the_
     assert api.start(folder, b'{"channel": "mixed"}', w.deps).status == 200
     (start,) = w.acs.sent("start")
     assert start[1].channel_affinity == ()
+
+
+def test_a_call_is_read_and_commanded_by_its_server_call_id_as_acs_prints_it() -> None:
+    w = world()
+    sid = recording_call(w)
+    assert "/" in sid
+    assert "+" in sid
+    assert sid.endswith("=")
+    read = api.get_call(api.BY_SERVER_CALL_ID, w.deps, sid)
+    assert (read.status, read.body["serverCallId"], read.body["callId"]) == (200, sid, call_folder(sid))
+    assert api.command(api.BY_SERVER_CALL_ID, "pause", w.deps, sid).body["state"] == "paused"
+    assert api.command(call_folder(sid), "resume", w.deps, sid).body["state"] == "active"
+    assert w.acs.sent("pause") == w.acs.sent("resume") == ["rec-2"]
+
+
+def test_a_plus_sent_unencoded_in_the_query_arrives_as_a_space_and_still_names_the_call() -> None:
+    w = world()
+    sid = recording_call(w)
+    assert api.get_call(api.BY_SERVER_CALL_ID, w.deps, sid.replace("+", " ")).body["serverCallId"] == sid
+
+
+def test_start_by_server_call_id_reaches_acs_with_that_id() -> None:
+    w = world()
+    sid = p.server_call_id()
+    assert api.start(api.BY_SERVER_CALL_ID, b"", w.deps, sid).status == 200
+    (start,) = w.acs.sent("start")
+    assert start[0] == sid
+
+
+def test_a_call_id_and_server_call_id_that_disagree_are_a_400_naming_both() -> None:
+    w = world()
+    sid = recording_call(w)
+    started = len(w.acs.sent("start"))
+    other = call_folder(p.server_call_id())
+    reply = api.get_call(other, w.deps, sid)
+    assert reply.status == 400
+    assert "serverCallId" in reply.body["error"]
+    assert other in reply.body["error"]
+    assert api.command(other, "pause", w.deps, sid).status == 400
+    assert api.start(other, b"", w.deps, sid).status == 400
+    assert (w.acs.sent("pause"), len(w.acs.sent("start"))) == ([], started)
