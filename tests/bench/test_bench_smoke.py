@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from bench.__main__ import main
 from local.azurite import AzuriteMissing
+from tests.fixtures.needs import missing
 
 KIB = 1024
 
@@ -21,7 +20,7 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
             "--cold-runs", "1", "--out", str(tmp_path),
         ])  # fmt: skip
     except AzuriteMissing as exc:
-        pytest.skip(f"the benchmark needs Azurite: {exc}")
+        missing(f"the benchmark needs Azurite: {exc}")
     rows = result["largeChunk"]
     assert {(r["variant"], round(r["size"] / KIB)) for r in rows} == {
         (v, 300) for v in ("ours", "before", "source", "sink", "naive")

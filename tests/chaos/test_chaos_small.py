@@ -12,6 +12,7 @@ from chaos.result import Result
 from chaos.runner import SCENARIOS, details, run_one
 from chaos.scenarios.common import Size
 from local.azurite import AzuriteMissing, executable
+from tests.fixtures.needs import missing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -21,7 +22,7 @@ def needs_azurite() -> None:
     try:
         executable()
     except AzuriteMissing as exc:
-        pytest.skip(f"the chaos suite needs Azurite: {exc}")
+        missing(f"the chaos suite needs Azurite: {exc}")
 
 
 def explain(result: Result) -> str:

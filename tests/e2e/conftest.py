@@ -19,6 +19,7 @@ from azure.storage.blob import BlobServiceClient, ContainerClient
 from local.azurite import AzuriteMissing
 from local.client import LocalClient
 from local.stack import Stack, StackOptions
+from tests.fixtures.needs import missing
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +57,7 @@ def start_stack(state_dir: Path, settings: dict[str, str], **options: Any) -> St
     try:
         return Stack(StackOptions(state_dir=state_dir, settings=settings, **options)).start()
     except AzuriteMissing as exc:
-        pytest.skip(f"the local stack needs Azurite: {exc}")
+        missing(f"the local stack needs Azurite: {exc}")
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from local.azurite import AzuriteMissing, executable
+from tests.fixtures.needs import missing
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,9 +47,7 @@ def needs_azurite() -> None:
     try:
         executable()
     except AzuriteMissing as exc:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"the local stack needs Azurite: {exc}")
+        missing(f"the local stack needs Azurite: {exc}")
 
 
 def test_a_detached_stack_serves_clients_and_stops_by_its_recorded_pids(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.needs import missing
 from tests.infra.bicep import ROOT
 
 CHECKOV = ROOT / ".venv-infra" / "bin" / "checkov"
@@ -16,8 +17,7 @@ TARGETS = {"bicep": "infra", "github_actions": ".github/workflows"}
 @cache
 def report(framework: str) -> dict[str, Any]:
     if not CHECKOV.exists():
-        print(f"{CHECKOV} is absent; run `make infra-check` to create .venv-infra")
-        pytest.skip(f"{CHECKOV} is absent; run `make infra-check` to create .venv-infra")
+        missing(f"{CHECKOV} is absent; run `make infra-check` to create .venv-infra")
     result = subprocess.run(
         [str(CHECKOV), "--directory", TARGETS[framework], "--framework", framework, "--skip-download", "-o", "json"],
         cwd=ROOT,

@@ -4,8 +4,7 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
-
+from tests.fixtures.needs import missing
 from tests.infra.bicep import INFRA, ROOT, bicep_files
 
 PYTHON = ROOT / ".venv-infra" / "bin" / "python"
@@ -23,8 +22,7 @@ print(json.dumps({f: parser.parse(Path(f).read_bytes()).root_node.has_error for 
 def has_error(paths: list[Path]) -> dict[str, bool]:
     probe = subprocess.run([str(PYTHON), "-c", "import tree_sitter_bicep"], capture_output=True, check=False)
     if not PYTHON.exists() or probe.returncode != 0:
-        print("tree-sitter-bicep is not in .venv-infra; run `make infra-check` to install requirements-infra.txt")
-        pytest.skip("tree-sitter-bicep is not in .venv-infra; run `make infra-check`")
+        missing("tree-sitter-bicep is not in .venv-infra; run `make infra-check` to install requirements-infra.txt")
     result = subprocess.run(
         [str(PYTHON), "-c", CHECK, *map(str, paths)], capture_output=True, text=True, check=True, timeout=60
     )

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.fixtures.needs import missing
 from tests.infra.bicep import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"
@@ -58,8 +59,7 @@ def test_production_changes_wait_for_the_production_environment_on_main() -> Non
 def schema_checker() -> Path:
     checker = INFRA_VENV / "check-jsonschema"
     if not checker.exists():
-        print(f"{checker} is absent; run `make infra-check` to create .venv-infra")
-        pytest.skip(f"{checker} is absent; run `make infra-check` to create .venv-infra")
+        missing(f"{checker} is absent; run `make infra-check` to create .venv-infra")
     return checker
 
 
