@@ -1,4 +1,7 @@
-"""The same app and the same end-to-end tests under Azure Functions Core Tools (`func start`), where installed."""
+"""The same app and the same end-to-end tests under Azure Functions Core Tools (`func start`), where installed.
+
+The `core-tools` job of .github/workflows/deploy.yml installs Core Tools 4 and runs this test.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ def test_the_recording_flow_tests_pass_against_func_start(tmp_path: Path) -> Non
             "E2E_CA_BUNDLE": stack.info["caBundle"],
             "E2E_STORAGE_CONNECTION_STRING": stack.info["storageConnectionString"],
         }
-        tests = ["tests/e2e/test_recording_flow.py", "-k", "not function_key"]
+        tests = ["tests/e2e/test_recording_flow.py", "tests/e2e/test_delivery.py", "-k", "not function_key"]
         result = subprocess.run([sys.executable, "-m", "pytest", "-q", *tests], cwd=ROOT, env=env, check=False)
         assert result.returncode == 0
     finally:

@@ -43,9 +43,32 @@ def test_sign_in_uses_github_federated_credentials() -> None:
 def test_tests_then_what_if_then_deploy() -> None:
     jobs = workflow()["jobs"]
     assert "make test" in runs(jobs["test"])
-    assert jobs["preview"]["needs"] == "test"
+    assert jobs["preview"]["needs"] == ["test", "core-tools", "bicep"]
     assert "azd provision --preview" in runs(jobs["preview"])
     assert jobs["deploy"]["needs"] == "preview"
+
+
+def test_the_e2e_suite_runs_under_core_tools_4_where_its_absence_is_a_failure() -> None:
+    job = workflow()["jobs"]["core-tools"]
+    assert (job["env"]["CI"], job["env"]["REQUIRE_CORE_TOOLS"]) == ("true", "true")
+    commands = runs(job)
+    assert "npm install --global" in commands
+    assert "azure-functions-core-tools@4." in commands
+    assert commands.index("azure-functions-core-tools@4.") < commands.index("tests/e2e/test_core_tools.py")
+    assert "make setup" in commands
+    test_core_tools = (ROOT / "tests" / "e2e" / "test_core_tools.py").read_text()
+    assert '["func", "start"' in test_core_tools
+    assert 'REQUIRED = "REQUIRE_CORE_TOOLS"' in test_core_tools
+
+
+def test_every_template_is_compiled_and_linted_by_the_bicep_cli() -> None:
+    commands = runs(workflow()["jobs"]["bicep"])
+    assert "az bicep install" in commands
+    for verb in ("build", "lint"):
+        assert f"az bicep {verb} --file \"$file\"" in commands
+        assert f"for file in infra/main.bicep infra/app/*.bicep; do\n  az bicep {verb}" in commands
+    on_disk = {p.relative_to(ROOT).as_posix() for p in (ROOT / "infra").rglob("*.bicep")}
+    assert on_disk == {"infra/main.bicep"} | {p for p in on_disk if p.startswith("infra/app/") and p.count("/") == 2}
 
 
 def test_production_changes_wait_for_the_production_environment_on_main() -> None:
