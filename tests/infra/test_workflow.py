@@ -65,7 +65,7 @@ def test_every_template_is_compiled_and_linted_by_the_bicep_cli() -> None:
     commands = runs(workflow()["jobs"]["bicep"])
     assert "az bicep install" in commands
     for verb in ("build", "lint"):
-        assert f"az bicep {verb} --file \"$file\"" in commands
+        assert f'az bicep {verb} --file "$file"' in commands
         assert f"for file in infra/main.bicep infra/app/*.bicep; do\n  az bicep {verb}" in commands
     on_disk = {p.relative_to(ROOT).as_posix() for p in (ROOT / "infra").rglob("*.bicep")}
     assert on_disk == {"infra/main.bicep"} | {p for p in on_disk if p.startswith("infra/app/") and p.count("/") == 2}
