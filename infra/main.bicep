@@ -9,17 +9,18 @@ param environmentName string
 
 @minLength(1)
 @description('Region of the resources (one that offers Flex Consumption).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
 
 @description('Object id of the deploying user; when set, that user may read the archive container.')
 param principalId string = ''
 
-@description('"true": create the Event Grid subscription ACS -> acs_events. The function must already exist, so the azd postdeploy hook sets this and provisions again.')
-@allowed([
-  'true'
-  'false'
-])
-param createEventSubscription string = 'false'
+@description('Create the Event Grid subscription ACS -> acs_events. The function must already exist, so the azd postdeploy hook sets this and provisions again.')
+param createEventSubscription bool = false
 
 @description('Where ACS stores data at rest (fixed once the resource exists).')
 param acsDataLocation string = 'United States'
@@ -49,19 +50,11 @@ param recordingChannel string = 'unmixed'
 ])
 param recordingFormat string = 'wav'
 
-@description('"true": ACS writes recordings straight into the archive container (bring your own storage).')
-@allowed([
-  'true'
-  'false'
-])
-param recordingByos string = 'false'
+@description('ACS writes recordings straight into the archive container (bring your own storage).')
+param recordingByos bool = false
 
-@description('"true": delete a recording at ACS once every chunk is archived and verified.')
-@allowed([
-  'true'
-  'false'
-])
-param deleteSourceAfterArchive string = 'false'
+@description('Delete a recording at ACS once every chunk is archived and verified.')
+param deleteSourceAfterArchive bool = false
 
 @description('Container of the archive.')
 param archiveContainer string = 'recordings'
@@ -78,7 +71,9 @@ param chunkQueue string = 'recording-chunks'
 @description('Table of per-call state, history and event-id ledger.')
 param callsTable string = 'calls'
 
-@description('Most instances the function app scales out to.')
+@description('Most instances the function app scales out to (Flex Consumption accepts 40 to 1000).')
+@minValue(40)
+@maxValue(1000)
 param maximumInstanceCount int = 100
 
 @description('Memory of each function app instance, in MB.')
@@ -202,7 +197,7 @@ module access './app/access.bicep' = {
   }
 }
 
-module eventSubscription './app/event-subscription.bicep' = if (createEventSubscription == 'true') {
+module eventSubscription './app/event-subscription.bicep' = if (createEventSubscription) {
   name: 'event-subscription'
   scope: rg
   params: {
@@ -231,4 +226,4 @@ output ACS_NAME string = acs.outputs.name
 output ACS_ENDPOINT string = acs.outputs.endpoint
 output ACS_IMMUTABLE_RESOURCE_ID string = acs.outputs.immutableResourceId
 output EVENT_GRID_SYSTEM_TOPIC_NAME string = acs.outputs.systemTopicName
-output EVENT_SUBSCRIPTION_CREATED bool = createEventSubscription == 'true'
+output EVENT_SUBSCRIPTION_CREATED bool = createEventSubscription

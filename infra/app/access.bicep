@@ -19,8 +19,8 @@ param acsName string
 @description('Principal id of the ACS resource\'s system-assigned identity.')
 param acsPrincipalId string
 
-@description('"true" when ACS writes recordings into the archive container (bring your own storage).')
-param recordingByos string
+@description('ACS writes recordings into the archive container (bring your own storage).')
+param recordingByos bool
 
 @description('Principal id of the Event Grid system topic\'s identity.')
 param systemTopicPrincipalId string
@@ -130,10 +130,13 @@ resource functionTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' 
   }
 }
 
-// ACS identity: Storage Blob Data Contributor on the archive container, only with bring-your-own-storage.
-resource acsArchive 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (recordingByos == 'true') {
-  name: guid(archive.id, acsPrincipalId, storageBlobDataContributor)
-  scope: archive
+// The ACS bring-your-own-storage quickstart assigns this role on the storage account (Scope: Storage, Resource:
+// the storage account); a container-scoped assignment is not documented to work, so none is relied on:
+// https://learn.microsoft.com/azure/communication-services/quickstarts/call-automation/call-recording/bring-your-own-storage
+// ACS identity: Storage Blob Data Contributor on the storage account, only with bring-your-own-storage.
+resource acsArchive 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (recordingByos) {
+  name: guid(storage.id, acsPrincipalId, storageBlobDataContributor)
+  scope: storage
   properties: {
     principalId: acsPrincipalId
     principalType: 'ServicePrincipal'

@@ -1,6 +1,6 @@
 // The Event Grid subscription from the ACS system topic to the acs_events function. Event Grid checks that the
 // function exists when the subscription is created, so this module is deployed only once the code is
-// (main.bicep's createEventSubscription = 'true', set by the azd postdeploy hook for a second pass).
+// (main.bicep's createEventSubscription = true, set by the azd postdeploy hook for a second pass).
 
 @description('Name of the Event Grid system topic on the ACS resource.')
 param systemTopicName string

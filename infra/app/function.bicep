@@ -58,11 +58,11 @@ param recordingChannel string
 @description('Recording format: wav, mp3 or mp4.')
 param recordingFormat string
 
-@description('"true" to let ACS write recordings straight into the archive container (bring your own storage).')
-param recordingByos string
+@description('Let ACS write recordings straight into the archive container (bring your own storage).')
+param recordingByos bool
 
-@description('"true" to delete a recording at ACS once every chunk is archived and verified.')
-param deleteSourceAfterArchive string
+@description('Delete a recording at ACS once every chunk is archived and verified.')
+param deleteSourceAfterArchive bool
 
 @description('Container of the archive.')
 param archiveContainer string
@@ -76,7 +76,9 @@ param chunkQueue string
 @description('Table of per-call state.')
 param callsTable string
 
-@description('Most instances the app scales out to.')
+@description('Most instances the app scales out to (Flex Consumption accepts 40 to 1000).')
+@minValue(40)
+@maxValue(1000)
 param maximumInstanceCount int = 100
 
 @description('Memory of each instance, in MB.')
@@ -107,6 +109,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_17: ACS callbacks and Event Grid present no client certificate; callbacks are authenticated by their JWT instead.
   // checkov:skip=CKV_AZURE_212: Flex Consumption scales from zero on demand; always-ready instances are an opt-in cost (functionAppConfig.scaleAndConcurrency.alwaysReady).
   // checkov:skip=CKV_AZURE_213: Flex Consumption has no App Service health check; the platform replaces unhealthy instances itself.
+  // checkov:skip=CKV_AZURE_15: Microsoft's Flex Consumption templates set no siteConfig; the platform's minimum inbound TLS version (1.2) applies.
+  // checkov:skip=CKV_AZURE_78: Flex Consumption offers no FTP deployment, and siteConfig.ftpsState is rejected on FC1 in some regions (error 51021).
+  // checkov:skip=CKV_AZURE_18: Microsoft's Flex Consumption templates leave siteConfig.http20Enabled unset; the platform's default applies.
+  // checkov:skip=CKV_AZURE_67: Microsoft's Flex Consumption templates leave siteConfig.http20Enabled unset on function apps; the platform default applies.
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': serviceName })
@@ -120,13 +126,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
-    clientCertEnabled: false
-    siteConfig: {
-      minTlsVersion: '1.2'
-      scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
-    }
     functionAppConfig: {
       deployment: {
         storage: {
@@ -150,15 +149,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-// Basic (user name and password) publishing is off: azd deploys with Microsoft Entra ID.
-resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: site
-  name: 'ftp'
-  properties: {
-    allow: false
-  }
-}
-
+// Basic (user name and password) publishing to the scm site is off: azd deploys with Microsoft Entra ID. Flex
+// Consumption has no FTP, so there is no ftp policy to set.
 resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: site
   name: 'scm'
@@ -197,7 +189,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RECORDING_PAUSE_ON_START: 'false'
     RECORDING_CHANNEL_AFFINITY: ''
     RECORDING_PARTICIPANT_ORDERING: ''
-    RECORDING_BYOS_CONTAINER_URL: (recordingByos == 'true') ? '${blobEndpoint}${archiveContainer}' : ''
+    RECORDING_BYOS_CONTAINER_URL: recordingByos ? '${blobEndpoint}${archiveContainer}' : ''
     RECORDING_STATE_CALLBACK_URL: ''
     CALLBACK_JWT_ISSUER: 'https://acscallautomation.communication.azure.com'
     CALLBACK_JWT_AUDIENCE: acsImmutableResourceId
@@ -211,7 +203,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     STREAMING_THRESHOLD_BYTES: '8388608'
     ARCHIVE_BLOCK_SIZE_BYTES: '4194304'
     ARCHIVE_CONCURRENCY: '4'
-    DELETE_SOURCE_AFTER_ARCHIVE: deleteSourceAfterArchive
+    DELETE_SOURCE_AFTER_ARCHIVE: deleteSourceAfterArchive ? 'true' : 'false'
     STUCK_CHUNK_AFTER_SECONDS: '900'
     RETENTION_HOURS: '24'
     RETENTION_WARNING_HOURS: '20'

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from shared.config import SETTING_NAMES, SPECS
-from tests.infra.bicep import ROOT, dotted, literal_through_main, the_resource
+from tests.infra.bicep import MAIN, ROOT, dotted, literal_through_main, parse, the_resource
 
 # Settings satisfied by others in Azure: no connection string or key is stored in the app settings.
 SATISFIED_BY = {
@@ -27,7 +27,7 @@ FROM_THE_DEPLOYMENT = {
     "CALLBACK_JWT_AUDIENCE": "acsImmutableResourceId",
 }
 # Settings with a value chosen by a deployment parameter (tested on their own below).
-CHOSEN_AT_DEPLOYMENT = {"RECORDING_BYOS_CONTAINER_URL"}
+CHOSEN_AT_DEPLOYMENT = {"RECORDING_BYOS_CONTAINER_URL", "DELETE_SOURCE_AFTER_ARCHIVE"}
 DEFAULTS = {spec.name: spec.default for spec in SPECS}
 FIXED = [n for n in SETTING_NAMES if n not in {*SATISFIED_BY, *FROM_THE_DEPLOYMENT, *CHOSEN_AT_DEPLOYMENT}]
 
@@ -85,9 +85,18 @@ def test_other_values_default_to_the_apps_own_defaults(name: str) -> None:
 def test_bring_your_own_storage_points_acs_at_the_archive_container() -> None:
     value = app_settings()["RECORDING_BYOS_CONTAINER_URL"]["operator"]
     assert value["type"] == "conditional"
-    assert value["operands"]["condition"]["operator"]["operands"] == {"operand_1": "recordingByos", "operand_2": "true"}
+    assert value["operands"]["condition"] == "recordingByos"
     assert value["operands"]["true_value"] == "${blobEndpoint}${archiveContainer}"
     assert value["operands"]["false_value"] == ""
+
+
+def test_deleting_at_acs_is_a_bool_parameter_written_as_the_text_the_app_reads() -> None:
+    value = app_settings()["DELETE_SOURCE_AFTER_ARCHIVE"]["operator"]
+    assert value["type"] == "conditional"
+    assert value["operands"] == {"condition": "deleteSourceAfterArchive", "true_value": "true", "false_value": "false"}
+    parameter = parse(MAIN)["parameters"]["deleteSourceAfterArchive"]
+    assert (parameter["type"], parameter["default"]) == ("bool", False)
+    assert DEFAULTS["DELETE_SOURCE_AFTER_ARCHIVE"] == "false"
 
 
 def test_the_app_settings_mirror_the_example_local_settings() -> None:

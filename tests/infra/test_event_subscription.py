@@ -62,14 +62,16 @@ def test_the_subscription_waits_for_the_topic_to_be_allowed_to_write_dead_letter
 
 def test_the_subscription_is_deployed_only_on_the_pass_after_the_code() -> None:
     module = main_module("event-subscription")
-    assert condition(module)["operator"]["operands"] == {"operand_1": "createEventSubscription", "operand_2": "true"}
-    assert parse(MAIN)["parameters"]["createEventSubscription"]["default"] == "false"
+    assert condition(module) == "createEventSubscription"
+    parameter = parse(MAIN)["parameters"]["createEventSubscription"]
+    assert (parameter["type"], parameter["default"]) == ("bool", False)
 
 
 def test_the_postdeploy_hook_runs_the_second_provisioning_pass() -> None:
     hooks = yaml.safe_load((ROOT / "azure.yaml").read_text())["hooks"]["postdeploy"]
     assert hooks["posix"]["run"] == "./scripts/postdeploy.sh"
     assert hooks["windows"]["run"] == "./scripts/postdeploy.ps1"
+    assert hooks["posix"]["interactive"] is hooks["windows"]["interactive"] is True, "its retries must be visible"
     for script in ("postdeploy.sh", "postdeploy.ps1"):
         text = (ROOT / "scripts" / script).read_text()
         assert text.index("azd env set CREATE_EVENT_SUBSCRIPTION true") < text.index("azd provision --no-prompt")

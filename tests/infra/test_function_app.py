@@ -1,4 +1,7 @@
-"""The function app: Flex Consumption, Python 3.11, user-assigned identity, HTTPS and TLS 1.2 only."""
+"""The function app: Flex Consumption, Python 3.11, user-assigned identity, HTTPS only, nothing FC1 rejects."""
+
+import json
+import re
 
 import yaml
 
@@ -26,18 +29,46 @@ def test_the_app_runs_as_the_user_assigned_identity_only() -> None:
     assert the_resource("Microsoft.ManagedIdentity/userAssignedIdentities")
 
 
-def test_the_app_is_https_only_with_tls_1_2_and_no_ftp() -> None:
+def test_the_app_is_https_only_and_sets_no_site_config_flex_consumption_rejects() -> None:
+    # Microsoft's Flex Consumption templates (azure-quickstart-templates function-app-flex-managed-identities,
+    # azure-functions-flex-consumption-samples) set no siteConfig besides app settings; FC1 rejects ftpsState in
+    # some regions (error 51021). TLS 1.2 is the platform's default minimum.
     properties = the_resource(SITE).properties
     assert properties["httpsOnly"] is True
-    assert properties["siteConfig"]["minTlsVersion"] == "1.2"
-    assert properties["siteConfig"]["scmMinTlsVersion"] == "1.2"
-    assert properties["siteConfig"]["ftpsState"] == "Disabled"
+    assert "siteConfig" not in properties
+    assert "clientCertEnabled" not in properties
 
 
-def test_basic_publishing_credentials_are_off() -> None:
+def test_basic_publishing_to_the_scm_site_is_off_and_no_ftp_policy_is_set() -> None:
     policies = resources("Microsoft.Web/sites/basicPublishingCredentialsPolicies")
-    assert sorted(p.body["name"] for p in policies) == ["ftp", "scm"]
-    assert all(p.properties["allow"] is False for p in policies)
+    assert [(p.body["name"], p.properties["allow"]) for p in policies] == [("scm", False)]
+
+
+def test_the_instance_count_stays_within_what_flex_consumption_accepts() -> None:
+    for file in (MAIN, the_resource(SITE).file):
+        decorators = {
+            d["type"]: d.get("argument") for d in parse(file)["parameters"]["maximumInstanceCount"]["decorators"]
+        }
+        assert (decorators["min_value"], decorators["max_value"]) == (40, 1000)
+
+
+def test_azd_asks_for_the_location_from_its_list_of_regions() -> None:
+    decorators = parse(MAIN)["parameters"]["location"]["decorators"]
+    assert {"type": "metadata", "argument": {"azd": {"type": "location"}}} in decorators
+
+
+def test_switches_are_bool_parameters() -> None:
+    parameters = parse(MAIN)["parameters"]
+    for name in ("createEventSubscription", "recordingByos", "deleteSourceAfterArchive"):
+        assert (parameters[name]["type"], parameters[name]["default"]) == ("bool", False), name
+
+
+def test_the_abbreviations_are_azds_full_list() -> None:
+    names = json.loads((ROOT / "infra" / "abbreviations.json").read_text())
+    assert len(names) > 200
+    used = re.findall(r"abbrs\.(\w+)", MAIN.read_text())
+    assert used
+    assert all(name in names for name in used)
 
 
 def test_the_package_is_deployed_from_blob_storage_with_the_identity() -> None:
