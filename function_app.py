@@ -1,7 +1,9 @@
 """The Functions app (Python v2 model): triggers and bindings only; every decision is in ``shared.handlers``.
 
 Importing this module builds nothing: dependencies come from ``shared.bootstrap.deps()`` on first use, and each
-function imports its handler when it first runs, so the host indexes the app at the cost of ``azure.functions``.
+function imports its handler (and ``shared.telemetry``) when it first runs, so the host indexes the app at the cost
+of ``azure.functions``. Each invocation runs in one span (``shared.telemetry.invocation``); chunk jobs carry its
+``traceparent``, so ``archive_chunk`` continues the trace of the event that queued the chunk.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ def acs_events(event: func.EventGridEvent, jobs: func.Out[list[str]]) -> None:
     """IncomingCall -> answer; RecordingFileStatusUpdated -> one queue message per chunk."""
     from shared.handlers.binding import grid_raw
     from shared.handlers.grid import handle_grid_event
+    from shared.telemetry import invocation, stamped
 
-    found = handle_grid_event(grid_raw(event), bootstrap.deps())
-    if found:
-        jobs.set([job.to_json() for job in found])
+    raw = grid_raw(event)  # either schema: eventType (Event Grid) or type (CloudEvents)
+    with invocation("acs_events", eventId=str(raw["id"]), eventType=str(raw.get("eventType") or raw.get("type"))):
+        found = handle_grid_event(raw, bootstrap.deps())
+        if found:
+            jobs.set(stamped(found))
 
 
 @app.function_name("callbacks")
@@ -34,8 +39,10 @@ def callbacks(req: func.HttpRequest) -> func.HttpResponse:
     """Call Automation callbacks; protected by the ACS JWT, not a function key."""
     from shared.handlers.binding import http
     from shared.handlers.callbacks import handle_callbacks
+    from shared.telemetry import SpanKind, invocation
 
-    return http(handle_callbacks(req.get_body(), req.headers.get("Authorization"), bootstrap.deps()))
+    with invocation("callbacks", kind=SpanKind.SERVER):
+        return http(handle_callbacks(req.get_body(), req.headers.get("Authorization"), bootstrap.deps()))
 
 
 @app.function_name("start_recording")
@@ -43,9 +50,11 @@ def callbacks(req: func.HttpRequest) -> func.HttpResponse:
 def start_recording(req: func.HttpRequest) -> func.HttpResponse:
     from shared.handlers import api
     from shared.handlers.binding import http
+    from shared.telemetry import SpanKind, invocation
 
     call_id, server_call_id = req.route_params.get("callId", ""), req.params.get("serverCallId", "")
-    return http(api.start(call_id, req.get_body(), bootstrap.deps(), server_call_id))
+    with invocation("start_recording", kind=SpanKind.SERVER):
+        return http(api.start(call_id, req.get_body(), bootstrap.deps(), server_call_id))
 
 
 @app.function_name("recording_command")
@@ -53,9 +62,11 @@ def start_recording(req: func.HttpRequest) -> func.HttpResponse:
 def recording_command(req: func.HttpRequest) -> func.HttpResponse:
     from shared.handlers import api
     from shared.handlers.binding import http
+    from shared.telemetry import SpanKind, invocation
 
     call_id, action = req.route_params.get("callId", ""), req.route_params.get("action", "")
-    return http(api.command(call_id, action, bootstrap.deps(), req.params.get("serverCallId", "")))
+    with invocation("recording_command", kind=SpanKind.SERVER, action=action):
+        return http(api.command(call_id, action, bootstrap.deps(), req.params.get("serverCallId", "")))
 
 
 @app.function_name("get_call")
@@ -63,8 +74,12 @@ def recording_command(req: func.HttpRequest) -> func.HttpResponse:
 def get_call(req: func.HttpRequest) -> func.HttpResponse:
     from shared.handlers import api
     from shared.handlers.binding import http
+    from shared.telemetry import SpanKind, invocation
 
-    return http(api.get_call(req.route_params.get("callId", ""), bootstrap.deps(), req.params.get("serverCallId", "")))
+    with invocation("get_call", kind=SpanKind.SERVER):
+        return http(
+            api.get_call(req.route_params.get("callId", ""), bootstrap.deps(), req.params.get("serverCallId", ""))
+        )
 
 
 @app.function_name("list_calls")
@@ -72,8 +87,10 @@ def get_call(req: func.HttpRequest) -> func.HttpResponse:
 def list_calls(req: func.HttpRequest) -> func.HttpResponse:
     from shared.handlers import api
     from shared.handlers.binding import http
+    from shared.telemetry import SpanKind, invocation
 
-    return http(api.list_calls(dict(req.params), bootstrap.deps()))
+    with invocation("list_calls", kind=SpanKind.SERVER):
+        return http(api.list_calls(dict(req.params), bootstrap.deps()))
 
 
 @app.function_name("archive_chunk")
@@ -82,10 +99,13 @@ def list_calls(req: func.HttpRequest) -> func.HttpResponse:
 def archive_chunk(msg: func.QueueMessage, media: func.Out[bytes]) -> None:
     """Copy one chunk; small media leaves through the blob output binding, large media was streamed already."""
     from shared.handlers.archive import handle_chunk
+    from shared.telemetry import invocation, traceparent_of
 
-    payload = handle_chunk(msg.get_body(), bootstrap.deps())
-    if payload is not None:
-        media.set(payload)
+    body = msg.get_body()
+    with invocation("archive_chunk", traceparent=traceparent_of(body), messageId=msg.id or ""):
+        payload = handle_chunk(body, bootstrap.deps())
+        if payload is not None:
+            media.set(payload)
 
 
 @app.function_name("sweeper")
@@ -94,7 +114,9 @@ def archive_chunk(msg: func.QueueMessage, media: func.Out[bytes]) -> None:
 def sweeper(timer: func.TimerRequest, jobs: func.Out[list[str]]) -> None:
     """Reconcile quiet calls with ACS; re-enqueue stuck chunks; warn about and fail recordings past retention."""
     from shared.handlers.sweeper import sweep
+    from shared.telemetry import invocation, stamped
 
-    found = sweep(bootstrap.deps())
-    if found:
-        jobs.set([job.to_json() for job in found])
+    with invocation("sweeper"):
+        found = sweep(bootstrap.deps())
+        if found:
+            jobs.set(stamped(found))

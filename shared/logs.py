@@ -1,39 +1,56 @@
-"""Logging that names the call on every line: callFolder, recordingId and correlationId.
+"""Logging that names the call: callFolder, recordingId, correlationId and serverCallId as attributes.
 
-Handlers bind the ids for a block (``with call_context(...)``). While ids are bound, every log record created in
-that context, by any module (the archive engine and the Azure SDKs included), gets them as attributes and as a
-``[callFolder=.. recordingId=.. correlationId=..]`` prefix, so one call can be followed across functions (the
-Functions host forwards the text of each line to Application Insights). The record factory is installed on the
-first ``call_context``, not at import.
+Handlers bind the ids for a block (``with call_context(...)``). Inside it, every line logged through
+``get_logger`` carries the bound ids as record attributes (``extra``), which OpenTelemetry's logging handler exports
+as log attributes: ``customDimensions`` in Application Insights, where one call can be queried as a dimension.
+The ids are also set on the invocation's span, and every log record carries that span's trace and span id
+(``operation_Id``), so lines the Azure SDKs log inside the block join the call's trace too. The message text is
+left as it was logged.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-FIELDS = ("callFolder", "recordingId", "correlationId")
+from shared import telemetry
+from shared.layout import LayoutError, server_call_id
+
+FIELDS = ("callFolder", "recordingId", "correlationId", "serverCallId")
 
 _current: ContextVar[dict[str, str]] = ContextVar("call_log_context", default={})  # noqa: B039 - never mutated
-_install_lock = threading.Lock()
-_installed = False
 
 
 @contextmanager
-def call_context(*, call_folder: str = "", recording_id: str = "", correlation_id: str = "") -> Iterator[None]:
-    """Bind ids for the lines logged inside the block (an empty value keeps the outer one)."""
-    install()
-    given = {"callFolder": call_folder, "recordingId": recording_id, "correlationId": correlation_id}
+def call_context(
+    *, call_folder: str = "", recording_id: str = "", correlation_id: str = "", server_call: str = ""
+) -> Iterator[None]:
+    """Bind ids for the block (an empty value keeps the outer one); the serverCallId follows from the callFolder."""
+    if call_folder and not server_call:
+        server_call = _server_call_of(call_folder)
+    given = {
+        "callFolder": call_folder,
+        "recordingId": recording_id,
+        "correlationId": correlation_id,
+        "serverCallId": server_call,
+    }
     merged = {**_current.get(), **{k: v for k, v in given.items() if v}}
     token = _current.set(merged)
+    telemetry.annotate(merged)
     try:
         yield
     finally:
         _current.reset(token)
+
+
+def _server_call_of(folder: str) -> str:
+    try:
+        return server_call_id(folder)
+    except LayoutError:
+        return ""
 
 
 def current() -> dict[str, str]:
@@ -42,28 +59,14 @@ def current() -> dict[str, str]:
     return {name: bound.get(name, "") for name in FIELDS}
 
 
-def install() -> None:
-    """Wrap the log record factory once so records carry the bound ids."""
-    global _installed
-    with _install_lock:
-        if not _installed:
-            logging.setLogRecordFactory(_with_ids(logging.getLogRecordFactory()))
-            _installed = True
+class CallLogger(logging.LoggerAdapter[logging.Logger]):
+    """Adds the bound ids to each record's ``extra`` (an id the call site passes itself wins)."""
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        bound = {k: v for k, v in _current.get().items() if v}
+        kwargs["extra"] = {**bound, **(kwargs.get("extra") or {})}
+        return msg, kwargs
 
 
-def _with_ids(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = make(*args, **kwargs)
-        bound = _current.get()
-        ids = {name: bound.get(name, "") for name in FIELDS}
-        record.__dict__.update(ids)
-        if bound:
-            prefix = " ".join(f"{name}={value or '-'}" for name, value in ids.items())
-            record.msg = f"[{prefix}] {record.msg}"
-        return record
-
-    return factory
-
-
-def get_logger(name: str) -> logging.Logger:
-    return logging.getLogger(name)
+def get_logger(name: str) -> CallLogger:
+    return CallLogger(logging.getLogger(name), {})

@@ -36,6 +36,7 @@ class ChunkJob:
     correlation_id: str = ""
     event_id: str = ""  # the RecordingFileStatusUpdated event that produced it
     attempt: int = 0  # re-enqueued by the sweeper when > 0
+    traceparent: str = ""  # W3C trace context of the invocation that queued it (shared.telemetry)
 
     def to_json(self) -> str:
         body = {_camel(k): v for k, v in asdict(self).items()}

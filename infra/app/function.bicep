@@ -179,6 +179,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsStorage__clientId: identityClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    // host.json sets telemetryMode OpenTelemetry; the Python worker then streams the app's OpenTelemetry logs and
+    // traces itself (exported by shared/telemetry.py) instead of the host copying its log lines a second time.
+    PYTHON_ENABLE_OPENTELEMETRY: 'true'
     ACS_ENDPOINT: acsEndpoint
     AZURE_CLIENT_ID: identityClientId
     CALLBACK_BASE_URL: callbackBaseUrl

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import threading
@@ -126,7 +127,7 @@ def archive_chunk(
 
     with ThreadPoolExecutor(1, thread_name_prefix="archive-meta") as side:
         # The metadata document is copied while the media is: two round trips fewer per chunk.
-        stored_metadata = side.submit(copy_metadata, job, source, container)
+        stored_metadata = side.submit(contextvars.copy_context().run, copy_metadata, job, source, container)
 
         def make_stager(pool: ThreadPoolExecutor, permits: threading.Semaphore) -> Stager:
             stored_metadata.result()  # it created the container when there was none: blocks can be staged

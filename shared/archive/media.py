@@ -13,6 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
 
 from shared.archive.errors import ArchivePermanentError, ArchiveTransientError
@@ -96,7 +97,9 @@ def ranged_blocks(
         while todo or pending:
             while todo and permits.acquire(blocking=not pending):
                 offset = todo.popleft()
-                pending.append(pool.submit(read_range, source, url, offset, min(block, total - offset), total))
+                pending.append(
+                    pool.submit(copy_context().run, read_range, source, url, offset, min(block, total - offset), total)
+                )
             yield pending.popleft().result()
     finally:
         for future in pending:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -92,7 +93,9 @@ class Stager:
         self.raise_if_failed()
         block_id = f"{len(self._ids):08d}"
         self._ids.append(block_id)
-        self._pending.append(self._pool.submit(self._stage_one, block_id, data, holds_permit))
+        self._pending.append(
+            self._pool.submit(contextvars.copy_context().run, self._stage_one, block_id, data, holds_permit)
+        )
 
     def _stage_one(self, block_id: str, data: bytes, holds_permit: bool) -> None:
         try:

@@ -58,6 +58,9 @@ def _archive(job: ChunkJob, body: str | bytes, deps: Deps) -> bytes | None:
     log.info(
         "chunk %d archived (%d bytes, %s)", job.index, archived.size, "streamed" if archived.streamed else "binding"
     )
+    recording = call.recording(job.recording_id) if call is not None else None
+    if recording is not None and recording.state is RecordingState.ARCHIVED:
+        log.info("recording archived: %d chunk(s) verified", len(recording.chunks), extra={"milestone": "archived"})
     if call is not None and deps.settings.delete_source_after_archive:
         delete_source_if_done(call, job.recording_id, deps)
     return None if archived.streamed else archived.payload

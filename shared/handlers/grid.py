@@ -107,7 +107,9 @@ def files_ready(event: RecordingFilesReady, raw: Mapping[str, Any], deps: Deps) 
             for chunk in recording.chunks
             if chunk.state is ChunkState.PENDING and chunk.index in announced
         ]
-        log.info("files ready: %d chunk(s) of %s to archive", len(jobs), event.format)
+        log.info(
+            "files ready: %d chunk(s) of %s to archive", len(jobs), event.format, extra={"milestone": "filesReady"}
+        )
         return jobs
 
 

@@ -107,3 +107,13 @@ def test_the_app_settings_mirror_the_example_local_settings() -> None:
     missing = [name for name in example if name not in local_only and name not in settings and name not in SATISFIED_BY]
     assert missing == []
     assert "FUNCTIONS_WORKER_RUNTIME" not in settings
+
+
+def test_telemetry_is_opentelemetry_from_the_host_and_the_python_worker() -> None:
+    host = json.loads((ROOT / "host.json").read_text())
+    assert host["telemetryMode"] == "OpenTelemetry"
+    settings = app_settings()
+    assert settings["PYTHON_ENABLE_OPENTELEMETRY"] == "true"
+    assert settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] == "applicationInsightsConnectionString"
+    requirements = (ROOT / "requirements.txt").read_text()
+    assert "azure-monitor-opentelemetry>=" in requirements

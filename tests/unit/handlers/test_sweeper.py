@@ -42,7 +42,7 @@ def test_a_warning_is_logged_once_as_retention_nears(caplog: pytest.LogCaptureFi
         sweep(w.deps)
     warnings = [r for r in caplog.records if "ACS deletes it" in r.getMessage()]
     assert len(warnings) == 1
-    assert "recordingId=rec-1" in warnings[0].getMessage()
+    assert warnings[0].recordingId == "rec-1"  # type: ignore[attr-defined]
 
 
 def test_a_recording_not_archived_within_retention_is_failed_with_the_reason() -> None:
