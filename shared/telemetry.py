@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
-
-__all__ = ["SpanKind", "annotate", "configure", "current_traceparent", "invocation", "stamped", "traceparent_of"]
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 if TYPE_CHECKING:
     from shared.messages import ChunkJob
+
+__all__ = ["SpanKind", "annotate", "configure", "current_traceparent", "invocation", "stamped", "traceparent_of"]
 
 TRACER_NAME = "acs-call-recording"
 CONNECTION_STRING = "APPLICATIONINSIGHTS_CONNECTION_STRING"

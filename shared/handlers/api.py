@@ -32,6 +32,8 @@ def named_call(call_id: str, given_server_call_id: str = "") -> tuple[str, str]:
     query string arrives as a space; a serverCallId never holds one, so it is read back as ``+``.
     """
     if not given_server_call_id:
+        if call_id == BY_SERVER_CALL_ID:
+            raise LayoutError(f"callId {BY_SERVER_CALL_ID!r} needs ?serverCallId= (the id as ACS prints it)")
         return server_call_id(call_id), call_id
     sid = given_server_call_id
     if " " in sid and is_clean_base64(sid.replace(" ", "+")):

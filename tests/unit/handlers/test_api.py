@@ -192,6 +192,12 @@ def test_start_by_server_call_id_reaches_acs_with_that_id() -> None:
     assert start[0] == sid
 
 
+def test_the_placeholder_without_a_server_call_id_is_a_400_that_says_what_is_missing() -> None:
+    reply = api.get_call(api.BY_SERVER_CALL_ID, world().deps)
+    assert reply.status == 400
+    assert "?serverCallId=" in reply.body["error"]
+
+
 def test_a_call_id_and_server_call_id_that_disagree_are_a_400_naming_both() -> None:
     w = world()
     sid = recording_call(w)
