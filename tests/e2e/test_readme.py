@@ -21,6 +21,7 @@ import pytest
 
 from local.__main__ import parser
 from local.azurite import AzuriteMissing, executable, free_port
+from tests.fixtures.needs import missing
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,11 +106,9 @@ def test_the_local_stack_sections_run_as_pasted(tmp_path: Path) -> None:
     try:
         executable()
     except AzuriteMissing as exc:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"the README's stack needs Azurite: {exc}")
-    if shutil.which("curl") is None and os.environ.get("CI") != "true":
-        pytest.skip("the README's blocks use curl, which is not installed")
+        missing(f"the README's stack needs Azurite: {exc}")
+    if shutil.which("curl") is None:
+        missing("the README's blocks use curl, which is not installed")
     blocks = readme_blocks((ROOT / "README.md").read_text())
     port = free_port()
     copy = copy_of_checkout(tmp_path / "clone")
