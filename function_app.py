@@ -93,6 +93,48 @@ def list_calls(req: func.HttpRequest) -> func.HttpResponse:
         return http(api.list_calls(dict(req.params), bootstrap.deps()))
 
 
+@app.function_name("recording_archive")
+@app.route(route="calls/{callId}/recordings/{recordingId}/archive", methods=["GET"])
+def recording_archive(req: func.HttpRequest) -> func.HttpResponse:
+    """What the archive holds for one recording: pauses on the media's time axis, participants by channel."""
+    from shared.handlers.binding import http
+    from shared.handlers.review_archive import recording_archive
+
+    params = req.route_params
+    return http(recording_archive(params.get("callId", ""), params.get("recordingId", ""), bootstrap.deps()))
+
+
+@app.function_name("chunk_media")
+@app.route(route="calls/{callId}/recordings/{recordingId}/chunks/{index}", methods=["GET"])
+def chunk_media(req: func.HttpRequest) -> func.HttpResponse:
+    """An archived chunk's media by byte range (206, bounded pieces); ``?channel=N`` for one channel of a WAV."""
+    from shared.handlers.binding import served
+    from shared.handlers.review_media import chunk_media
+
+    route = req.route_params
+    ids = (route.get("callId", ""), route.get("recordingId", ""), route.get("index", ""))
+    return served(chunk_media(*ids, dict(req.params), req.headers.get("Range"), bootstrap.deps()))
+
+
+@app.function_name("review_page")
+@app.route(route="review", methods=["GET"])
+def review_page(req: func.HttpRequest) -> func.HttpResponse:
+    """The review page: a day's calls, one call's timeline and archive, playback."""
+    from shared.handlers.binding import served
+    from shared.handlers.review import page
+
+    return served(page(dict(req.params)))
+
+
+@app.function_name("review_asset")
+@app.route(route="review/{asset}", methods=["GET"])
+def review_asset(req: func.HttpRequest) -> func.HttpResponse:
+    from shared.handlers.binding import served
+    from shared.handlers.review import asset
+
+    return served(asset(req.route_params.get("asset", "")))
+
+
 @app.function_name("archive_chunk")
 @app.queue_trigger(arg_name="msg", queue_name="%CHUNK_QUEUE%", connection=STORAGE)
 @app.blob_output(arg_name="media", path="%ARCHIVE_CONTAINER%/{blobPath}", connection=STORAGE)

@@ -57,6 +57,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     from shared.handlers.deps import Deps
     from shared.jwtcheck import CallbackVerifier
     from shared.quarantine import BlobQuarantine
+    from shared.review.blobs import BlobArchiveReader
     from shared.store.table import TableCallStore
 
     env = os.environ if env is None else env
@@ -79,6 +80,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
         archive=archive,
         source=source,
         verifier=verifier,
+        archived=BlobArchiveReader(archive_container),
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from shared.acs import AcsRejected, AcsTransient
-from shared.domain import Call, CallState, DomainError, InvalidTransition, RecordingState, UnknownRecording, apply
+from shared.domain import Call, DomainError, InvalidTransition, UnknownRecording, apply
 from shared.domain import events as ev
+from shared.handlers.daylist import BadQuery, DayQuery, continuation_token, day_calls
 from shared.handlers.deps import Deps, Reply, error
 from shared.handlers.options import BadOptions, defaults, overridden, resolved
 from shared.handlers.recording import fail_start, start_pending
@@ -20,7 +20,6 @@ from shared.logs import call_context, get_logger
 
 log = get_logger(__name__)
 
-_STATES = {s.value for s in CallState} | {s.value for s in RecordingState}
 _COMMANDS = {"pause": ev.PauseRecording, "resume": ev.ResumeRecording, "stop": ev.StopRecording}
 BY_SERVER_CALL_ID = "-"  # the {callId} segment when ``?serverCallId=`` names the call
 
@@ -142,19 +141,17 @@ def _known_call(call_id: str, given_server_call_id: str, deps: Deps) -> tuple[st
 
 
 def list_calls(params: Mapping[str, str], deps: Deps) -> Reply:
-    """``?date=YYYY-MM-DD`` (required) and ``&state=`` (a call or recording state)."""
-    text = params.get("date", "")
+    """``?date=YYYY-MM-DD`` (required), ``&state=`` (a call or recording state), ``&limit=`` (1..200, default 50)
+    and ``&continuation=`` (from the previous page): the day's calls, newest first, one page at a time."""
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        return error(400, f"date: must be YYYY-MM-DD, not {text!r}")
-    state = params.get("state", "")
-    if state and state not in _STATES:
-        return error(400, f"state: must be one of {', '.join(sorted(_STATES))}")
-    calls = deps.store.list_day(day)
-    if state:
-        calls = [c for c in calls if c.state.value == state or any(r.state.value == state for r in c.recordings)]
-    return Reply(200, {"date": day.isoformat(), "calls": [call_summary(c) for c in calls]})
+        query = DayQuery.parse(params)
+    except BadQuery as exc:
+        return error(400, str(exc))
+    calls, after = day_calls(query, deps.store)
+    body: dict[str, Any] = {"date": query.day.isoformat(), "calls": [call_summary(c) for c in calls]}
+    if after:
+        body["continuation"] = continuation_token(after)
+    return Reply(200, body)
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

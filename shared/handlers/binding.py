@@ -8,7 +8,7 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.handlers.deps import Reply
+from shared.handlers.deps import Reply, Served
 
 
 def grid_raw(event: func.EventGridEvent | func.CloudEvent) -> dict[str, Any]:
@@ -38,6 +38,13 @@ def http(reply: Reply) -> func.HttpResponse:
     return func.HttpResponse(
         json.dumps(reply.body, separators=(",", ":")), status_code=reply.status, mimetype="application/json"
     )
+
+
+def served(answer: Reply | Served) -> func.HttpResponse:
+    """A page, script or media piece as it is; a JSON reply (an error) as ``http`` makes it."""
+    if isinstance(answer, Reply):
+        return http(answer)
+    return func.HttpResponse(answer.body, status_code=answer.status, headers=dict(answer.headers))
 
 
 def _text(moment: datetime | None) -> str | None:

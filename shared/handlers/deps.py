@@ -14,6 +14,7 @@ from shared.store import CallStore
 
 if TYPE_CHECKING:
     from shared.quarantine import Quarantine
+    from shared.review.blobs import ArchiveReader
 
 
 class Verifier(Protocol):
@@ -40,6 +41,7 @@ class Deps:
     source: SourceDeleter
     verifier: Verifier | None  # None: callback JWT checks are switched off (local use only)
     now: Callable[[], datetime] = field(default=utcnow)
+    archived: ArchiveReader | None = None  # byte ranges of the archive, for review (None: review is not served)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,15 @@ class Reply:
 
     status: int
     body: Any
+
+
+@dataclass(frozen=True)
+class Served:
+    """An HTTP answer that is not JSON: a page, a script, a piece of media."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
 
 
 def error(status: int, message: str) -> Reply:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.domain import Call, Chunk, FilesInfo, Recording, RecordingOptions
+from shared.domain.verdict import judge
 from shared.layout import call_folder
 
 
@@ -14,8 +15,6 @@ def call_view(call: Call, timeline: list[dict[str, Any]]) -> dict[str, Any]:
         **call_summary(call),
         "correlationId": call.correlation_id,
         "callConnectionId": call.call_connection_id,
-        "caller": call.caller,
-        "callee": call.callee,
         "updatedAt": _time(call.updated_at),
         "reason": call.reason,
         "recordings": [recording_view(r) for r in call.recordings],
@@ -29,16 +28,27 @@ def call_summary(call: Call) -> dict[str, Any]:
         "serverCallId": call.server_call_id,
         "state": call.state.value,
         "createdAt": _time(call.created_at),
-        "recordings": [{"recordingId": r.recording_id, "state": r.state.value} for r in call.recordings],
+        "caller": call.caller,
+        "callee": call.callee,
+        "recordings": [_recording_summary(r) for r in call.recordings],
+    }
+
+
+def _recording_summary(recording: Recording) -> dict[str, Any]:
+    return {
+        "recordingId": recording.recording_id,
+        "state": recording.state.value,
+        "durationMs": recording.files.duration_ms if recording.files is not None else None,
+        "verdict": judge(recording).as_json(),
     }
 
 
 def recording_view(recording: Recording) -> dict[str, Any]:
     return {
-        "recordingId": recording.recording_id,
-        "state": recording.state.value,
+        **_recording_summary(recording),
         "stateAt": _time(recording.state_at),
         "reason": recording.reason,
+        "retentionWarned": recording.retention_warned,
         "options": _options(recording.options),
         "files": _files(recording.files),
         "chunks": [_chunk(c) for c in recording.chunks],

@@ -23,6 +23,14 @@ class Applied:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class DayPage:
+    """Up to ``limit`` calls of a day, newest first; ``after`` continues the listing ("" when it is done)."""
+
+    calls: list[Call]
+    after: str
+
+
 class CallStore(Protocol):
     def get(self, server_call_id: str) -> Call | None: ...
 
@@ -34,7 +42,9 @@ class CallStore(Protocol):
         """The serverCallId of the call a recording belongs to."""
         ...
 
-    def list_day(self, day: date) -> list[Call]: ...
+    def day_page(self, day: date, *, after: str = "", limit: int = 50) -> DayPage:
+        """The calls created on ``day`` (UTC), newest first, from the one after the key ``after``."""
+        ...
 
     def open_calls(self) -> list[Call]:
         """Calls with work for the sweeper: a recording whose files are ready but not all archived, or a call or

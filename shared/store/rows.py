@@ -3,7 +3,7 @@
 Partition ``{callFolder}``:  ``state`` (the call as JSON, ETag-guarded), ``h-{version:08d}`` (one timeline
 line per applied input), ``e-{sha256(eventId)}`` (the event-id ledger). Index partitions start with ``~``,
 which a callFolder (base64url) never contains: ``~recording`` (recordingId -> serverCallId), ``~day-YYYY-MM-DD``
-(calls created that day), ``~open`` (calls with work for the sweeper: recordings waiting for the archive, calls
+(calls created that day, newest first: ``RowKey`` is ``day_key``), ``~open`` (calls with work for the sweeper: recordings waiting for the archive, calls
 and recordings still live).
 """
 
@@ -16,10 +16,12 @@ from typing import Any
 
 from shared.domain.codec import dump, load_call
 from shared.domain.model import Call
+from shared.layout import call_folder
 
 STATE = "state"
 RECORDING_INDEX = "~recording"
 OPEN_INDEX = "~open"
+_NEWEST_MS = 10**13 - 1
 _PART = 30_000  # characters per string property (the service allows 64 KiB of UTF-16)
 
 
@@ -33,6 +35,13 @@ def history_key(version: int) -> str:
 
 def day_partition(day: date) -> str:
     return f"~day-{day.isoformat()}"
+
+
+def day_key(call: Call) -> str:
+    """The call's row in its day's index: milliseconds before the year 2286, then its callFolder, so that a
+    partition read in key order lists the newest call first."""
+    created_ms = int(call.created_at.timestamp() * 1000)
+    return f"{_NEWEST_MS - created_ms:013d}-{call_folder(call.server_call_id)}"
 
 
 def recording_key(recording_id: str) -> str:

@@ -8,6 +8,7 @@ duplicate and a no-op.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import random
@@ -26,7 +27,7 @@ from shared.domain.reconcile import needs_sweeper
 from shared.domain.timeline import entry
 from shared.layout import call_folder
 from shared.store import rows
-from shared.store.port import Applied, StoreContention
+from shared.store.port import Applied, DayPage, StoreContention
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,18 @@ class TableCallStore:
             return None
         return str(entity["ServerCallId"])
 
-    def list_day(self, day: date) -> list[Call]:
-        return sorted(self._indexed(rows.day_partition(day)), key=lambda c: c.created_at)
+    def day_page(self, day: date, *, after: str = "", limit: int = 50) -> DayPage:
+        query = "PartitionKey eq @pk and RowKey gt @after"
+        params = {"pk": rows.day_partition(day), "after": after}
+        found = self._table.query_entities(query, parameters=params, results_per_page=limit + 1)
+        keys = list(itertools.islice(found, limit + 1))
+        listed = []
+        for row in keys[:limit]:
+            call = self.get(str(row["ServerCallId"]))
+            # A row whose key is not the call's own was left by a creation that lost a race: skip it.
+            if call is not None and rows.day_key(call) == row["RowKey"]:
+                listed.append(call)
+        return DayPage(listed, str(keys[limit - 1]["RowKey"]) if len(keys) > limit else "")
 
     def open_calls(self) -> list[Call]:
         return self._indexed(rows.OPEN_INDEX)
@@ -137,7 +148,11 @@ class TableCallStore:
                 )
         if previous is None:
             day = call.created_at.astimezone(UTC).date()
-            index = {"PartitionKey": rows.day_partition(day), "RowKey": folder, "ServerCallId": call.server_call_id}
+            index = {
+                "PartitionKey": rows.day_partition(day),
+                "RowKey": rows.day_key(call),
+                "ServerCallId": call.server_call_id,
+            }
             self._table.upsert_entity(index)
         if _is_open(call) and (previous is None or not _is_open(previous)):
             index = {"PartitionKey": rows.OPEN_INDEX, "RowKey": folder, "ServerCallId": call.server_call_id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -109,9 +110,26 @@ def test_calls_are_listed_by_the_day_they_started(store: TableCallStore) -> None
     store.apply(first, ev.CallRinging("e1", at(0), "eventgrid"))
     store.apply(second, ev.CallRinging("e2", at(-86400), "eventgrid"))
     store.apply(first, ev.CallConnected("e3", at(5), "callback"))
-    listed = store.list_day(T0.date())
+    listed = store.day_page(T0.date()).calls
     assert [c.server_call_id for c in listed] == [first]
     assert listed[0].state is CallState.CONNECTED
+
+
+def test_a_day_is_listed_newest_first_in_pages_that_continue_where_the_last_one_ended(
+    store: TableCallStore,
+) -> None:
+    day = T0 - timedelta(days=random.randint(2, 3000))
+    made = [server_call_id() for _ in range(5)]
+    for n, sid in enumerate(made):
+        store.apply(sid, ev.CallRinging(f"r{n}", day + timedelta(seconds=n), "eventgrid"))
+    first = store.day_page(day.date(), limit=2)
+    second = store.day_page(day.date(), after=first.after, limit=2)
+    last = store.day_page(day.date(), after=second.after, limit=2)
+    pages = [[c.server_call_id for c in page.calls] for page in (first, second, last)]
+    assert pages == [made[4:2:-1], made[2:0:-1], made[:1]]
+    assert first.after
+    assert second.after
+    assert last.after == ""
 
 
 def open_ids(store: TableCallStore) -> list[str]:

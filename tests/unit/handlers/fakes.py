@@ -18,7 +18,8 @@ from shared.domain.timeline import entry
 from shared.handlers.deps import Deps
 from shared.jwtcheck import CallbackAuthError
 from shared.messages import ArchivedChunk, ChunkJob
-from shared.store import Applied, CallStore
+from shared.store import Applied, CallStore, DayPage
+from shared.store.rows import day_key
 
 
 class FakeAcs(CallAutomation):
@@ -109,8 +110,10 @@ class MemoryStore(CallStore):
     def find_by_recording(self, recording_id: str) -> str | None:
         return self.recordings.get(recording_id)
 
-    def list_day(self, day: date) -> list[Call]:
-        return [c for c in self.calls.values() if c.created_at.astimezone(UTC).date() == day]
+    def day_page(self, day: date, *, after: str = "", limit: int = 50) -> DayPage:
+        keyed = sorted((day_key(c), c) for c in self.calls.values() if c.created_at.astimezone(UTC).date() == day)
+        rest = [(key, call) for key, call in keyed if key > after]
+        return DayPage([call for _, call in rest[:limit]], rest[limit - 1][0] if len(rest) > limit else "")
 
     def open_calls(self) -> list[Call]:
         return [c for c in self.calls.values() if needs_sweeper(c)]

@@ -1,0 +1,42 @@
+"""Reading the archive for review: a byte range of a blob, never more (the Storage SDK's ranged download)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from azure.storage.blob import ContainerClient
+
+
+@dataclass(frozen=True)
+class Piece:
+    data: bytes
+    size: int  # of the whole blob
+
+
+class ArchiveReader(Protocol):
+    def read(self, path: str, offset: int, length: int) -> Piece | None:
+        """Up to ``length`` bytes of blob ``path`` from ``offset``; None when there is no such blob."""
+        ...
+
+
+class BlobArchiveReader:
+    """``ArchiveReader`` over the archive container."""
+
+    def __init__(self, container: ContainerClient) -> None:
+        self._container = container
+
+    def read(self, path: str, offset: int, length: int) -> Piece | None:
+        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+        blob = self._container.get_blob_client(path)
+        try:
+            download = blob.download_blob(offset=offset, length=length, max_concurrency=1)
+            return Piece(download.readall(), download.properties.size)
+        except ResourceNotFoundError:
+            return None
+        except HttpResponseError as exc:
+            if exc.status_code != 416:  # an empty blob has no byte to range over
+                raise
+            return Piece(b"", blob.get_blob_properties().size)
