@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from azure.storage.blob import ContainerClient
@@ -33,10 +33,17 @@ class BlobArchiveReader:
         blob = self._container.get_blob_client(path)
         try:
             download = blob.download_blob(offset=offset, length=length, max_concurrency=1)
-            return Piece(download.readall(), download.properties.size)
+            return Piece(download.readall(), _whole_size(download.properties))
         except ResourceNotFoundError:
             return None
         except HttpResponseError as exc:
             if exc.status_code != 416:  # an empty blob has no byte to range over
                 raise
             return Piece(b"", blob.get_blob_properties().size)
+
+
+def _whole_size(properties: Any) -> int:
+    """The blob's size: after a ranged download ``size`` is the range's, ``content_range`` ends with the whole."""
+    content_range = properties.content_range or ""
+    total = content_range.rpartition("/")[2]
+    return int(total) if total.isdigit() else int(properties.size)

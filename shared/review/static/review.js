@@ -8,6 +8,7 @@ const PAGE_SIZE = 25;
 const STATES = ["ringing", "answered", "connected", "disconnected", "starting", "active", "paused", "stopped",
   "files_ready", "archived", "source_deleted", "failed"];
 const SVG = "http://www.w3.org/2000/svg";
+const MARKS = 30; // events labelled on the time axis; all of them are in the list below it
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -133,9 +134,9 @@ async function callView(callId) {
       fact("callId", h("code", {}, call.callId)), fact("serverCallId", h("code", {}, call.serverCallId)),
       fact("State", badge(call.state, "state")), fact("Started", call.createdAt),
       fact("Correlation id", h("code", {}, call.correlationId || "")),
-      call.reason ? fact("Reason", h("span", { class: "warn" }, call.reason)) : null)),
+      call.reason ? fact("Ended", call.reason) : null)),
     h("section", { class: "card timeline", "aria-label": "Timeline" }, h("h3", {}, "Timeline"), timeline(call)),
-    (call.recordings || []).map((recording, i) => recordingSection(callId, recording, archives[i])));
+    ...(call.recordings || []).map((recording, i) => recordingSection(callId, recording, archives[i])));
 }
 
 const fact = (name, value) => [h("dt", {}, name), h("dd", {}, value)];
@@ -302,13 +303,14 @@ function timeline(call) {
   const entries = (call.timeline || []).filter((e) => e.at);
   if (!entries.length) return h("p", { class: "empty" }, "Nothing happened yet.");
   const times = entries.map((e) => Date.parse(e.at));
-  const start = Math.min(...times), end = Math.max(...times, start + 1000);
+  const start = Math.min(...times), last = Math.max(...times, start + 1000);
+  const end = last + (last - start) * 0.06; // room for the state the last event left
   const { call: callLane, recordings } = lanes(entries);
   const width = 1100, left = 110, right = 20, laneHeight = 26;
   const top = 22, laneCount = 1 + recordings.size;
   const x = (t) => left + ((t - start) / (end - start)) * (width - left - right);
   const marksTop = top + laneCount * (laneHeight + 8) + 4;
-  const height = marksTop + 16 * Math.min(entries.length, 14) + 24;
+  const height = marksTop + 16 * Math.min(entries.length, MARKS) + 24;
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
     "aria-label": `Timeline from ${clock(new Date(start).toISOString())} to ${clock(new Date(end).toISOString())} UTC` });
   for (let i = 0; i <= 5; i += 1) {
@@ -330,7 +332,7 @@ function timeline(call) {
   };
   drawLane("call", callLane, 0);
   [...recordings.entries()].forEach(([id, segments], i) => drawLane(`recording ${i + 1}`, segments, i + 1));
-  entries.slice(0, 14).forEach((entry, i) => {
+  entries.slice(0, MARKS).forEach((entry, i) => {
     const t = Date.parse(entry.at), y = marksTop + 16 * i + 10;
     svg.append(s("line", { x1: x(t), x2: x(t), y1: top, y2: y - 4, class: "mark", "stroke-opacity": 0.25 }),
       s("circle", { cx: x(t), cy: y - 4, r: 3 }),
@@ -344,7 +346,7 @@ function timeline(call) {
   const list = h("details", {}, h("summary", {}, `All ${entries.length} events`), h("ol", {}, entries.map((entry) =>
     h("li", {}, h("span", { class: "mono" }, clock(entry.at)), ` ${eventLabel(entry)} (${entry.source})`,
       entry.reason ? h("span", { class: "warn" }, ` reason: ${entry.reason}`) : null))));
-  const reasons = entries.filter((e) => e.reason);
+  const reasons = entries.filter((e) => e.reason && e.event !== "CallDisconnected");
   return h("div", {}, svg, legend,
     reasons.length ? h("ul", { class: "problems" }, reasons.map((e) => h("li", {}, `${clock(e.at)} ${eventLabel(e)}: ${e.reason}`))) : null,
     list);

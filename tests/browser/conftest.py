@@ -1,0 +1,103 @@
+"""The review page in a real browser: Debian's Chromium driven by Playwright's Python client, on the local stack.
+
+No browser is downloaded: Playwright launches ``/usr/bin/chromium`` (``make test`` installs it with apt-get when it
+is missing). Without it the tests are skipped with the reason, except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.client import LocalClient, recordings, wait_for
+from tests.e2e.conftest import BASE_SETTINGS, start_stack
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path(os.environ.get("REVIEW_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ANSWERED = "4:+18005550100"
+AGENT = "8:acs:review-agent"
+
+
+def unavailable(reason: str) -> None:
+    """Skip with the reason; under CI=true a missing browser is a failure, never a skip."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium; `make test` does it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable(f"Playwright's Python client is not installed: {exc}")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="session")
+def review_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A stack of its own: unmixed WAV, chunks of 20 s of media."""
+    stack = start_stack(
+        tmp_path_factory.mktemp("review-stack"), BASE_SETTINGS, time_scale=10.0, files_ready_delay=0.3, max_chunk_seconds=20
+    )
+    try:
+        yield stack.info
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def client(review_stack: dict[str, Any]) -> LocalClient:
+    return LocalClient(review_stack)
+
+
+@pytest.fixture(scope="session")
+def recorded_call(client: LocalClient) -> dict[str, Any]:
+    """A call recorded with one pause, stopped, hung up and archived: its control API JSON."""
+    caller = "4:+1425" + str(uuid.uuid4().int)[:7]
+    server_call_id = str(client.place_call(caller, ANSWERED, (AGENT,))["serverCallId"])
+
+    def state_is(expected: str) -> Any:
+        return lambda: client.recording_state(server_call_id) == expected
+
+    wait_for(state_is("active"), "the recording to become active", timeout=60)
+    time.sleep(2)
+    client.recording(server_call_id, "pause")
+    wait_for(state_is("paused"), "the recording to pause")
+    time.sleep(1)
+    client.recording(server_call_id, "resume")
+    wait_for(state_is("active"), "the recording to resume")
+    time.sleep(2)
+    client.recording(server_call_id, "stop")
+    client.hang_up(server_call_id)
+
+    def archived() -> dict[str, Any] | None:
+        call = client.call(server_call_id)
+        done = recordings(call) and all(r.get("state") == "archived" for r in recordings(call))
+        return call if done else None
+
+    call: dict[str, Any] = wait_for(archived, "every chunk to be archived", timeout=180, interval=0.5)
+    return call
+
+
+def page_url(info: dict[str, Any], fragment: str = "") -> str:
+    key = info.get("functionKey", "")
+    return f"{info['functionsUrl']}/api/review" + (f"?code={key}" if key else "") + fragment

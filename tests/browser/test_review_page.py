@@ -1,0 +1,200 @@
+"""The review page in Chromium against the whole local stack: list, call page, playback, keyboard, no outside request.
+
+The screenshots in ``docs/`` (shown in the README) are made here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from local.client import LocalClient, recordings, wait_for
+from tests.browser.conftest import page_url
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+class Seen:
+    """Every request the page made and every response it got."""
+
+    def __init__(self, page: Any) -> None:
+        self.requests: list[Any] = []
+        self.responses: list[Any] = []
+        page.on("request", lambda request: self.requests.append(request))
+        page.on("response", lambda response: self.responses.append(response))
+
+    def media(self) -> list[Any]:
+        return [r for r in self.responses if "/chunks/" in r.url]
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+def open_page(page: Any, info: dict[str, Any], fragment: str) -> None:
+    page.goto(page_url(info, fragment))
+    page.wait_for_function("() => document.body.dataset.ready !== undefined")
+    assert page.locator("#status").is_hidden(), page.locator("#status").text_content()
+
+
+def day_of(call: dict[str, Any]) -> str:
+    return str(call["createdAt"])[:10]
+
+
+def test_a_recorded_call_appears_in_the_day_list(
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+) -> None:
+    open_page(page, review_stack, f"#/day/{day_of(recorded_call)}")
+    row = page.locator(f"tr[data-call='{recorded_call['callId']}']")
+    assert row.count() == 1
+    assert row.locator(".badge.complete").count() == 1
+    assert recorded_call["caller"] in row.text_content()
+
+
+def test_the_day_list_filters_by_state(
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+) -> None:
+    open_page(page, review_stack, f"#/day/{day_of(recorded_call)}?state=ringing")
+    assert page.locator(f"tr[data-call='{recorded_call['callId']}']").count() == 0
+    open_page(page, review_stack, f"#/day/{day_of(recorded_call)}?state=archived")
+    assert page.locator(f"tr[data-call='{recorded_call['callId']}']").count() == 1
+
+
+def test_the_call_page_shows_the_pause_gap_and_every_chunk_verified(
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+) -> None:
+    open_page(page, review_stack, f"#/call/{recorded_call['callId']}")
+    chunks = recordings(recorded_call)[0]["chunks"]
+    assert len(chunks) >= 2, "the recording is long enough for two chunks"
+    rows = page.locator("table.chunks tbody tr")
+    assert rows.count() == len(chunks)
+    assert page.locator("table.chunks .badge.verified").count() == len(chunks)
+    for chunk in chunks:
+        assert chunk["sha256"] in page.locator(f"tr[data-chunk='{chunk['index']}']").text_content()
+    assert page.locator("svg rect.seg-paused").count() == 1, "the timeline draws the paused gap"
+    assert page.locator(".pause-mark").count() == 1, "the seek bar of the chunk with the pause marks it"
+    participants = page.locator("table.participants tbody tr")
+    assert participants.count() == 3, "caller, the called number and the agent, one channel each"
+    assert recorded_call["caller"] in participants.first.text_content(), "the caller is on channel 0"
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "review-call.png"), full_page=True)
+
+
+def test_the_player_loads_the_media_and_a_seek_asks_for_a_range_answered_206(
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+) -> None:
+    seen = Seen(page)
+    open_page(page, review_stack, f"#/call/{recorded_call['callId']}")
+    media = page.locator("[data-player='0'] audio")
+    media.evaluate("m => new Promise(done => m.readyState >= 1 ? done() : m.addEventListener('loadedmetadata', done))")
+    duration = media.evaluate("m => m.duration")
+    assert duration > 10
+    loaded = len(seen.media())
+    media.evaluate("(m, at) => { m.currentTime = at; }", duration * 0.9)
+    media.evaluate("m => new Promise(done => m.seeking ? m.addEventListener('seeked', done) : done())")
+    later = seen.media()[loaded:]
+    ranged = [r for r in later if re.match(r"bytes=[1-9]\d*-", r.request.headers.get("range", ""))]
+    assert ranged, f"no range request after the seek; saw {[(r.status, r.request.headers) for r in later]}"
+    assert all(r.status == 206 for r in ranged)
+    assert all(r.headers["content-range"].startswith("bytes ") for r in ranged)
+
+
+def test_a_channel_of_the_unmixed_wav_can_be_chosen(
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+) -> None:
+    seen = Seen(page)
+    open_page(page, review_stack, f"#/call/{recorded_call['callId']}")
+    player = page.locator("[data-player='0']")
+    player.get_by_label("Channel to listen to").select_option("1")
+    media = player.locator("audio")
+    wait_for(lambda: "channel=1" in media.evaluate("m => m.src"), "the player to switch to channel 1")
+    media.evaluate("m => new Promise(done => m.readyState >= 1 ? done() : m.addEventListener('loadedmetadata', done))")
+    mono = [r for r in seen.media() if "channel=1" in r.url]
+    assert mono
+    assert all(r.status == 206 for r in mono)
+    assert media.evaluate("m => m.duration") > 10
+
+
+def test_an_incomplete_recording_shows_what_is_missing(
+    page: Any, review_stack: dict[str, Any], client: LocalClient
+) -> None:
+    event = client.emulator("POST", "recordings/synthetic", {"channel": "mixed", "durationSeconds": 6, "chunks": 2})
+    chunks = event["data"]["recordingStorageInfo"]["recordingChunks"]
+    event["data"]["recordingStorageInfo"]["recordingChunks"] = [c for c in chunks if c["index"] == 1]
+    url = f"{review_stack['functionsUrl']}/runtime/webhooks/EventGrid?functionName=acs_events"
+    key = review_stack.get("eventGridKey", "")
+    sent = requests.post(
+        url + (f"&code={key}" if key else ""), json=[event], headers={"aeg-event-type": "Notification"}, timeout=30
+    )
+    assert sent.status_code in (200, 202)
+    server_call_id = re.search(r"/serverCallId/([^/]+)/", event["subject"]).group(1)  # type: ignore[union-attr]
+
+    def chunk_archived() -> dict[str, Any] | None:
+        call = client.call(server_call_id)
+        found = [c for r in recordings(call) for c in r.get("chunks", []) if c.get("state") == "archived"]
+        return call if found else None
+
+    call = wait_for(chunk_archived, "chunk 1 to be archived", timeout=60)
+    open_page(page, review_stack, f"#/call/{call['callId']}")
+    missing = page.locator(".recording .missing").text_content()
+    assert "chunk 0 not announced" in missing
+    assert page.locator(".recording .badge.incomplete").count() == 1
+    open_page(page, review_stack, f"#/day/{day_of(call)}")
+    assert page.locator(f"tr[data-call='{call['callId']}'] .badge.incomplete").count() == 1
+    assert page.locator("tbody tr .badge.complete").count() >= 1, "the recorded call is listed beside it"
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "review-day.png"))
+
+
+def test_no_request_leaves_the_stack(page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]) -> None:
+    seen = Seen(page)
+    open_page(page, review_stack, f"#/day/{day_of(recorded_call)}")
+    page.locator(f"tr[data-call='{recorded_call['callId']}'] a").click()
+    page.wait_for_function(f"() => document.body.dataset.ready === '/call/{recorded_call['callId']}'")
+    page.locator("[data-player='0'] button.primary").click()
+    page.wait_for_timeout(500)
+    page.locator("[data-player='0'] audio").evaluate("m => { m.pause(); m.currentTime = m.duration / 2; }")
+    page.wait_for_timeout(500)
+    origin = urlsplit(review_stack["functionsUrl"])
+    outside = [r.url for r in seen.requests if urlsplit(r.url).netloc != origin.netloc]
+    assert len(seen.requests) > 5
+    assert not outside
+
+
+def test_the_page_works_from_the_keyboard(
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+) -> None:
+    open_page(page, review_stack, f"#/day/{day_of(recorded_call)}")
+    link = f"#/call/{recorded_call['callId']}"
+    tab_to(page, f"document.activeElement.getAttribute('href') === '{link}'")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => document.body.dataset.ready === '/call/{recorded_call['callId']}'")
+    tab_to(page, "document.activeElement.getAttribute('aria-label') === 'Play chunk 0'")
+    page.keyboard.press("Enter")
+    media = page.locator("[data-player='0'] audio")
+    wait_for(lambda: media.evaluate("m => !m.paused && m.currentTime > 0"), "playback to start", timeout=20)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Position in chunk 0"
+    before = media.evaluate("m => m.currentTime")
+    page.keyboard.press("End")
+    wait_for(lambda: media.evaluate("m => m.currentTime") > before + 5, "the seek bar to move playback by keyboard")
+
+
+def tab_to(page: Any, condition: str, limit: int = 60) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(condition):
+            return
+    raise AssertionError(f"Tab never reached the element where {condition}")
