@@ -56,7 +56,11 @@ def browser() -> Iterator[Any]:
 def review_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A stack of its own: unmixed WAV, chunks of 20 s of media."""
     stack = start_stack(
-        tmp_path_factory.mktemp("review-stack"), BASE_SETTINGS, time_scale=10.0, files_ready_delay=0.3, max_chunk_seconds=20
+        tmp_path_factory.mktemp("review-stack"),
+        BASE_SETTINGS,
+        time_scale=10.0,
+        files_ready_delay=0.3,
+        max_chunk_seconds=20,
     )
     try:
         yield stack.info

@@ -63,9 +63,7 @@ def test_a_recorded_call_appears_in_the_day_list(
     assert recorded_call["caller"] in row.text_content()
 
 
-def test_the_day_list_filters_by_state(
-    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
-) -> None:
+def test_the_day_list_filters_by_state(page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]) -> None:
     open_page(page, review_stack, f"#/day/{day_of(recorded_call)}?state=ringing")
     assert page.locator(f"tr[data-call='{recorded_call['callId']}']").count() == 0
     open_page(page, review_stack, f"#/day/{day_of(recorded_call)}?state=archived")

@@ -1,0 +1,40 @@
+"""Ranged reads of the archive on a real Azurite: the piece asked for, and the size of the whole blob."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from azure.storage.blob import BlobServiceClient, ContainerClient
+
+from shared.review.blobs import BlobArchiveReader
+
+
+@pytest.fixture
+def container(storage_connection_string: str, unique_name: str) -> Iterator[ContainerClient]:
+    made = BlobServiceClient.from_connection_string(storage_connection_string).create_container(unique_name)
+    try:
+        yield made
+    finally:
+        made.delete_container()
+
+
+def test_a_ranged_read_returns_the_piece_and_the_whole_blobs_size(container: ContainerClient) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    container.upload_blob("a/chunk-0000.wav", data)
+    piece = BlobArchiveReader(container).read("a/chunk-0000.wav", 2 * 1024 * 1024, 1024 * 1024)
+    assert piece is not None
+    assert piece.data == data[2 * 1024 * 1024 : 3 * 1024 * 1024]
+    assert piece.size == len(data)
+
+
+def test_a_read_past_a_small_blobs_end_returns_what_there_is(container: ContainerClient) -> None:
+    container.upload_blob("m.json", b"{}")
+    container.upload_blob("empty", b"")
+    reader = BlobArchiveReader(container)
+    assert reader.read("m.json", 0, 4096) == reader.read("m.json", 0, 2)
+    piece = reader.read("empty", 0, 4096)
+    assert piece is not None
+    assert (piece.data, piece.size) == (b"", 0)
+    assert reader.read("missing", 0, 10) is None

@@ -1,0 +1,199 @@
+"""The review endpoints: a day's calls page by page, a chunk's media by range, a recording's archive, the page."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.domain import ChunkFile, FilesInfo
+from shared.domain import events as ev
+from shared.handlers import api, review, review_archive, review_media
+from shared.handlers.deps import Deps, Reply, Served
+from shared.layout import call_folder
+from shared.review.blobs import Piece
+from tests.unit.handlers import payloads as p
+from tests.unit.handlers.fakes import World, world
+from tests.unit.review.test_wav import interleaved
+
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+PREFIX = "2026/11/23/f/rec"
+
+
+class MemoryArchive:
+    """``ArchiveReader`` over a dict of blob paths to bytes."""
+
+    def __init__(self, blobs: dict[str, bytes]) -> None:
+        self.blobs = blobs
+        self.reads: list[tuple[str, int, int]] = []
+
+    def read(self, path: str, offset: int, length: int) -> Piece | None:
+        self.reads.append((path, offset, length))
+        data = self.blobs.get(path)
+        return None if data is None else Piece(data[offset : offset + length], len(data))
+
+
+def archived_call(w: World, media: bytes, fmt: str = "wav", channel: str = "unmixed") -> tuple[str, Deps]:
+    """A call whose one-chunk recording ``rec`` is archived with ``media``."""
+    sid = p.server_call_id()
+    store = w.store
+    store.apply(sid, ev.CallRinging("r", T0, "eventgrid", caller="4:+1", callee="4:+2"))
+    store.apply(sid, ev.RecordingStateReported("a", T0, "callback", recording_id="rec", active=True))
+    info = FilesInfo(T0, 1000, "audio", channel, fmt, "CallEnded", "acs", f"{PREFIX}/manifest.json", T0)
+    file = ChunkFile(0, "doc", "SessionEnded", "c", "m", "d", f"{PREFIX}/chunk-0000.{fmt}", f"{PREFIX}/m.json")
+    store.apply(sid, ev.FilesReady("f", T0, "eventgrid", recording_id="rec", info=info, chunks=(file,)))
+    sha = hashlib.sha256(media).hexdigest()
+    store.apply(sid, ev.ChunkArchived("x", T0, "archive", recording_id="rec", index=0, size=len(media), sha256=sha))
+    metadata = json.dumps({"chunkStartTime": T0.isoformat(), "chunkDuration": 1000, "participants": []}).encode()
+    manifest = {"chunks": [{"index": 0, "size": len(media), "sha256": sha,
+                            "metadataSha256": hashlib.sha256(metadata).hexdigest()}]}  # fmt: skip
+    blobs = {file.blob_path: media, file.metadata_path: metadata, info.manifest_path: json.dumps(manifest).encode()}
+    return call_folder(sid), dataclasses.replace(w.deps, archived=MemoryArchive(blobs))
+
+
+def media(deps: Deps, folder: str, range_header: str | None, **params: str) -> Reply | Served:
+    return review_media.chunk_media(folder, "rec", "0", params, range_header, deps)
+
+
+def test_a_range_is_answered_206_with_the_bytes_and_where_they_lie() -> None:
+    body = bytes(range(256)) * 10
+    folder, deps = archived_call(world(), body)
+    answer = media(deps, folder, "bytes=100-199")
+    assert isinstance(answer, Served)
+    assert (answer.status, answer.body) == (206, body[100:200])
+    assert answer.headers["Content-Range"] == f"bytes 100-199/{len(body)}"
+    assert answer.headers["Content-Type"] == "audio/wav"
+
+
+def test_an_open_range_of_a_large_chunk_gets_one_bounded_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(review_media, "PIECE_BYTES", 1000)
+    body = bytes(5000)
+    folder, deps = archived_call(world(), body)
+    answer = media(deps, folder, "bytes=1500-")
+    assert isinstance(answer, Served)
+    assert (answer.status, len(answer.body), answer.headers["Content-Range"]) == (206, 1000, "bytes 1500-2499/5000")
+    assert deps.archived.reads == [(f"{PREFIX}/chunk-0000.wav", 1500, 1000)]  # type: ignore[union-attr]
+
+
+def test_without_a_range_small_media_is_a_200_and_large_media_a_400(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, deps = archived_call(world(), bytes(500))
+    whole = media(deps, folder, None)
+    assert isinstance(whole, Served)
+    assert (whole.status, len(whole.body), "Content-Range" in whole.headers) == (200, 500, False)
+    monkeypatch.setattr(review_media, "PIECE_BYTES", 100)
+    refused = media(deps, folder, None)
+    assert isinstance(refused, Reply)
+    assert (refused.status, "Range" in refused.body["error"]) == (400, True)
+
+
+def test_a_range_past_the_end_is_a_416_that_names_the_size() -> None:
+    folder, deps = archived_call(world(), bytes(500))
+    answer = media(deps, folder, "bytes=500-")
+    assert isinstance(answer, Served)
+    assert (answer.status, answer.headers["Content-Range"]) == (416, "bytes */500")
+
+
+def test_media_that_changed_since_it_was_verified_is_not_served() -> None:
+    folder, deps = archived_call(world(), bytes(500))
+    deps.archived.blobs[f"{PREFIX}/chunk-0000.wav"] = bytes(501)  # type: ignore[union-attr]
+    answer = media(deps, folder, "bytes=0-")
+    assert isinstance(answer, Reply)
+    assert answer.status == 409
+
+
+def test_unknown_chunks_and_unarchived_ones_are_named_in_the_error() -> None:
+    w = world()
+    folder, deps = archived_call(w, bytes(10))
+    missing = review_media.chunk_media(folder, "rec", "7", {}, "bytes=0-", deps)
+    assert isinstance(missing, Reply)
+    assert (missing.status, "chunk '7'" in missing.body["error"]) == (404, True)
+    assert isinstance(review_media.chunk_media(folder, "other", "0", {}, None, deps), Reply)
+    assert review_media.chunk_media("not/base64", "rec", "0", {}, None, deps).status == 400  # type: ignore[union-attr]
+
+
+def test_one_channel_of_an_unmixed_wav_is_served_as_a_mono_wav() -> None:
+    source = interleaved(3, 200)
+    folder, deps = archived_call(world(), source)
+    answer = media(deps, folder, "bytes=0-", channel="1")
+    assert isinstance(answer, Served)
+    assert answer.status == 206
+    assert answer.headers["Content-Range"] == f"bytes 0-{44 + 400 - 1}/{44 + 400}"
+    assert answer.body[:4] == b"RIFF"
+    assert answer.body[44:50] == bytes([1, 0, 9, 0, 17, 0])  # frame f, channel 1: 8f + 1
+
+
+def test_a_channel_choice_that_cannot_be_served_is_a_400() -> None:
+    folder, deps = archived_call(world(), interleaved(2, 10))
+    for channel in ("2", "x"):
+        answer = media(deps, folder, "bytes=0-", channel=channel)
+        assert isinstance(answer, Reply)
+        assert (answer.status, "0 to 1" in answer.body["error"]) == (400, True)
+    folder, deps = archived_call(world(), bytes(100), fmt="mp3")
+    answer = media(deps, folder, "bytes=0-", channel="0")
+    assert isinstance(answer, Reply)
+    assert answer.status == 400
+
+
+def test_the_recording_archive_lists_each_chunk_with_its_facts() -> None:
+    folder, deps = archived_call(world(), bytes(10))
+    reply = review_archive.recording_archive(folder, "rec", deps)
+    assert reply.status == 200
+    assert reply.body["manifestFound"] is True
+    assert [(c["index"], c["durationMs"], c["problems"]) for c in reply.body["chunks"]] == [(0, 1000, [])]
+
+
+def test_the_day_list_pages_newest_first_and_continues_where_it_ended() -> None:
+    w = world()
+    made = [p.server_call_id() for _ in range(5)]
+    for n, sid in enumerate(made):
+        w.store.apply(sid, ev.CallRinging(f"r{n}", T0 + timedelta(minutes=n), "eventgrid", caller=f"4:+{n}"))
+    first = api.list_calls({"date": "2026-11-23", "limit": "2"}, w.deps)
+    second = api.list_calls({"date": "2026-11-23", "limit": "2", "continuation": first.body["continuation"]}, w.deps)
+    third = api.list_calls({"date": "2026-11-23", "limit": "2", "continuation": second.body["continuation"]}, w.deps)
+    pages = [[c["serverCallId"] for c in page.body["calls"]] for page in (first, second, third)]
+    assert pages == [made[4:2:-1], made[2:0:-1], made[:1]]
+    assert "continuation" not in third.body
+    assert first.body["calls"][0]["caller"] == "4:+4"
+
+
+def test_a_filtered_day_list_fills_its_page_from_further_store_pages() -> None:
+    w = world()
+    wanted = p.server_call_id()
+    w.store.apply(wanted, ev.CallRinging("w", T0, "eventgrid"))
+    w.store.apply(wanted, ev.CallAnswered("a", T0, "eventgrid"))
+    for n in range(3):
+        w.store.apply(p.server_call_id(), ev.CallRinging(f"r{n}", T0 + timedelta(minutes=1 + n), "eventgrid"))
+    page = api.list_calls({"date": "2026-11-23", "limit": "1", "state": "answered"}, w.deps)
+    assert [c["serverCallId"] for c in page.body["calls"]] == [wanted]
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [({"limit": "0"}, "limit"), ({"limit": "201"}, "limit"), ({"continuation": "%%%"}, "continuation"),
+     ({"continuation": "bm90LWEta2V5"}, "continuation")],
+)  # fmt: skip
+def test_a_bad_paging_parameter_is_a_400_that_names_it(params: dict[str, str], named: str) -> None:
+    reply = api.list_calls({"date": "2026-11-23", **params}, world().deps)
+    assert reply.status == 400
+    assert named in reply.body["error"]
+
+
+def test_the_page_passes_its_key_on_to_its_script_and_style_sheet() -> None:
+    served = review.page({"code": "abc_DEF-12=="})
+    text = served.body.decode()
+    assert 'src="review/review.js?code=abc_DEF-12=="' in text
+    assert 'href="review/review.css?code=abc_DEF-12=="' in text
+    assert "default-src 'none'" in served.headers["Content-Security-Policy"]
+    hostile = review.page({"code": '"><script>alert(1)</script>'}).body.decode()
+    assert "<script>alert" not in hostile
+    assert 'src="review/review.js"' in hostile
+
+
+def test_only_the_pages_own_assets_are_served() -> None:
+    script = review.asset("review.js")
+    assert isinstance(script, Served)
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert review.asset("../bootstrap.py").status == 404
