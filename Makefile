@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 VERSION := import sys; print("%d.%d" % sys.version_info[:2])
 AT_LEAST_3_11 := import sys; sys.exit(sys.version_info < (3, 11))
 
-.PHONY: help setup demo test lint unit bench chaos clean infra-check
+.PHONY: help setup demo test lint unit bench chaos clean infra-check browser
 
 help: ## list the targets
 	@echo "make [PYTHON=python3.11] TARGET   (needs Python 3.11+, Node 20; the CLI afterwards: ./local/cli --help)"
@@ -46,11 +46,19 @@ $(STAMP): requirements.txt requirements-dev.txt
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-demo: setup ## one scripted call through the whole local stack, verified
-	$(PY) -m local demo
+demo: setup ## one scripted call through the whole local stack, verified (KEEP=1: keep it up for the review page)
+	$(PY) -m local demo $(if $(KEEP),--keep)
 
-test: setup lint infra-check ## lint, type checks, infra checks and the whole test suite
+test: setup lint infra-check browser ## lint, type checks, infra checks and the whole test suite
 	$(PY) -m pytest
+
+# Debian's Chromium for the review page's browser tests (tests/browser), installed with apt-get only when missing.
+# Where it cannot be installed the browser tests are skipped with the reason; under CI=true that is an error.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || { echo "chromium could not be installed: the browser tests will be skipped"; test "$$CI" != true; }; }
 
 lint: setup ## ruff check, ruff format --check, mypy
 	$(PY) -m ruff check .

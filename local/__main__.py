@@ -135,7 +135,8 @@ def _stack_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     subscribe.add_argument("--wait", type=float, default=60, help="seconds to retry while the host starts; 60")
     subscribe.set_defaults(run=_subscribe)
     demo_command = commands.add_parser("demo", help="up, one scripted call, verify the archive, down (in STATE/demo)")
-    demo_command.set_defaults(run=lambda a: demo.run(state=Path(a.state_dir) / "demo"))
+    demo_command.add_argument("--keep", action="store_true", help="keep the stack up (review page) until Ctrl-C")
+    demo_command.set_defaults(run=lambda a: demo.run(state=Path(a.state_dir) / "demo", keep=a.keep))
 
 
 def _call_commands(commands: argparse._SubParsersAction[Parser]) -> None:

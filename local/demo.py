@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from azure.storage.blob import BlobServiceClient
 
 from local.client import LocalClient, recordings, wait_for
 from local.inspect_archive import list_archive, render_tree, verify_manifests
+from local.review import page_url
 from local.stack import STATE, Stack, StackOptions
 from shared.layout import call_folder
 
@@ -95,8 +97,9 @@ def _print_timeline(call: dict[str, Any], say: Callable[[str], object]) -> None:
         say(f"    {entry.get('at', '')}  {entry.get('source', ''):<10} {entry.get('event', '')}\n")
 
 
-def run(say: Callable[[str], object] = sys.stdout.write, state: Path = STATE / "demo") -> int:
-    """Run the demo in its own state folder (emptied first); 0 when every chunk is archived and matches its manifest."""
+def run(say: Callable[[str], object] = sys.stdout.write, state: Path = STATE / "demo", keep: bool = False) -> int:
+    """Run the demo in its own state folder (emptied first); 0 when every chunk is archived and matches its manifest.
+    ``keep``: serve the review page until Ctrl-C before stopping the stack."""
     shutil.rmtree(state, ignore_errors=True)
     options = StackOptions(
         state_dir=state, settings=DEMO_SETTINGS, time_scale=15.0, files_ready_delay=1.0, max_chunk_seconds=40
@@ -117,11 +120,25 @@ def run(say: Callable[[str], object] = sys.stdout.write, state: Path = STATE / "
         call = _wait_for_archive(client, server_call_id, say)
         _step(say, "timeline")
         _print_timeline(call, say)
-        return _show_archive(stack, server_call_id, say)
+        verdict = _show_archive(stack, server_call_id, say)
+        _review(stack, server_call_id, keep, say)
+        return verdict
     finally:
         _step(say, "stopping the stack")
         stack.stop()
         say(f"    its state and logs stay in {state} until the next demo\n")
+
+
+def _review(stack: Stack, server_call_id: str, keep: bool, say: Callable[[str], object]) -> None:
+    _step(say, "review page")
+    say(f"    {page_url(stack.info, call_folder(server_call_id))}\n")
+    if not keep:
+        say("    (make demo KEEP=1 keeps the stack up to open it)\n")
+        return
+    say("    the stack stays up; Ctrl-C stops it\n")
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    signal.sigwait(stop_signals)
 
 
 def _show_archive(stack: Stack, server_call_id: str, say: Callable[[str], object]) -> int:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from local import stackfile
+from local.review import page_url
 from local.stack import Stack, StackError, StackOptions
 
 _HTTP = requests.Session()
@@ -56,6 +57,7 @@ def _show(info: Mapping[str, Any], as_json: bool, what: str) -> None:
         return
     for key in SHOWN:
         print(f"{key:>24}: {info.get(key, '')}")
+    print(f"{'reviewPage':>24}: {page_url(info)}")
     prog = stackfile.PROG
     print(f'{what}; `eval "$({prog} env)"` loads its addresses and keys, `{prog} down` stops it', file=sys.stderr)
 

@@ -10,21 +10,17 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from local import review
 from local.client import LocalClient, recordings, wait_for
+from local.review import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.conftest import BASE_SETTINGS, start_stack
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path(os.environ.get("REVIEW_CHROMIUM", "/usr/bin/chromium"))
-LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 ANSWERED = "4:+18005550100"
 AGENT = "8:acs:review-agent"
 
@@ -45,7 +41,7 @@ def browser() -> Iterator[Any]:
     except ImportError as exc:
         unavailable(f"Playwright's Python client is not installed: {exc}")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             yield launched
         finally:
@@ -103,5 +99,4 @@ def recorded_call(client: LocalClient) -> dict[str, Any]:
 
 
 def page_url(info: dict[str, Any], fragment: str = "") -> str:
-    key = info.get("functionKey", "")
-    return f"{info['functionsUrl']}/api/review" + (f"?code={key}" if key else "") + fragment
+    return review.page_url(info) + fragment
