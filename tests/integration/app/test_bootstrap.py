@@ -38,6 +38,10 @@ def test_importing_function_app_builds_nothing_and_loads_no_azure_sdk() -> None:
             "recording_command",
             "get_call",
             "list_calls",
+            "recording_archive",
+            "chunk_media",
+            "review_page",
+            "review_asset",
             "archive_chunk",
             "sweeper",
         ]
