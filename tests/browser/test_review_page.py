@@ -1,10 +1,12 @@
 """The review page in Chromium against the whole local stack: list, call page, playback, keyboard, no outside request.
 
-The screenshots in ``docs/`` (shown in the README) are made here.
+The screenshots in ``docs/`` (shown in the README) are made here: with ``REVIEW_SCREENSHOTS=1`` they are written
+there, otherwise into the test's temporary directory.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,12 @@ from local.client import LocalClient, recordings, wait_for
 from tests.browser.conftest import page_url
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: ``docs/`` when ``REVIEW_SCREENSHOTS=1``, else a temporary directory."""
+    return DOCS if os.environ.get("REVIEW_SCREENSHOTS") == "1" else tmp_path_factory.mktemp("screenshots")
 
 
 class Seen:
@@ -74,7 +82,7 @@ def test_the_day_list_filters_by_state(page: Any, review_stack: dict[str, Any], 
 
 
 def test_the_call_page_shows_the_pause_gap_and_every_chunk_verified(
-    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any], shots: Path
 ) -> None:
     open_page(page, review_stack, f"#/call/{recorded_call['callId']}")
     chunks = recordings(recorded_call)[0]["chunks"]
@@ -89,8 +97,7 @@ def test_the_call_page_shows_the_pause_gap_and_every_chunk_verified(
     participants = page.locator("table.participants tbody tr")
     assert participants.count() == 3, "caller, the called number and the agent, one channel each"
     assert recorded_call["caller"] in participants.first.text_content(), "the caller is on channel 0"
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "review-call.png"), full_page=True)
+    page.screenshot(path=str(shots / "review-call.png"), full_page=True)
 
 
 def test_the_player_loads_the_media_and_a_seek_asks_for_a_range_answered_206(
@@ -132,7 +139,7 @@ def test_a_channel_of_the_unmixed_wav_can_be_chosen(
 
 
 def test_an_incomplete_recording_shows_what_is_missing(
-    page: Any, review_stack: dict[str, Any], client: LocalClient
+    page: Any, review_stack: dict[str, Any], client: LocalClient, shots: Path
 ) -> None:
     event = client.emulator("POST", "recordings/synthetic", {"channel": "mixed", "durationSeconds": 6, "chunks": 2})
     chunks = event["data"]["recordingStorageInfo"]["recordingChunks"]
@@ -158,8 +165,7 @@ def test_an_incomplete_recording_shows_what_is_missing(
     open_page(page, review_stack, f"#/day/{day_of(call)}")
     assert page.locator(f"tr[data-call='{call['callId']}'] .badge.incomplete").count() == 1
     assert page.locator("tbody tr .badge.complete").count() >= 1, "the recorded call is listed beside it"
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "review-day.png"))
+    page.screenshot(path=str(shots / "review-day.png"))
 
 
 def test_an_mp4_recording_plays_in_a_video_element_fed_by_ranges(
