@@ -9,6 +9,7 @@ if it fits in one piece, else a ``400`` asking for a range.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from azure.core.exceptions import AzureError
@@ -21,6 +22,7 @@ from shared.review.blobs import ArchiveReader
 from shared.review.ranges import ByteRange, RangeNotSatisfiable, requested
 
 PIECE_BYTES = 1024 * 1024
+_NUMBER = re.compile(r"^[0-9]{1,9}$")
 CONTENT_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "mp4": "video/mp4"}
 
 
@@ -31,7 +33,7 @@ def chunk_media(
     if isinstance(found, Reply):
         return found
     recording = found[1]
-    chunk = recording.chunk(int(index)) if index.isdigit() else None
+    chunk = recording.chunk(int(index)) if _NUMBER.match(index) else None
     if chunk is None:
         return error(404, f"recording {recording_id} has no chunk {index!r}")
     if chunk.state is not ChunkState.ARCHIVED or chunk.size is None:
@@ -70,7 +72,7 @@ def _channel(
         source = wav.layout(head.data, size)
     except wav.NotPcmWav as exc:
         return error(409, f"chunk {chunk.index} cannot be split by channel: {exc}")
-    if not text.isdigit() or int(text) >= source.channels:
+    if not _NUMBER.match(text) or int(text) >= source.channels:
         return error(400, f"channel: must be a channel number from 0 to {source.channels - 1}, not {text!r}")
     wanted = _wanted(range_header, source.mono_size, PIECE_BYTES // source.channels)
     if not isinstance(wanted, tuple):

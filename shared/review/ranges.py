@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SINGLE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+_SINGLE = re.compile(r"^\s*([0-9]{0,19})\s*-\s*([0-9]{0,19})\s*$")
 
 
 class RangeNotSatisfiable(ValueError):

@@ -111,6 +111,8 @@ def test_unknown_chunks_and_unarchived_ones_are_named_in_the_error() -> None:
     assert isinstance(missing, Reply)
     assert (missing.status, "chunk '7'" in missing.body["error"]) == (404, True)
     assert isinstance(review_media.chunk_media(folder, "other", "0", {}, None, deps), Reply)
+    for odd in ("\u0663", "9" * 5000, "-1"):
+        assert review_media.chunk_media(folder, "rec", odd, {}, None, deps).status == 404
     assert review_media.chunk_media("not/base64", "rec", "0", {}, None, deps).status == 400  # type: ignore[union-attr]
 
 
@@ -127,7 +129,7 @@ def test_one_channel_of_an_unmixed_wav_is_served_as_a_mono_wav() -> None:
 
 def test_a_channel_choice_that_cannot_be_served_is_a_400() -> None:
     folder, deps = archived_call(world(), interleaved(2, 10))
-    for channel in ("2", "x"):
+    for channel in ("2", "x", "\u0661", "1" * 5000):
         answer = media(deps, folder, "bytes=0-", channel=channel)
         assert isinstance(answer, Reply)
         assert (answer.status, "0 to 1" in answer.body["error"]) == (400, True)
@@ -172,7 +174,7 @@ def test_a_filtered_day_list_fills_its_page_from_further_store_pages() -> None:
 
 @pytest.mark.parametrize(
     ("params", "named"),
-    [({"limit": "0"}, "limit"), ({"limit": "201"}, "limit"), ({"continuation": "%%%"}, "continuation"),
+    [({"limit": "0"}, "limit"), ({"limit": "201"}, "limit"), ({"limit": "9" * 5000}, "limit"), ({"continuation": "%%%"}, "continuation"),
      ({"continuation": "bm90LWEta2V5"}, "continuation")],
 )  # fmt: skip
 def test_a_bad_paging_parameter_is_a_400_that_names_it(params: dict[str, str], named: str) -> None:
