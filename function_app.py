@@ -116,6 +116,16 @@ def chunk_media(req: func.HttpRequest) -> func.HttpResponse:
     return served(chunk_media(*ids, dict(req.params), req.headers.get("Range"), bootstrap.deps()))
 
 
+@app.function_name("list_quarantine")
+@app.route(route="quarantine", methods=["GET"])
+def list_quarantine(req: func.HttpRequest) -> func.HttpResponse:
+    """The inputs quarantined on a day (``?date=``), with their reasons; ``&serverCallId=`` for one call's."""
+    from shared.handlers.binding import http
+    from shared.handlers.review_quarantine import quarantined
+
+    return http(quarantined(dict(req.params), bootstrap.deps()))
+
+
 @app.function_name("review_page")
 @app.route(route="review", methods=["GET"])
 def review_page(req: func.HttpRequest) -> func.HttpResponse:

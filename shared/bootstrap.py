@@ -72,15 +72,17 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     verifier = None
     if not settings.callback_auth_disabled:
         verifier = CallbackVerifier(settings.jwt_issuer, settings.jwt_audience, settings.jwks_url)
+    quarantine_container = _container(settings, env, settings.quarantine_container)
     return Deps(
         settings=settings,
         store=TableCallStore(_table(settings, env)),
         acs=AcsCallAutomation(acs_client),
-        quarantine=BlobQuarantine(_container(settings, env, settings.quarantine_container)),
+        quarantine=BlobQuarantine(quarantine_container),
         archive=archive,
         source=source,
         verifier=verifier,
         archived=BlobArchiveReader(archive_container),
+        quarantined=BlobArchiveReader(quarantine_container),
     )
 
 

@@ -42,6 +42,7 @@ class Deps:
     verifier: Verifier | None  # None: callback JWT checks are switched off (local use only)
     now: Callable[[], datetime] = field(default=utcnow)
     archived: ArchiveReader | None = None  # byte ranges of the archive, for review (None: review is not served)
+    quarantined: ArchiveReader | None = None  # the quarantine container, for review
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""Reading the archive for review: a byte range of a blob, never more (the Storage SDK's ranged download)."""
+"""Reading blobs for review: a byte range of a blob, never more (the Storage SDK's ranged download), and the
+names under a prefix."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -15,14 +17,24 @@ class Piece:
     size: int  # of the whole blob
 
 
+@dataclass(frozen=True)
+class Listed:
+    name: str
+    size: int
+
+
 class ArchiveReader(Protocol):
     def read(self, path: str, offset: int, length: int) -> Piece | None:
         """Up to ``length`` bytes of blob ``path`` from ``offset``; None when there is no such blob."""
         ...
 
+    def names(self, prefix: str, limit: int) -> list[Listed]:
+        """Up to ``limit`` blobs whose name starts with ``prefix``, in name order."""
+        ...
+
 
 class BlobArchiveReader:
-    """``ArchiveReader`` over the archive container."""
+    """``ArchiveReader`` over one container (the archive, or the quarantine)."""
 
     def __init__(self, container: ContainerClient) -> None:
         self._container = container
@@ -40,6 +52,15 @@ class BlobArchiveReader:
             if exc.status_code != 416:  # an empty blob has no byte to range over
                 raise
             return Piece(b"", blob.get_blob_properties().size)
+
+    def names(self, prefix: str, limit: int) -> list[Listed]:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        found = self._container.list_blobs(name_starts_with=prefix, results_per_page=limit)
+        try:
+            return [Listed(str(b.name), int(b.size)) for b in itertools.islice(found, limit)]
+        except ResourceNotFoundError:  # no container yet: nothing was ever put there
+            return []
 
 
 def _whole_size(properties: Any) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,34 @@ def test_the_day_list_filters_by_state(page: Any, review_stack: dict[str, Any], 
     assert page.locator(f"tr[data-call='{recorded_call['callId']}']").count() == 1
 
 
+def test_an_input_quarantined_for_a_call_is_shown_on_its_page_with_the_reason(
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+) -> None:
+    sid = recorded_call["serverCallId"]
+    malformed = {
+        "id": str(uuid.uuid4()),
+        "topic": "/subscriptions/x/resourceGroups/r/providers/Microsoft.Communication/communicationServices/acs",
+        "subject": f"/recording/call/{uuid.uuid4()}/serverCallId/{sid}/recordingId/{uuid.uuid4().hex}",
+        "eventType": "Microsoft.Communication.RecordingFileStatusUpdated",
+        "eventTime": recorded_call["createdAt"],
+        "dataVersion": "1.0",
+        "data": {"recordingStorageInfo": "not an object"},
+    }
+    assert post_event(review_stack, malformed).status_code in (200, 202)
+    open_page(page, review_stack, f"#/call/{recorded_call['callId']}")
+    section = page.locator("section.quarantine")
+    section.locator("tbody tr").first.wait_for()
+    assert section.locator("tbody tr").count() == 1
+    assert section.locator("tbody tr td.warn").text_content()
+
+
+def post_event(info: dict[str, Any], event: dict[str, Any]) -> requests.Response:
+    url = f"{info['functionsUrl']}/runtime/webhooks/EventGrid?functionName=acs_events"
+    key = info.get("eventGridKey", "")
+    headers = {"aeg-event-type": "Notification"}
+    return requests.post(url + (f"&code={key}" if key else ""), json=[event], headers=headers, timeout=30)
+
+
 def test_the_call_page_shows_the_pause_gap_and_every_chunk_verified(
     page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any], shots: Path
 ) -> None:
@@ -144,12 +173,7 @@ def test_an_incomplete_recording_shows_what_is_missing(
     event = client.emulator("POST", "recordings/synthetic", {"channel": "mixed", "durationSeconds": 6, "chunks": 2})
     chunks = event["data"]["recordingStorageInfo"]["recordingChunks"]
     event["data"]["recordingStorageInfo"]["recordingChunks"] = [c for c in chunks if c["index"] == 1]
-    url = f"{review_stack['functionsUrl']}/runtime/webhooks/EventGrid?functionName=acs_events"
-    key = review_stack.get("eventGridKey", "")
-    sent = requests.post(
-        url + (f"&code={key}" if key else ""), json=[event], headers={"aeg-event-type": "Notification"}, timeout=30
-    )
-    assert sent.status_code in (200, 202)
+    assert post_event(review_stack, event).status_code in (200, 202)
     server_call_id = re.search(r"/serverCallId/([^/]+)/", event["subject"]).group(1)  # type: ignore[union-attr]
 
     def chunk_archived() -> dict[str, Any] | None:

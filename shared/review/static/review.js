@@ -103,7 +103,25 @@ function dayView(day, state) {
     more.disabled = false;
   }
   more.addEventListener("click", () => load().catch((error) => showStatus(error.message)));
+  main.append(quarantineSection(`quarantine?date=${day}`, `Quarantined on ${day}`));
   return load();
+}
+
+// ---- quarantined inputs (the reason each was rejected) ---------------------------------------------------------
+
+function quarantineSection(path, title) {
+  const section = h("section", { class: "card quarantine", "aria-label": title }, h("h3", {}, title, " ", h("span", { class: "count" }, "…")));
+  api(path).then((found) => {
+    const inputs = found.inputs || [];
+    section.querySelector(".count").textContent = `(${inputs.length}${found.truncated ? "+" : ""})`;
+    if (!inputs.length) { section.append(h("p", { class: "empty" }, "Nothing was quarantined.")); return; }
+    section.append(h("table", {}, h("thead", {}, h("tr", {}, ["Received", "Kind", "Source", "Reason", "Kept as"]
+      .map((name) => h("th", { scope: "col" }, name)))),
+    h("tbody", {}, inputs.map((item) => h("tr", {},
+      h("td", { class: "mono" }, clock(item.receivedAt)), h("td", {}, item.kind), h("td", {}, item.source || ""),
+      h("td", { class: "warn" }, item.reason || ""), h("td", {}, h("code", { class: "sha" }, item.name)))))));
+  }).catch((error) => section.append(h("p", { class: "problems" }, error.message)));
+  return section;
 }
 
 function callRow(call) {
@@ -136,7 +154,9 @@ async function callView(callId) {
       fact("Correlation id", h("code", {}, call.correlationId || "")),
       call.reason ? fact("Ended", call.reason) : null)),
     h("section", { class: "card timeline", "aria-label": "Timeline" }, h("h3", {}, "Timeline"), timeline(call)),
-    ...(call.recordings || []).map((recording, i) => recordingSection(callId, recording, archives[i])));
+    ...(call.recordings || []).map((recording, i) => recordingSection(callId, recording, archives[i])),
+    quarantineSection(`quarantine?date=${day}&serverCallId=${encodeURIComponent(call.serverCallId)}`,
+      `Inputs quarantined on ${day} that name this call`));
 }
 
 const fact = (name, value) => [h("dt", {}, name), h("dd", {}, value)];

@@ -38,3 +38,16 @@ def test_a_read_past_a_small_blobs_end_returns_what_there_is(container: Containe
     assert piece is not None
     assert (piece.data, piece.size) == (b"", 0)
     assert reader.read("missing", 0, 10) is None
+
+
+def test_names_under_a_prefix_come_in_name_order_up_to_the_limit(container: ContainerClient) -> None:
+    for name in ("2026/12/01/b/2.json", "2026/12/01/a/1.json", "2026/12/02/a/3.json", "2026/12/01/c/4.json"):
+        container.upload_blob(name, b"{}")
+    reader = BlobArchiveReader(container)
+    assert [b.name for b in reader.names("2026/12/01/", 2)] == ["2026/12/01/a/1.json", "2026/12/01/b/2.json"]
+    assert [b.size for b in reader.names("2026/12/02/", 10)] == [2]
+
+
+def test_a_container_that_does_not_exist_yet_names_nothing(storage_connection_string: str, unique_name: str) -> None:
+    absent = BlobServiceClient.from_connection_string(storage_connection_string).get_container_client(unique_name)
+    assert BlobArchiveReader(absent).names("", 10) == []

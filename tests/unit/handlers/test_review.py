@@ -11,10 +11,10 @@ import pytest
 
 from shared.domain import ChunkFile, FilesInfo
 from shared.domain import events as ev
-from shared.handlers import api, review, review_archive, review_media
+from shared.handlers import api, review, review_archive, review_media, review_quarantine
 from shared.handlers.deps import Deps, Reply, Served
 from shared.layout import call_folder
-from shared.review.blobs import Piece
+from shared.review.blobs import Listed, Piece
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import World, world
 from tests.unit.review.test_wav import interleaved
@@ -34,6 +34,9 @@ class MemoryArchive:
         self.reads.append((path, offset, length))
         data = self.blobs.get(path)
         return None if data is None else Piece(data[offset : offset + length], len(data))
+
+    def names(self, prefix: str, limit: int) -> list[Listed]:
+        return [Listed(n, len(d)) for n, d in sorted(self.blobs.items()) if n.startswith(prefix)][:limit]
 
 
 def archived_call(w: World, media: bytes, fmt: str = "wav", channel: str = "unmixed") -> tuple[str, Deps]:
@@ -199,3 +202,38 @@ def test_only_the_pages_own_assets_are_served() -> None:
     assert isinstance(script, Served)
     assert script.headers["Content-Type"].startswith("text/javascript")
     assert review.asset("../bootstrap.py").status == 404
+
+
+def quarantine_record(reason: str, payload: str) -> bytes:
+    body = {"reason": reason, "source": "acs_events", "receivedAt": "2026-11-23T10:00:00+00:00",
+            "payloadEncoding": "utf-8", "payload": payload}  # fmt: skip
+    return json.dumps(body).encode()
+
+
+def test_the_quarantine_of_a_day_lists_each_input_with_its_reason_and_can_keep_one_calls() -> None:
+    sid = p.server_call_id()
+    blobs = {
+        "2026/11/23/eventgrid/1.json": quarantine_record(
+            "no recordingChunks", f'{{"subject": "/serverCallId/{sid}/"}}'
+        ),
+        "2026/11/23/callback/2.json": quarantine_record("bad token", '{"serverCallId": "someone else"}'),
+        "2026/11/23/chunk-job/3.json": quarantine_record("unsafe URL", f'{{"callFolder": "{call_folder(sid)}"}}'),
+        "2026/11/24/eventgrid/4.json": quarantine_record("next day", sid),
+    }
+    deps = dataclasses.replace(world().deps, quarantined=MemoryArchive(blobs))
+    day = review_quarantine.quarantined({"date": "2026-11-23"}, deps)
+    assert [(i["kind"], i["reason"]) for i in day.body["inputs"]] == [
+        ("callback", "bad token"), ("chunk-job", "unsafe URL"), ("eventgrid", "no recordingChunks"),
+    ]  # fmt: skip
+    assert "payload" not in day.body["inputs"][0]
+    mine = review_quarantine.quarantined({"date": "2026-11-23", "serverCallId": sid}, deps)
+    assert [i["reason"] for i in mine.body["inputs"]] == ["unsafe URL", "no recordingChunks"]
+    assert review_quarantine.quarantined({"date": "x"}, deps).status == 400
+
+
+def test_a_quarantine_record_too_large_to_read_is_listed_without_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(review_quarantine, "RECORD_LIMIT_BYTES", 10)
+    blobs = {"2026/11/23/eventgrid/1.json": quarantine_record("why", "x" * 100)}
+    deps = dataclasses.replace(world().deps, quarantined=MemoryArchive(blobs))
+    (item,) = review_quarantine.quarantined({"date": "2026-11-23"}, deps).body["inputs"]
+    assert "not read" in item["reason"]
