@@ -20,6 +20,7 @@ import requests
 from local.client import LocalClient, recordings, wait_for
 from tests.browser.conftest import page_url
 
+pytestmark = pytest.mark.e2e
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
