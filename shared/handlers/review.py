@@ -12,12 +12,13 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 from shared.handlers.deps import Reply, Served, error
 
 STATIC = Path(__file__).resolve().parent.parent / "review" / "static"
 ASSETS = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8"}
-_KEY = re.compile(r"^[A-Za-z0-9_\-=]{1,256}$")
+_KEY = re.compile(r"^[A-Za-z0-9_\-=+/]{1,256}$")  # a function key: base64 or base64url text
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self'; "
@@ -36,7 +37,7 @@ def _static(name: str) -> str:
 
 def page(params: Mapping[str, str]) -> Served:
     key = params.get("code", "")
-    query = f"?code={html.escape(key)}" if _KEY.match(key) else ""
+    query = f"?code={html.escape(quote(key, safe=''))}" if _KEY.match(key) else ""
     body = _static("review.html").replace("{{query}}", query)
     return Served(200, body.encode("utf-8"), {**HEADERS, "Content-Type": "text/html; charset=utf-8"})
 
