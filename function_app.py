@@ -145,6 +145,21 @@ def review_asset(req: func.HttpRequest) -> func.HttpResponse:
     return served(asset(req.route_params.get("asset", "")))
 
 
+@app.function_name("legal_hold")
+@app.route(route="calls/{callId}/legal-hold", methods=["POST", "DELETE"])
+def legal_hold(req: func.HttpRequest) -> func.HttpResponse:
+    """POST sets, DELETE clears the legal hold on every archived blob of the call."""
+    from shared.handlers import legal_hold
+    from shared.handlers.binding import http
+    from shared.telemetry import SpanKind, invocation
+
+    call_id, held = req.route_params.get("callId", ""), req.method.upper() == "POST"
+    with invocation("legal_hold", kind=SpanKind.SERVER, action="set" if held else "clear"):
+        return http(
+            legal_hold.change(call_id, held, req.get_body(), bootstrap.deps(), req.params.get("serverCallId", ""))
+        )
+
+
 @app.function_name("archive_chunk")
 @app.queue_trigger(arg_name="msg", queue_name="%CHUNK_QUEUE%", connection=STORAGE)
 @app.blob_output(arg_name="media", path="%ARCHIVE_CONTAINER%/{blobPath}", connection=STORAGE)

@@ -56,6 +56,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk
     from shared.handlers.deps import Deps
     from shared.jwtcheck import CallbackVerifier
+    from shared.legalhold import BlobLegalHolds
     from shared.quarantine import BlobQuarantine
     from shared.review.blobs import BlobArchiveReader
     from shared.store.table import TableCallStore
@@ -83,6 +84,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
         verifier=verifier,
         archived=BlobArchiveReader(archive_container),
         quarantined=BlobArchiveReader(quarantine_container),
+        holds=BlobLegalHolds(archive_container),
     )
 
 

@@ -171,6 +171,19 @@ class SourceExpired(Input):
     reason: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class LegalHoldChanged(Input):
+    """Command outcome: storage set (``held``) or cleared the legal hold on every archived blob version of the call.
+
+    ``blob_versions`` is how many blob versions storage changed; ``tag`` and ``reason`` are the operator's words.
+    """
+
+    held: bool
+    blob_versions: int
+    tag: str = ""
+    reason: str = ""
+
+
 RECORDING_INPUTS = (
     RecordingStarted,
     StartFailed,

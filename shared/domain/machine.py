@@ -9,7 +9,7 @@ from typing import Any
 from shared.domain import events as ev
 from shared.domain import recordings as rec
 from shared.domain.errors import InvalidTransition, UnknownRecording
-from shared.domain.model import LIVE, Call, CallState, Recording, RecordingState
+from shared.domain.model import LIVE, Call, CallState, LegalHold, Recording, RecordingState
 from shared.domain.transitions import call_target
 
 _FIRST_STATE: dict[type[ev.Input], CallState] = {
@@ -158,6 +158,14 @@ def _reported(call: Call, event: ev.RecordingStateReported) -> Call:
     return _put(call, target, rec.report(target, event))
 
 
+def _legal_hold(call: Call, event: ev.LegalHoldChanged) -> Call:
+    """Holding again keeps the first ``since`` and takes the newest tag and reason; clearing forgets the hold."""
+    if not event.held:
+        return replace(call, legal_hold=None)
+    since = call.legal_hold.since if call.legal_hold is not None else event.at
+    return replace(call, legal_hold=LegalHold(since=since, tag=event.tag, reason=event.reason))
+
+
 # -- recording-level inputs that need the recording to exist ------------------------------------------------------
 
 
@@ -226,6 +234,7 @@ _HANDLERS: dict[type[ev.Input], Callable[[Call, Any], Call]] = {
     ev.PauseRecording: _command("pause"),
     ev.ResumeRecording: _command("resume"),
     ev.StopRecording: _command("stop"),
+    ev.LegalHoldChanged: _legal_hold,
     ev.FilesReady: _files_ready,
     ev.ChunkArchived: _on_recording(rec.chunk_archived),
     ev.ChunkRequeued: _on_recording(rec.chunk_requeued),

@@ -116,6 +116,15 @@ class Recording:
 
 
 @dataclass(frozen=True)
+class LegalHold:
+    """A legal hold the operator put on every archived blob of the call (``tag``: e.g. a matter or case id)."""
+
+    since: datetime
+    tag: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Call:
     server_call_id: str
     state: CallState
@@ -127,6 +136,7 @@ class Call:
     callee: str = ""
     reason: str = ""  # why it ended, or why answering failed
     recordings: tuple[Recording, ...] = field(default=())
+    legal_hold: LegalHold | None = None  # None: no hold (never set, or cleared)
 
     def recording(self, recording_id: str) -> Recording | None:
         return next((r for r in self.recordings if r.recording_id and r.recording_id == recording_id), None)

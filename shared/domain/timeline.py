@@ -8,7 +8,21 @@ from typing import Any
 from shared.domain import events as ev
 from shared.domain.model import Call
 
-_DETAIL = ("reason", "active", "status", "index", "size", "sha256", "attempt", "request_id", "caller", "callee")
+_DETAIL = (
+    "reason",
+    "active",
+    "status",
+    "index",
+    "size",
+    "sha256",
+    "attempt",
+    "request_id",
+    "caller",
+    "callee",
+    "held",
+    "tag",
+    "blob_versions",
+)
 
 
 def entry(event: ev.Input, call: Call) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from shared.messages import ArchivedChunk, ChunkJob
 from shared.store import CallStore
 
 if TYPE_CHECKING:
+    from shared.legalhold import LegalHolds
     from shared.quarantine import Quarantine
     from shared.review.blobs import ArchiveReader
 
@@ -43,6 +44,7 @@ class Deps:
     now: Callable[[], datetime] = field(default=utcnow)
     archived: ArchiveReader | None = None  # byte ranges of the archive, for review (None: review is not served)
     quarantined: ArchiveReader | None = None  # the quarantine container, for review
+    holds: LegalHolds | None = None  # legal holds on the archive container (None: not wired, the API answers 503)
 
 
 @dataclass(frozen=True)

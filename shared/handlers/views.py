@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.domain import Call, Chunk, FilesInfo, Recording, RecordingOptions
+from shared.domain import Call, Chunk, FilesInfo, LegalHold, Recording, RecordingOptions
 from shared.domain.verdict import judge
 from shared.layout import call_folder
 
@@ -17,6 +17,7 @@ def call_view(call: Call, timeline: list[dict[str, Any]]) -> dict[str, Any]:
         "callConnectionId": call.call_connection_id,
         "updatedAt": _time(call.updated_at),
         "reason": call.reason,
+        "legalHold": legal_hold_view(call.legal_hold),
         "recordings": [recording_view(r) for r in call.recordings],
         "timeline": timeline,
     }
@@ -99,6 +100,10 @@ def _chunk(chunk: Chunk) -> dict[str, Any]:
         "attempt": chunk.attempt,
         "archivedAt": _time(chunk.archived_at),
     }
+
+
+def legal_hold_view(hold: LegalHold | None) -> dict[str, Any] | None:
+    return None if hold is None else {"since": _time(hold.since), "tag": hold.tag, "reason": hold.reason}
 
 
 def _time(moment: datetime | None) -> str | None:
