@@ -59,6 +59,23 @@ param deleteSourceAfterArchive bool = false
 @description('Container of the archive.')
 param archiveContainer string = 'recordings'
 
+@description('Days each archived blob version cannot be changed or deleted (WORM, deployed unlocked; lock it by hand, see the README); 0 sets no retention policy.')
+@minValue(0)
+@maxValue(146000)
+param archiveRetentionDays int = 0
+
+@description('Days after which archived recordings move to the cool tier.')
+@minValue(0)
+param coolTierAfterDays int = 30
+
+@description('Days after which archived recordings move to the cold tier.')
+@minValue(0)
+param coldTierAfterDays int = 90
+
+@description('Days after which archived recordings move to the archive tier (offline, hours to read back); 0 never.')
+@minValue(0)
+param archiveTierAfterDays int = 0
+
 @description('Container for rejected events.')
 param quarantineContainer string = 'quarantine'
 
@@ -133,6 +150,10 @@ module storage './app/storage.bicep' = {
     deadLetterContainer: deadLetterContainer
     chunkQueue: chunkQueue
     callsTable: callsTable
+    archiveRetentionDays: archiveRetentionDays
+    coolTierAfterDays: coolTierAfterDays
+    coldTierAfterDays: coldTierAfterDays
+    archiveTierAfterDays: archiveTierAfterDays
   }
 }
 

@@ -1,6 +1,21 @@
 // The one storage account: Functions host state, the deployment package, the archive, quarantine, the
 // Event Grid dead-letter container, the chunk queue (and its poison queue) and the orchestrator's table.
 // Shared-key access is off: every client authenticates with Microsoft Entra ID (managed identities).
+//
+// The archive is write-once: blob versioning on the account, version-level immutability (WORM) support on the
+// archive container (legal holds per blob version, set by the app's legal-hold API), an optional default
+// time-based retention policy (deployed unlocked; locking is a manual, irreversible step, see the README's
+// Compliance section), and a lifecycle policy that moves archived blobs to cooler tiers and never deletes them.
+// Shapes and API versions follow Microsoft's references:
+//   https://learn.microsoft.com/azure/templates/microsoft.storage/storageaccounts/blobservices (isVersioningEnabled)
+//   https://learn.microsoft.com/azure/templates/microsoft.storage/storageaccounts/blobservices/containers
+//     (immutableStorageWithVersioning.enabled: only when the container is created; an existing one is migrated)
+//   https://learn.microsoft.com/azure/templates/microsoft.storage/storageaccounts/blobservices/containers/immutabilitypolicies
+//     (and Azure Verified Modules' avm/res/storage/storage-account/blob-service/container/immutability-policy)
+//   https://learn.microsoft.com/azure/templates/microsoft.storage/storageaccounts/managementpolicies
+//     (tierToCold since 2022-09-01, for base blobs and versions)
+//   https://learn.microsoft.com/azure/storage/blobs/immutable-version-level-worm-policies (versioning required;
+//     a container with a default policy hands it to each new version)
 
 @description('Name of the storage account (3-24 lowercase letters and digits).')
 param name string
@@ -31,6 +46,23 @@ param callsTable string
 
 @description('Days a deleted blob or container can be restored.')
 param softDeleteDays int = 7
+
+@description('Days each archived blob version cannot be changed or deleted (default time-based retention, deployed unlocked); 0 sets no policy.')
+@minValue(0)
+@maxValue(146000)
+param archiveRetentionDays int = 0
+
+@description('Days after its last change an archived blob (and days after its creation a previous version) moves to the cool tier.')
+@minValue(0)
+param coolTierAfterDays int = 30
+
+@description('Days after its last change an archived blob (and days after its creation a previous version) moves to the cold tier.')
+@minValue(0)
+param coldTierAfterDays int = 90
+
+@description('Days after which archived blobs move to the archive tier (offline: reading needs hours of rehydration); 0 never.')
+@minValue(0)
+param archiveTierAfterDays int = 0
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   // checkov:skip=CKV_AZURE_35: The Flex Consumption app (no VNet integration), Event Grid dead-lettering and ACS bring-your-own-storage reach the account over its public endpoint; every request needs Microsoft Entra ID (shared key is off). Add VNet integration and private endpoints to close it.
@@ -84,6 +116,8 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   parent: storage
   name: 'default'
   properties: {
+    // Every overwrite or delete keeps the previous version; version-level immutability requires it.
+    isVersioningEnabled: true
     deleteRetentionPolicy: {
       enabled: true
       days: softDeleteDays
@@ -108,6 +142,84 @@ resource archive 'Microsoft.Storage/storageAccounts/blobServices/containers@2023
   name: archiveContainer
   properties: {
     publicAccess: 'None'
+    // Version-level WORM support: legal holds and retention policies per blob version. It cannot be removed, and
+    // the container (and the account) cannot be deleted while a blob version in it is protected.
+    immutableStorageWithVersioning: {
+      enabled: true
+    }
+  }
+}
+
+// The container's default time-based retention policy, inherited by every new blob version. Deployed unlocked:
+// it can still be shortened or removed. Locking it (az storage container immutability-policy lock) is manual and
+// irreversible; a locked policy can only be extended.
+resource archiveRetention 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = if (archiveRetentionDays > 0) {
+  parent: archive
+  name: 'default'
+  properties: {
+    immutabilityPeriodSinceCreationInDays: archiveRetentionDays
+    allowProtectedAppendWrites: false
+    allowProtectedAppendWritesAll: false
+  }
+}
+
+var archiveTier = archiveTierAfterDays > 0
+var currentTiering = {
+  tierToCool: {
+    daysAfterModificationGreaterThan: coolTierAfterDays
+  }
+  tierToCold: {
+    daysAfterModificationGreaterThan: coldTierAfterDays
+  }
+}
+var versionTiering = {
+  tierToCool: {
+    daysAfterCreationGreaterThan: coolTierAfterDays
+  }
+  tierToCold: {
+    daysAfterCreationGreaterThan: coldTierAfterDays
+  }
+}
+var currentToArchive = {
+  tierToArchive: {
+    daysAfterModificationGreaterThan: archiveTierAfterDays
+  }
+}
+var versionToArchive = {
+  tierToArchive: {
+    daysAfterCreationGreaterThan: archiveTierAfterDays
+  }
+}
+
+// Lifecycle: archived recordings (current blobs and previous versions) move to cool, then cold, then optionally
+// archive. No rule deletes anything: what leaves the archive is the operator's decision, after the retention period.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'archive-tiering'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${archiveContainer}/'
+              ]
+            }
+            actions: {
+              baseBlob: archiveTier ? union(currentTiering, currentToArchive) : currentTiering
+              version: archiveTier ? union(versionTiering, versionToArchive) : versionTiering
+            }
+          }
+        }
+      ]
+    }
   }
 }
 
