@@ -64,6 +64,9 @@ param archiveContainer string = 'recordings'
 @maxValue(146000)
 param archiveRetentionDays int = 0
 
+@description('Set once the archive retention policy was locked by hand: provisioning then leaves the locked policy alone.')
+param archiveRetentionLocked bool = false
+
 @description('Days after which archived recordings move to the cool tier.')
 @minValue(0)
 param coolTierAfterDays int = 30
@@ -151,6 +154,7 @@ module storage './app/storage.bicep' = {
     chunkQueue: chunkQueue
     callsTable: callsTable
     archiveRetentionDays: archiveRetentionDays
+    archiveRetentionLocked: archiveRetentionLocked
     coolTierAfterDays: coolTierAfterDays
     coldTierAfterDays: coldTierAfterDays
     archiveTierAfterDays: archiveTierAfterDays

@@ -52,6 +52,9 @@ param softDeleteDays int = 7
 @maxValue(146000)
 param archiveRetentionDays int = 0
 
+@description('The retention policy was locked by hand: leave it alone (ARM updates unlocked policies only; a locked one can only be extended).')
+param archiveRetentionLocked bool = false
+
 @description('Days after its last change an archived blob (and days after its creation a previous version) moves to the cool tier.')
 @minValue(0)
 param coolTierAfterDays int = 30
@@ -152,8 +155,10 @@ resource archive 'Microsoft.Storage/storageAccounts/blobServices/containers@2023
 
 // The container's default time-based retention policy, inherited by every new blob version. Deployed unlocked:
 // it can still be shortened or removed. Locking it (az storage container immutability-policy lock) is manual and
-// irreversible; a locked policy can only be extended.
-resource archiveRetention 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = if (archiveRetentionDays > 0) {
+// irreversible; a locked policy can only be extended, and ARM's create-or-update accepts unlocked policies only
+// (https://learn.microsoft.com/rest/api/storagerp/blob-containers/lock-immutability-policy), so once it is locked
+// the deployment stops declaring it (archiveRetentionLocked).
+resource archiveRetention 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = if ((archiveRetentionDays > 0) && !archiveRetentionLocked) {
   parent: archive
   name: 'default'
   properties: {

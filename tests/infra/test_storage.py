@@ -91,6 +91,7 @@ def test_deleted_blobs_and_containers_can_be_restored() -> None:
 PARAMETERS = json.loads((MAIN.parent / "main.parameters.json").read_text())["parameters"]
 RETENTION_PARAMETERS = {
     "archiveRetentionDays": "ARCHIVE_RETENTION_DAYS",
+    "archiveRetentionLocked": "ARCHIVE_RETENTION_LOCKED",
     "coolTierAfterDays": "COOL_TIER_AFTER_DAYS",
     "coldTierAfterDays": "COLD_TIER_AFTER_DAYS",
     "archiveTierAfterDays": "ARCHIVE_TIER_AFTER_DAYS",
@@ -121,10 +122,13 @@ def test_only_the_archive_container_supports_version_level_immutability() -> Non
 
 
 def test_the_retention_policy_is_the_archives_default_only_when_days_are_given_and_is_never_locked_here() -> None:
+    """Deployed unlocked; once locked by hand, ARM accepts no create-or-update of it, so it is left out."""
     policy = the_resource("Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies")
     assert (policy.body["parent"], policy.body["name"]) == ("archive", "default")
+    given = {"operator": {"type": "greater_than", "operands": {"operand_1": "archiveRetentionDays", "operand_2": 0}}}
+    unlocked = {"operator": {"type": "not", "operands": {"bool_value": "archiveRetentionLocked"}}}
     assert condition(policy.declaration) == {
-        "operator": {"type": "greater_than", "operands": {"operand_1": "archiveRetentionDays", "operand_2": 0}}
+        "operator": {"type": "and", "operands": {"operand_1": given, "operand_2": unlocked}}
     }
     assert policy.properties == {
         "immutabilityPeriodSinceCreationInDays": "archiveRetentionDays",
@@ -132,6 +136,7 @@ def test_the_retention_policy_is_the_archives_default_only_when_days_are_given_a
         "allowProtectedAppendWritesAll": False,
     }
     assert main_int_default("archiveRetentionDays") == 0
+    assert parse(MAIN)["parameters"]["archiveRetentionLocked"]["default"] is False
 
 
 def test_one_lifecycle_rule_tiers_the_archive_prefix_only() -> None:
@@ -174,7 +179,7 @@ def test_current_blobs_and_previous_versions_move_cool_then_cold_and_archive_onl
 def test_each_retention_and_tiering_value_is_an_azd_value(parameter: str, variable: str) -> None:
     assert body(main_module(STORAGE_MODULE))["params"][parameter] == parameter
     default = parse(MAIN)["parameters"][parameter]["default"]
-    assert PARAMETERS[parameter]["value"] == f"${{{variable}={default}}}"
+    assert PARAMETERS[parameter]["value"] == f"${{{variable}={json.dumps(default)}}}"
 
 
 def test_the_new_resource_shapes_cite_microsofts_references() -> None:
