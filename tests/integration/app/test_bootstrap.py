@@ -12,6 +12,7 @@ from azure.data.tables import TableServiceClient
 
 from shared import bootstrap
 from shared.acs import AcsCallAutomation
+from shared.legalhold import BlobLegalHolds
 from shared.store.table import TableCallStore
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,6 +44,7 @@ def test_importing_function_app_builds_nothing_and_loads_no_azure_sdk() -> None:
             "list_quarantine",
             "review_page",
             "review_asset",
+            "legal_hold",
             "archive_chunk",
             "sweeper",
         ]
@@ -63,6 +65,7 @@ def test_deps_are_built_once_from_the_environment(
         assert isinstance(built.store, TableCallStore)
         assert isinstance(built.acs, AcsCallAutomation)
         assert built.verifier is not None
+        assert isinstance(built.holds, BlobLegalHolds)
         names = [t.name for t in TableServiceClient.from_connection_string(storage_connection_string).list_tables()]
         assert table in names
     finally:
