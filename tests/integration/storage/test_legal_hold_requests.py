@@ -137,3 +137,15 @@ def test_the_api_holds_every_version_of_the_calls_recording_and_reports_a_refusa
     call = w.store.get(sid)
     assert call is not None
     assert call.legal_hold is not None, "the hold storage did not clear is still the call's"
+
+
+def test_no_answer_at_all_is_an_unavailability_without_a_status() -> None:
+    server = BlobService().start()
+    url = server.account_url
+    server.stop()
+    holds = BlobLegalHolds(BlobServiceClient(url, retry_total=0).get_container_client(CONTAINER))
+    with pytest.raises(HoldUnavailable) as raised:
+        holds.versions(PREFIX)
+    assert raised.value.status is None
+    assert raised.value.code == "ServiceRequestError"
+    assert f"list the blobs under {PREFIX}" in str(raised.value)
