@@ -13,7 +13,8 @@
 //   https://learn.microsoft.com/azure/templates/microsoft.storage/storageaccounts/blobservices/containers/immutabilitypolicies
 //     (and Azure Verified Modules' avm/res/storage/storage-account/blob-service/container/immutability-policy)
 //   https://learn.microsoft.com/azure/templates/microsoft.storage/storageaccounts/managementpolicies
-//     (tierToCold since 2022-09-01, for base blobs and versions)
+//     (tierToCold since 2022-09-01, for base blobs and versions; Azure Verified Modules'
+//     avm/res/storage/storage-account/management-policy declares the same 'default' child)
 //   https://learn.microsoft.com/azure/storage/blobs/immutable-version-level-worm-policies (versioning required;
 //     a container with a default policy hands it to each new version)
 
