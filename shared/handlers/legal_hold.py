@@ -66,9 +66,14 @@ def _change(call: Call, held: bool, words: dict[str, str], holds: LegalHolds, de
         except LegalHoldError as exc:
             return _storage_error(exc, done, len(versions))
     tag, reason = words.get("tag", ""), words.get("reason", "")
-    event_id = f"api:{uuid.uuid4()}"
     event = ev.LegalHoldChanged(
-        event_id, deps.now(), "api", held=held, blob_versions=len(versions), tag=tag, reason=reason
+        event_id=f"api:{uuid.uuid4()}",
+        at=deps.now(),
+        source="api",
+        held=held,
+        blob_versions=len(versions),
+        tag=tag,
+        reason=reason,
     )
     after = deps.store.apply(call.server_call_id, event).call or call
     log.info("legal hold %s on %s blob versions", "set" if held else "cleared", len(versions))

@@ -10,7 +10,9 @@ from tests.unit.domain.builders import SID, at, connected, files_ready, ringing
 
 
 def hold(held: bool, t: float, event_id: str, tag: str = "") -> ev.LegalHoldChanged:
-    return ev.LegalHoldChanged(event_id, at(t), "api", held=held, blob_versions=4, tag=tag, reason="dispute")
+    return ev.LegalHoldChanged(
+        event_id=event_id, at=at(t), source="api", held=held, blob_versions=4, tag=tag, reason="dispute"
+    )
 
 
 def run(*inputs: ev.Input) -> Call:
