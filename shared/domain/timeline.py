@@ -8,21 +8,8 @@ from typing import Any
 from shared.domain import events as ev
 from shared.domain.model import Call
 
-_DETAIL = (
-    "reason",
-    "active",
-    "status",
-    "index",
-    "size",
-    "sha256",
-    "attempt",
-    "request_id",
-    "caller",
-    "callee",
-    "held",
-    "tag",
-    "blob_versions",
-)
+_DETAIL = ("reason", "active", "status", "index", "size", "sha256", "attempt", "request_id", "caller", "callee")
+_LEGAL_HOLD_DETAIL = ("held", "tag", "blob_versions")
 
 
 def entry(event: ev.Input, call: Call) -> dict[str, Any]:
@@ -44,7 +31,7 @@ def entry(event: ev.Input, call: Call) -> dict[str, Any]:
         line["recordingId"] = recording.recording_id
         line["recordingState"] = recording.state.value
     names = {f.name for f in fields(event)}
-    for name in _DETAIL:
+    for name in (*_DETAIL, *_LEGAL_HOLD_DETAIL):
         value = getattr(event, name, None) if name in names else None
         if value not in (None, ""):
             line[_camel(name)] = value
