@@ -162,17 +162,61 @@ def legal_hold(req: func.HttpRequest) -> func.HttpResponse:
 
 @app.function_name("archive_chunk")
 @app.queue_trigger(arg_name="msg", queue_name="%CHUNK_QUEUE%", connection=STORAGE)
+@app.queue_output(arg_name="verify", queue_name="%VERIFY_QUEUE%", connection=STORAGE)
 @app.blob_output(arg_name="media", path="%ARCHIVE_CONTAINER%/{blobPath}", connection=STORAGE)
-def archive_chunk(msg: func.QueueMessage, media: func.Out[bytes]) -> None:
-    """Copy one chunk; small media leaves through the blob output binding, large media was streamed already."""
+def archive_chunk(msg: func.QueueMessage, media: func.Out[bytes], verify: func.Out[str]) -> None:
+    """Copy one chunk (small media leaves through the blob output binding, large media was streamed already) and
+    ask ``verify_chunk`` to read it back: the binding writes only after this returns. The media binding is listed
+    first so a host that writes outputs in order writes the blob before the verification's message; the
+    verification does not rely on it (it looks again for a blob that is not there yet, then the queue retries)."""
+    from dataclasses import replace
+
     from shared.handlers.archive import handle_chunk
-    from shared.telemetry import invocation, traceparent_of
+    from shared.telemetry import current_traceparent, invocation, traceparent_of
 
     body = msg.get_body()
     with invocation("archive_chunk", traceparent=traceparent_of(body), messageId=msg.id or ""):
-        payload = handle_chunk(body, bootstrap.deps())
-        if payload is not None:
-            media.set(payload)
+        found = handle_chunk(body, bootstrap.deps())
+        if found.media is not None:
+            media.set(found.media)
+        if found.verify is not None:
+            verify.set(replace(found.verify, traceparent=current_traceparent()).to_json())
+
+
+@app.function_name("verify_chunk")
+@app.queue_trigger(arg_name="msg", queue_name="%VERIFY_QUEUE%", connection=STORAGE)
+def verify_chunk(msg: func.QueueMessage) -> None:
+    """Read a copied chunk back; when it matches, record it archived, write the manifest, maybe delete at ACS."""
+    from shared.handlers.verify import handle_verify
+    from shared.telemetry import invocation, traceparent_of
+
+    body = msg.get_body()
+    with invocation("verify_chunk", traceparent=traceparent_of(body), messageId=msg.id or ""):
+        handle_verify(body, bootstrap.deps())
+
+
+@app.function_name("chunk_poison")
+@app.queue_trigger(arg_name="msg", queue_name="%CHUNK_QUEUE%-poison", connection=STORAGE)
+def chunk_poison(msg: func.QueueMessage) -> None:
+    """A chunk job that failed on every delivery: quarantined with the reason."""
+    from shared.handlers.poison import handle_chunk_poison
+    from shared.telemetry import invocation, traceparent_of
+
+    body = msg.get_body()
+    with invocation("chunk_poison", traceparent=traceparent_of(body), messageId=msg.id or ""):
+        handle_chunk_poison(body, bootstrap.deps())
+
+
+@app.function_name("verify_poison")
+@app.queue_trigger(arg_name="msg", queue_name="%VERIFY_QUEUE%-poison", connection=STORAGE)
+def verify_poison(msg: func.QueueMessage) -> None:
+    """A verification that failed on every delivery: one more try, else quarantined with the reason."""
+    from shared.handlers.verify import handle_verify_poison
+    from shared.telemetry import invocation, traceparent_of
+
+    body = msg.get_body()
+    with invocation("verify_poison", traceparent=traceparent_of(body), messageId=msg.id or ""):
+        handle_verify_poison(body, bootstrap.deps())
 
 
 @app.function_name("sweeper")

@@ -38,7 +38,8 @@ from local.review import CHROMIUM, CHROMIUM_ARGS, page_url
 from local.stack import Stack, StackOptions
 from shared.domain import ChunkFile, FilesInfo
 from shared.domain import events as ev
-from shared.layout import call_folder, chunk_path, manifest_path, metadata_path, recording_prefix
+from shared.domain.model import ChunkCopy
+from shared.layout import call_folder, chunk_path, metadata_path, recording_prefix
 from shared.store.table import TableCallStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,16 +94,34 @@ def archive_call(info: dict[str, Any], size: int) -> tuple[str, str]:
     blob_path = chunk_path(prefix, 0, "wav")
     sha = upload_chunk(container, blob_path, size)
     duration_ms = (size - 44) * 1000 // (RATE * CHANNELS * WIDTH)
-    container.upload_blob(metadata_path(prefix, 0), json.dumps({"chunkDuration": duration_ms}).encode())
+    metadata = json.dumps({"chunkDuration": duration_ms}).encode()
+    container.upload_blob(metadata_path(prefix, 0), metadata)
     table = TableServiceClient.from_connection_string(connection).create_table_if_not_exists("calls")
     store = TableCallStore(table)
-    info_ = FilesInfo(start, duration_ms, "audio", "unmixed", "wav", "CallEnded", "acs", manifest_path(prefix), start)
-    file = ChunkFile(0, "doc", "SessionEnded", "", "", "", blob_path, metadata_path(prefix, 0))
+    info_ = FilesInfo(
+        recording_start=start, duration_ms=duration_ms, content_type="audio", channel_type="unmixed", format="wav",
+        session_end_reason="CallEnded", storage_type="acs", ready_at=start,
+    )  # fmt: skip
+    file = ChunkFile(
+        index=0, document_id="doc", end_reason="SessionEnded", content_location="", metadata_location="",
+        delete_location="",
+    )  # fmt: skip
+    copy = ChunkCopy(size=size, sha256=sha, metadata_sha256=hashlib.sha256(metadata).hexdigest(), streamed=True)
     for event in (
         ev.CallRinging("b1", start, "bench", caller="4:+14255550100", callee="4:+18005550199"),
         ev.RecordingStateReported("b2", start, "bench", recording_id=recording_id, active=True),
         ev.FilesReady("b3", start, "bench", recording_id=recording_id, info=info_, chunks=(file,)),
-        ev.ChunkArchived("b4", start, "bench", recording_id=recording_id, index=0, size=size, sha256=sha),
+        ev.ChunkArchived(
+            "b4",
+            start,
+            "bench",
+            recording_id=recording_id,
+            index=0,
+            document_id="doc",
+            recording_start=start,
+            format="wav",
+            copy=copy,
+        ),
     ):
         store.apply(sid, event)
     return call_folder(sid), recording_id

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared import layout
 from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk
-from shared.messages import ChunkJob
+from shared.domain import ChunkFile
+from shared.messages import ChunkJob, ChunkRef
 
 SERVER_CALL_ID = "YmVuY2htYXJrLWNhbGw="
 PATTERN_BYTES = 1024 * 1024 + 7
@@ -39,21 +39,19 @@ def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def _job(args: argparse.Namespace, name: str) -> ChunkJob:
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    prefix = layout.recording_prefix(start, SERVER_CALL_ID, name)
-    return ChunkJob(
-        server_call_id=SERVER_CALL_ID, call_folder=layout.call_folder(SERVER_CALL_ID), recording_id=name, index=0,
-        document_id=name, format="wav", blob_path=layout.chunk_path(prefix, 0, "wav"),
-        metadata_path=layout.metadata_path(prefix, 0), manifest_path=layout.manifest_path(prefix),
-        content_location=args.url, metadata_location=args.metadata_url, delete_location=args.url,
-        recording_start=start.isoformat(),
+    ref = ChunkRef(server_call_id=SERVER_CALL_ID, recording_id=name, index=0, format="wav", recording_start=start)
+    file = ChunkFile(
+        index=0, document_id=name, end_reason="", content_location=args.url, metadata_location=args.metadata_url,
+        delete_location=args.url,
     )  # fmt: skip
+    return ChunkJob(chunk=ref, file=file)
 
 
 def ours(args: argparse.Namespace) -> dict[str, Any]:
     acs, container = _clients(args)
     options = ArchiveOptions(args.threshold, args.block, args.concurrency)
     result = archive_chunk(_job(args, f"ours-{time.time_ns()}"), AcsRecordingSource(acs), container, options)
-    return {"sha256": result.sha256, "streamed": result.streamed}
+    return {"sha256": result.copy.sha256, "streamed": result.copy.streamed}
 
 
 def source_only(args: argparse.Namespace) -> dict[str, Any]:

@@ -88,6 +88,9 @@ param deadLetterContainer string = 'eventgrid-deadletter'
 @description('Queue of chunk copy jobs (its poison queue is "<name>-poison").')
 param chunkQueue string = 'recording-chunks'
 
+@description('Queue of chunk verifications: read back before archived (its poison queue is "<name>-poison").')
+param verifyQueue string = 'chunk-verifications'
+
 @description('Table of per-call state, history and event-id ledger.')
 param callsTable string = 'calls'
 
@@ -152,6 +155,7 @@ module storage './app/storage.bicep' = {
     quarantineContainer: quarantineContainer
     deadLetterContainer: deadLetterContainer
     chunkQueue: chunkQueue
+    verifyQueue: verifyQueue
     callsTable: callsTable
     archiveRetentionDays: archiveRetentionDays
     archiveRetentionLocked: archiveRetentionLocked
@@ -199,6 +203,7 @@ module functionApp './app/function.bicep' = {
     archiveContainer: archiveContainer
     quarantineContainer: quarantineContainer
     chunkQueue: chunkQueue
+    verifyQueue: verifyQueue
     callsTable: callsTable
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

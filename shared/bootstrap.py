@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shared import config
@@ -20,9 +21,11 @@ if TYPE_CHECKING:
     from azure.data.tables import TableClient
     from azure.storage.blob import ContainerClient
 
+    from shared.archive import Archived
     from shared.config import Settings
+    from shared.domain import Call, Recording
     from shared.handlers.deps import Deps
-    from shared.messages import ArchivedChunk, ChunkJob
+    from shared.messages import ChunkJob, VerifyJob
 
 _lock = threading.Lock()
 _built: Deps | None = None
@@ -53,7 +56,7 @@ def reset() -> None:
 
 def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     from shared.acs import AcsCallAutomation, client_from_settings
-    from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk
+    from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk, manifest, readback
     from shared.handlers.deps import Deps
     from shared.jwtcheck import CallbackVerifier
     from shared.legalhold import BlobLegalHolds
@@ -67,8 +70,14 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     archive_container = _container(settings, env, settings.archive_container)
     options = ArchiveOptions.from_settings(settings)
 
-    def archive(job: ChunkJob) -> ArchivedChunk:
+    def archive(job: ChunkJob) -> Archived:
         return archive_chunk(job, source, archive_container, options)
+
+    def read_back(job: VerifyJob) -> None:
+        readback.read_back(job, archive_container, options)
+
+    def publish_manifest(call: Call, recording: Recording, version: int) -> None:
+        manifest.publish(archive_container, call, recording, version, datetime.now(UTC))
 
     verifier = None
     if not settings.callback_auth_disabled:
@@ -80,6 +89,9 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
         acs=AcsCallAutomation(acs_client),
         quarantine=BlobQuarantine(quarantine_container),
         archive=archive,
+        read_back=read_back,
+        publish_manifest=publish_manifest,
+        chunk_backlog=_backlog(settings, env),
         source=source,
         verifier=verifier,
         archived=BlobArchiveReader(archive_container),
@@ -92,6 +104,31 @@ def _credential(settings: Settings) -> Any:
     from azure.identity import DefaultAzureCredential
 
     return DefaultAzureCredential(managed_identity_client_id=settings.azure_client_id or None)
+
+
+def _backlog(settings: Settings, env: Mapping[str, str]) -> Callable[[], int]:
+    """How many messages CHUNK_QUEUE and VERIFY_QUEUE hold (approximate, never lower than the truth; invisible
+    messages, those a function is running, count)."""
+    from azure.storage.queue import QueueServiceClient
+
+    if settings.storage_connection:
+        service = QueueServiceClient.from_connection_string(settings.storage_connection)
+    else:
+        service = QueueServiceClient(env["AzureWebJobsStorage__queueServiceUri"], credential=_credential(settings))
+    queues = [service.get_queue_client(name) for name in (settings.chunk_queue, settings.verify_queue)]
+
+    def one(queue: Any) -> int:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            return int(queue.get_queue_properties().approximate_message_count or 0)
+        except ResourceNotFoundError:
+            return 0  # no queue yet: nothing waits in it
+
+    def count() -> int:
+        return sum(one(queue) for queue in queues)
+
+    return count
 
 
 def _table(settings: Settings, env: Mapping[str, str]) -> TableClient:
@@ -108,14 +145,14 @@ def _table(settings: Settings, env: Mapping[str, str]) -> TableClient:
 
 
 def _container(settings: Settings, env: Mapping[str, str], name: str) -> ContainerClient:
-    from azure.core.exceptions import ResourceExistsError
     from azure.storage.blob import BlobServiceClient
+
+    from shared.containers import ensure_container
 
     if settings.storage_connection:
         service = BlobServiceClient.from_connection_string(settings.storage_connection)
     else:
         service = BlobServiceClient(env["AzureWebJobsStorage__blobServiceUri"], credential=_credential(settings))
     container = service.get_container_client(name)
-    with contextlib.suppress(ResourceExistsError):
-        container.create_container()
+    ensure_container(container)
     return container

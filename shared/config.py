@@ -80,6 +80,12 @@ SPECS: Final[tuple[Spec, ...]] = (
     Spec("ARCHIVE_CONTAINER", "recordings", "Blob container of the archive."),
     Spec("QUARANTINE_CONTAINER", "quarantine", "Blob container for rejected events, with their reason."),
     Spec("CHUNK_QUEUE", "recording-chunks", "Queue of chunk copy jobs (its poison queue is `<name>-poison`)."),
+    Spec(
+        "VERIFY_QUEUE",
+        "chunk-verifications",
+        "Queue of chunk verifications: read each copied chunk back and match it before it counts as archived "
+        "(its poison queue is `<name>-poison`).",
+    ),
     Spec("CALLS_TABLE", "calls", "Table of per-call state, history and event-id ledger."),
     Spec("ACS_ALLOWED_HOST_SUFFIXES", ACS_HOST_SUFFIXES, "Host suffixes a recording URL may have."),
     Spec(
@@ -90,10 +96,15 @@ SPECS: Final[tuple[Spec, ...]] = (
     Spec("ARCHIVE_BLOCK_SIZE_BYTES", "4194304", "Block size of ranged downloads and staged blocks."),
     Spec("ARCHIVE_CONCURRENCY", "4", "Parallel ranged downloads / staged blocks per chunk."),
     Spec(
-        "DELETE_SOURCE_AFTER_ARCHIVE", "false", "Delete a recording at ACS once every chunk is archived and verified."
+        "DELETE_SOURCE_AFTER_ARCHIVE",
+        "false",
+        "Delete a recording at ACS once it is complete and every chunk was read back from the archive and matched.",
     ),
     Spec(
-        "STUCK_CHUNK_AFTER_SECONDS", "900", "The sweeper re-enqueues a chunk not archived this long after files-ready."
+        "STUCK_CHUNK_AFTER_SECONDS",
+        "900",
+        "The sweeper re-enqueues a chunk not archived this long after its job was enqueued, once the chunk and "
+        "verification queues are empty (no job of it can still wait or run).",
     ),
     Spec("RETENTION_HOURS", "24", "How long ACS keeps recordings."),
     Spec("RETENTION_WARNING_HOURS", "20", "Warn about unarchived recordings this many hours after files-ready."),
@@ -181,6 +192,7 @@ class Settings:
     archive_container: str = "recordings"
     quarantine_container: str = "quarantine"
     chunk_queue: str = "recording-chunks"
+    verify_queue: str = "chunk-verifications"
     calls_table: str = "calls"
     allowed_host_suffixes: tuple[str, ...] = field(default=tuple(ACS_HOST_SUFFIXES.split(",")))
     streaming_threshold_bytes: int = 8 * 1024 * 1024
@@ -240,6 +252,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         archive_container=_text(env, "ARCHIVE_CONTAINER"),
         quarantine_container=_text(env, "QUARANTINE_CONTAINER"),
         chunk_queue=_text(env, "CHUNK_QUEUE"),
+        verify_queue=_text(env, "VERIFY_QUEUE"),
         calls_table=_text(env, "CALLS_TABLE"),
         allowed_host_suffixes=_csv(env, "ACS_ALLOWED_HOST_SUFFIXES"),
         streaming_threshold_bytes=_int(env, "STREAMING_THRESHOLD_BYTES"),

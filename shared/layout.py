@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 EXTENSIONS = {"wav": "wav", "mp3": "mp3", "mp4": "mp4"}
@@ -112,3 +113,18 @@ def metadata_path(prefix: str, index: int) -> str:
 
 def manifest_path(prefix: str) -> str:
     return f"{prefix}/manifest.json"
+
+
+@dataclass(frozen=True)
+class ChunkPaths:
+    """Where one chunk's blobs and its recording's manifest live inside the archive container."""
+
+    media: str
+    metadata: str
+    manifest: str
+
+
+def chunk_paths(recording_start: datetime, server_call: str, recording_id: str, index: int, fmt: str) -> ChunkPaths:
+    """Every archive path of a chunk, from its ids alone (LayoutError when they cannot name a path)."""
+    prefix = recording_prefix(recording_start, server_call, recording_id)
+    return ChunkPaths(chunk_path(prefix, index, fmt), metadata_path(prefix, index), manifest_path(prefix))

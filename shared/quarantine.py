@@ -19,8 +19,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import ContainerClient, ContentSettings
+
+from shared.containers import ensure_container
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ class BlobQuarantine:
         try:
             self._upload(name, body)
         except ResourceNotFoundError:
-            self._create_container()
+            ensure_container(self._container)
             self._upload(name, body)
         log.warning("quarantined %s from %s as %s: %s", kind, source, name, reason)
         return name
@@ -56,12 +58,6 @@ class BlobQuarantine:
         self._container.upload_blob(
             name, body, overwrite=False, content_settings=ContentSettings(content_type="application/json")
         )
-
-    def _create_container(self) -> None:
-        try:
-            self._container.create_container()
-        except ResourceExistsError:
-            log.debug("quarantine container was created concurrently")
 
 
 def _safe_kind(kind: str) -> str:

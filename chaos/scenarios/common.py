@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueClient
 
 from chaos.audit import audit, source_chunks
@@ -14,6 +15,8 @@ from chaos.result import Result
 from chaos.source import SourceReader
 from chaos.workload import ARCHIVED, recordings, wait_settled
 from local.stack import StackOptions
+from shared.handlers.poison import POISON_KIND as CHUNK_POISON
+from shared.handlers.verify import POISON_KIND as VERIFY_POISON
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,18 @@ def delivery_health(cs: ChaosStack, result: Result, *, strict: bool = True, call
         result.notes.append(f"{len(retried)} delivery(ies) needed a retry")
 
 
-def poison_count(cs: ChaosStack, queue: str = "recording-chunks-poison") -> int:
-    client = QueueClient.from_connection_string(cs.info["storageConnectionString"], queue)
+def poison_count(cs: ChaosStack) -> int:
+    """Given-up jobs: still on a poison queue, or moved by ``chunk_poison`` / ``verify_poison`` into the quarantine."""
+    found = 0
+    for queue in ("recording-chunks-poison", "chunk-verifications-poison"):
+        client = QueueClient.from_connection_string(cs.info["storageConnectionString"], queue)
+        try:
+            found += int(client.get_queue_properties().approximate_message_count or 0)
+        except ResourceNotFoundError:
+            continue
+    service = BlobServiceClient.from_connection_string(cs.info["storageConnectionString"])
     try:
-        return int(client.get_queue_properties().approximate_message_count or 0)
+        names = [b.name for b in service.get_container_client("quarantine").list_blobs()]
     except ResourceNotFoundError:
-        return 0
+        return found
+    return found + sum(1 for name in names if f"/{CHUNK_POISON}/" in name or f"/{VERIFY_POISON}/" in name)

@@ -10,6 +10,7 @@ import json
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from azure.storage.blob import BlobServiceClient
@@ -21,7 +22,8 @@ from chaos.result import Result
 from chaos.scenarios.common import Size, options, poison_count
 from chaos.ssrf import Trap, corpus
 from chaos.workload import ARCHIVED, recordings, wait_settled
-from shared.messages import ChunkJob
+from shared.domain import ChunkFile
+from shared.messages import ChunkJob, ChunkRef
 
 NAME = "hostile"
 POSITIONS = ("contentLocation", "metadataLocation", "deleteLocation")
@@ -62,12 +64,16 @@ def ssrf_jobs(trap_port: int) -> dict[str, str]:
     jobs = {}
     for url in corpus(trap_port).values():
         ok = "https://us-storage.asm.skype.com/v1/objects/x"
-        job = ChunkJob(server_call_id="chaos", call_folder="Y2hhb3M", recording_id=f"rec-{uuid.uuid4().hex}", index=0,
-                       document_id=f"chaos-{uuid.uuid4()}", format="wav", blob_path="2025/01/01/Y2hhb3M/r/chunk-0000.wav",
-                       metadata_path="2025/01/01/Y2hhb3M/r/chunk-0000.metadata.json",
-                       manifest_path="2025/01/01/Y2hhb3M/r/manifest.json", content_location=url,
-                       metadata_location=ok + "/content/acsmetadata", delete_location=ok, recording_start="2025-01-01T00:00:00Z")  # fmt: skip
-        jobs[job.document_id] = job.to_json()
+        ref = ChunkRef(
+            server_call_id="chaos",
+            recording_id=f"rec-{uuid.uuid4().hex}",
+            index=0,
+            format="wav",
+            recording_start=datetime(2025, 1, 1, tzinfo=UTC),
+        )
+        file = ChunkFile(index=0, document_id=f"chaos-{uuid.uuid4()}", end_reason="", content_location=url,
+                         metadata_location=ok + "/content/acsmetadata", delete_location=ok)  # fmt: skip
+        jobs[file.document_id] = ChunkJob(chunk=ref, file=file).to_json()
     return jobs
 
 

@@ -73,6 +73,9 @@ param quarantineContainer string
 @description('Queue of chunk copy jobs.')
 param chunkQueue string
 
+@description('Queue of chunk verifications.')
+param verifyQueue string
+
 @description('Table of per-call state.')
 param callsTable string
 
@@ -201,6 +204,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     ARCHIVE_CONTAINER: archiveContainer
     QUARANTINE_CONTAINER: quarantineContainer
     CHUNK_QUEUE: chunkQueue
+    VERIFY_QUEUE: verifyQueue
     CALLS_TABLE: callsTable
     ACS_ALLOWED_HOST_SUFFIXES: '.asm.skype.com,.asyncgw.teams.microsoft.com,.ams.gov.teams.microsoft.us'
     STREAMING_THRESHOLD_BYTES: '8388608'

@@ -1,5 +1,6 @@
 // The one storage account: Functions host state, the deployment package, the archive, quarantine, the
-// Event Grid dead-letter container, the chunk queue (and its poison queue) and the orchestrator's table.
+// Event Grid dead-letter container, the chunk and verification queues (and their poison queues) and the
+// orchestrator's table.
 // Shared-key access is off: every client authenticates with Microsoft Entra ID (managed identities).
 //
 // The archive is write-once: blob versioning on the account, version-level immutability (WORM) support on the
@@ -41,6 +42,9 @@ param deadLetterContainer string
 
 @description('Queue of chunk copy jobs; its poison queue is "<name>-poison".')
 param chunkQueue string
+
+@description('Queue of chunk verifications (read back before archived); its poison queue is "<name>-poison".')
+param verifyQueue string
 
 @description('Table of per-call state, history and event-id ledger.')
 param callsTable string
@@ -258,6 +262,16 @@ resource chunks 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-
 resource chunksPoison 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
   parent: queueService
   name: '${chunkQueue}-poison'
+}
+
+resource verifications 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: verifyQueue
+}
+
+resource verificationsPoison 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: '${verifyQueue}-poison'
 }
 
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {

@@ -4,7 +4,7 @@ Public surface: ``archive_chunk``, ``ArchiveOptions``, ``RecordingSource`` / ``A
 ``SourceStream``, and the error tree in ``shared.archive.errors``. Azure SDKs are imported on first use.
 """
 
-from shared.archive.engine import archive_chunk
+from shared.archive.engine import Archived, archive_chunk
 from shared.archive.errors import ArchiveError, ArchivePermanentError, ArchiveTransientError, SourceGoneError
 from shared.archive.options import ArchiveOptions
 from shared.archive.source import AcsRecordingSource, RecordingSource, SourceStream
@@ -15,6 +15,7 @@ __all__ = [
     "ArchiveOptions",
     "ArchivePermanentError",
     "ArchiveTransientError",
+    "Archived",
     "RecordingSource",
     "SourceGoneError",
     "SourceStream",

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
+
+from shared.domain.model import ChunkCopy
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ChunkFacts:
-    duration_ms: int | None = None
-    pause_intervals: list[dict[str, Any]] = field(default_factory=list)
-    participants: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+def _dicts(value: Any) -> tuple[dict[str, Any], ...]:
+    return tuple(item for item in value if isinstance(item, dict)) if isinstance(value, list) else ()
 
 
 def _participant(item: dict[str, Any]) -> dict[str, Any]:
@@ -28,18 +23,21 @@ def _participant(item: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def chunk_facts(document: bytes) -> ChunkFacts:
-    """Duration, pause/resume intervals and participants (with their channel when unmixed); empty when unreadable."""
+def chunk_copy(*, size: int, sha256: str, streamed: bool, document: bytes, metadata_sha256: str) -> ChunkCopy:
+    """The copy of a chunk with what its metadata document says: duration, pause/resume intervals and participants
+    (with their channel when unmixed); none of these when the document is unreadable."""
+    found = ChunkCopy(size=size, sha256=sha256, metadata_sha256=metadata_sha256, streamed=streamed)
     try:
         body = json.loads(document)
     except (ValueError, UnicodeDecodeError):
         log.warning("recording metadata is not JSON; the manifest lists no duration or participants")
-        return ChunkFacts()
+        return found
     if not isinstance(body, dict):
-        return ChunkFacts()
+        return found
     duration = body.get("chunkDuration")
-    return ChunkFacts(
+    return replace(
+        found,
         duration_ms=int(duration) if isinstance(duration, int | float) and not isinstance(duration, bool) else None,
         pause_intervals=_dicts(body.get("pauseResumeIntervals")),
-        participants=[_participant(p) for p in _dicts(body.get("participants"))],
+        participants=tuple(_participant(p) for p in _dicts(body.get("participants"))),
     )

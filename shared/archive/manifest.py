@@ -1,8 +1,9 @@
-"""``manifest.json``: the recording's integrity record, one entry per chunk, updated with ETag concurrency.
+"""``manifest.json``: the recording's integrity record, a projection of the verified state.
 
-Chunks of one recording are archived in parallel; each writer reads the manifest with its ETag, merges its own
-entry, and writes back only if nobody wrote in between (``If-Match``, or ``If-None-Match: *`` for the first one),
-retrying on 412/409. Merging the same chunk again keeps one entry (and its first ``archivedAt``).
+The call's state in the table is the truth; the manifest is rendered from it (``render``) and lists only chunks the
+state holds as archived, that is read back from storage and matched. It is written after every verification
+(``publish``) and carries the state's version: a projection never replaces one rendered from a newer state
+(the version is compared under the manifest's ETag, so two writers cannot interleave).
 """
 
 from __future__ import annotations
@@ -11,62 +12,84 @@ import json
 import logging
 import random
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from shared import layout
 from shared.archive.errors import ArchiveTransientError
 from shared.archive.translate import from_storage
-from shared.messages import ChunkJob
+from shared.domain.model import Call, Chunk, ChunkState, Recording
+from shared.domain.verdict import judge
 
 if TYPE_CHECKING:
     from azure.storage.blob import BlobClient, ContainerClient
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ATTEMPTS = 50
-Entry = dict[str, Any]
 Document = dict[str, Any]
 
 
-def recording_fields(job: ChunkJob) -> Document:
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def manifest_path(call: Call, recording: Recording) -> str:
+    if recording.files is None:
+        raise ValueError(f"recording {recording.recording_id} has no files yet")
+    return layout.manifest_path(
+        layout.recording_prefix(recording.files.recording_start, call.server_call_id, recording.recording_id)
+    )
+
+
+def render(call: Call, recording: Recording, version: int, now: datetime) -> Document:
+    """The manifest of ``recording`` as the state at ``version`` says: its verified chunks only."""
+    files = recording.files
+    if files is None:
+        raise ValueError(f"recording {recording.recording_id} has no files yet")
     return {
         "schemaVersion": SCHEMA_VERSION,
-        "serverCallId": job.server_call_id,
-        "callFolder": job.call_folder,
-        "recordingId": job.recording_id,
-        "recordingStart": job.recording_start,
-        "format": job.format,
-        "correlationId": job.correlation_id,
-        "chunks": [],
+        "serverCallId": call.server_call_id,
+        "callFolder": layout.call_folder(call.server_call_id),
+        "recordingId": recording.recording_id,
+        "recordingStart": timestamp(files.recording_start),
+        "format": files.format,
+        "correlationId": call.correlation_id,
+        "verdict": judge(recording).as_json(),
+        "stateVersion": version,
+        "chunks": [_entry(call, recording, c) for c in recording.chunks if c.state is ChunkState.ARCHIVED],
+        "updatedAt": timestamp(now),
     }
 
 
-def find_entry(document: Document | None, index: int) -> Entry | None:
-    for entry in (document or {}).get("chunks", []):
-        if isinstance(entry, dict) and entry.get("index") == index:
-            return entry
-    return None
-
-
-def merged(document: Document | None, job: ChunkJob, entry: Entry, now: str) -> Document | None:
-    """The manifest with ``entry`` in it, or None when it already says exactly that."""
-    base = dict(document) if document else recording_fields(job)
-    old = find_entry(base, entry["index"])
-    if old is not None:
-        same_bytes = old.get("sha256") == entry["sha256"] and old.get("size") == entry["size"]
-        known = [e for e in old.get("eventIds", []) if isinstance(e, str)]
-        entry = {
-            **entry,
-            "eventIds": known + [e for e in entry["eventIds"] if e not in known],
-            "archivedAt": old.get("archivedAt", entry["archivedAt"]) if same_bytes else entry["archivedAt"],
-        }
-        if entry == old:
-            return None
-        if not same_bytes:
-            log.warning("chunk %s of %s changed since it was archived", entry["index"], job.recording_id)
-    others = [c for c in base.get("chunks", []) if isinstance(c, dict) and c.get("index") != entry["index"]]
-    base["chunks"] = sorted([*others, entry], key=lambda c: int(c.get("index", -1)))
-    base["updatedAt"] = now
-    return base
+def _entry(call: Call, recording: Recording, chunk: Chunk) -> Document:
+    assert recording.files is not None
+    assert chunk.copy is not None
+    assert chunk.archived_at is not None
+    paths = layout.chunk_paths(
+        recording.files.recording_start,
+        call.server_call_id,
+        recording.recording_id,
+        chunk.index,
+        recording.files.format,
+    )
+    copy = chunk.copy
+    return {
+        "index": chunk.index,
+        "documentId": chunk.file.document_id,
+        "blobPath": paths.media,
+        "size": copy.size,
+        "sha256": copy.sha256,
+        "streamed": copy.streamed,
+        "durationMs": copy.duration_ms,
+        "pauseResumeIntervals": list(copy.pause_intervals),
+        "participants": list(copy.participants),
+        "metadataPath": paths.metadata,
+        "metadataSha256": copy.metadata_sha256,
+        "endReason": chunk.file.end_reason,
+        "eventIds": [chunk.announced_by] if chunk.announced_by else [],
+        "archivedAt": timestamp(chunk.archived_at),  # when it was read back and matched
+    }
 
 
 def read_manifest(blob: BlobClient) -> tuple[Document | None, str | None]:
@@ -83,7 +106,7 @@ def read_manifest(blob: BlobClient) -> tuple[Document | None, str | None]:
     try:
         document = json.loads(body)
     except ValueError:
-        raise ArchiveTransientError(f"manifest {blob.blob_name} is not JSON") from None
+        return None, download.properties.etag  # unreadable: the projection replaces it
     return (document if isinstance(document, dict) else None), download.properties.etag
 
 
@@ -112,18 +135,25 @@ def _write(blob: BlobClient, document: Document, etag: str | None, metadata: dic
     return True
 
 
-def update_manifest(
-    container: ContainerClient, job: ChunkJob, entry: Entry, now: str, metadata: dict[str, str]
-) -> Entry:
-    """Merge ``entry`` into the recording's manifest; returns the entry as stored."""
-    blob = container.get_blob_client(job.manifest_path)
+def _version(document: Document | None) -> int:
+    found = (document or {}).get("stateVersion")
+    return found if isinstance(found, int) and not isinstance(found, bool) else -1
+
+
+def publish(container: ContainerClient, call: Call, recording: Recording, version: int, now: datetime) -> bool:
+    """Write the manifest rendered from the state at ``version``; False when one as new or newer is stored."""
+    path = manifest_path(call, recording)
+    blob = container.get_blob_client(path)
+    document = render(call, recording, version, now)
+    metadata = {"callFolder": document["callFolder"], "recordingId": recording.recording_id}
+    if call.server_call_id.isascii() and call.server_call_id.isprintable():
+        metadata["serverCallId"] = call.server_call_id
     for attempt in range(1, ATTEMPTS + 1):
-        document, etag = read_manifest(blob)
-        updated = merged(document, job, entry, now)
-        if updated is None:
-            return find_entry(document, entry["index"]) or entry
-        if _write(blob, updated, etag, metadata):
-            return find_entry(updated, entry["index"]) or entry
-        log.debug("manifest %s changed under us (attempt %s)", job.manifest_path, attempt)
+        stored, etag = read_manifest(blob)
+        if _version(stored) >= version:
+            return False
+        if _write(blob, document, etag, metadata):
+            return True
+        log.debug("manifest %s changed under us (attempt %s)", path, attempt)
         time.sleep(random.uniform(0.01, 0.05) * min(attempt, 10))
-    raise ArchiveTransientError(f"manifest {job.manifest_path} kept changing; gave up after {ATTEMPTS} attempts")
+    raise ArchiveTransientError(f"manifest {path} kept changing; gave up after {ATTEMPTS} attempts")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.archive.errors import ArchiveError
 from shared.archive.translate import from_storage
-from shared.messages import ChunkJob
+from shared.containers import ensure_container
+from shared.messages import ChunkRef
 
 if TYPE_CHECKING:
     from azure.storage.blob import BlobClient, ContainerClient
@@ -21,11 +22,11 @@ CONTENT_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "mp4": "video/mp4"}
 T = TypeVar("T")
 
 
-def blob_metadata(job: ChunkJob, sha256: str) -> dict[str, str]:
+def blob_metadata(chunk: ChunkRef, sha256: str) -> dict[str, str]:
     """Metadata on every blob the engine writes; values must be ASCII (a serverCallId is base64)."""
-    found = {"callFolder": job.call_folder, "recordingId": job.recording_id, "chunkIndex": str(job.index)}
-    if job.server_call_id.isascii() and job.server_call_id.isprintable():
-        found["serverCallId"] = job.server_call_id
+    found = {"callFolder": chunk.call_folder, "recordingId": chunk.recording_id, "chunkIndex": str(chunk.index)}
+    if chunk.server_call_id.isascii() and chunk.server_call_id.isprintable():
+        found["serverCallId"] = chunk.server_call_id
     found["sha256"] = sha256
     return found
 
@@ -42,20 +43,6 @@ def storage_call(what: str, call: Callable[[], T]) -> T:
         return call()
     except (AzureError, OSError) as exc:
         raise from_storage(exc, what) from exc
-
-
-def ensure_container(container: ContainerClient) -> None:
-    """Create the archive container when it does not exist yet."""
-    from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
-
-    try:
-        container.get_container_properties()
-    except ResourceNotFoundError:
-        try:
-            container.create_container()
-            log.info("created archive container %s", container.container_name)
-        except ResourceExistsError:
-            pass
 
 
 def put_blob(container: ContainerClient, name: str, data: bytes, metadata: dict[str, str], kind: str) -> None:

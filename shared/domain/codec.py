@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from shared.domain.model import Call
+from shared.domain.model import Call, Chunk
 
 
 def dump(value: Any) -> Any:
@@ -29,6 +29,12 @@ def load_call(data: dict[str, Any]) -> Call:
     call = _load(Call, data)
     assert isinstance(call, Call)
     return call
+
+
+def load_chunk(data: dict[str, Any]) -> Chunk:
+    chunk = _load(Chunk, data)
+    assert isinstance(chunk, Chunk)
+    return chunk
 
 
 def _load(kind: Any, data: Any) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.domain.model import ChunkFile, FilesInfo, RecordingOptions
+from shared.domain.model import ChunkCopy, ChunkFile, FilesInfo, RecordingOptions
 
 
 @dataclass(frozen=True)
@@ -125,50 +125,61 @@ class StopRecording(Input):
     recording_id: str = ""
 
 
-@dataclass(frozen=True)
+# The archive's inputs take keywords only and every id is required: a missing recordingId cannot type-check.
+
+
+@dataclass(frozen=True, kw_only=True)
 class FilesReady(Input):
-    recording_id: str = ""
-    info: FilesInfo | None = None
-    chunks: tuple[ChunkFile, ...] = ()
+    recording_id: str
+    info: FilesInfo
+    chunks: tuple[ChunkFile, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChunkArchived(Input):
-    recording_id: str = ""
-    index: int = 0
-    size: int = 0
-    sha256: str = ""
+    """Chunk ``index`` was read back from the archive and matched ``copy`` (the verification step, never the copy).
+
+    ``document_id``, ``recording_start`` and ``format`` are those the verified blobs were found under: they must be
+    the ones files-ready announced, or the blobs read back are not the chunk's (``ChunkMismatch``).
+    """
+
+    recording_id: str
+    index: int
+    document_id: str
+    recording_start: datetime
+    format: str
+    copy: ChunkCopy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChunkRequeued(Input):
-    recording_id: str = ""
-    index: int = 0
-    attempt: int = 0
+    recording_id: str
+    index: int
+    attempt: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ArchiveFailed(Input):
-    recording_id: str = ""
-    reason: str = ""
+    recording_id: str
+    reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SourceDeleted(Input):
-    recording_id: str = ""
+    recording_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RetentionWarned(Input):
-    recording_id: str = ""
+    recording_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SourceExpired(Input):
     """ACS's retention passed before every chunk was archived: the source is gone."""
 
-    recording_id: str = ""
-    reason: str = ""
+    recording_id: str
+    reason: str
 
 
 @dataclass(frozen=True, kw_only=True)

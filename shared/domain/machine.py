@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from shared.domain import eventids
 from shared.domain import events as ev
 from shared.domain import recordings as rec
-from shared.domain.errors import InvalidTransition, UnknownRecording
+from shared.domain.errors import MAX_CHUNKS_PER_EVENT, InvalidTransition, TooManyChunks, UnknownRecording
 from shared.domain.model import LIVE, Call, CallState, LegalHold, Recording, RecordingState
 from shared.domain.transitions import call_target
 
@@ -47,7 +48,7 @@ def replay(server_call_id: str, inputs: Iterable[ev.Input]) -> Call | None:
 
 def connect_request_id(event_id: str) -> str:
     """The start request a CallConnected makes (stable, so a redelivery finds it)."""
-    return f"connect:{event_id}"
+    return eventids.connect(event_id)
 
 
 # -- call-level inputs -------------------------------------------------------------------------------------------
@@ -191,6 +192,8 @@ def _pick(call: Call, recording_id: str, action: str) -> Recording:
 
 
 def _files_ready(call: Call, event: ev.FilesReady) -> Call:
+    if len(event.chunks) > MAX_CHUNKS_PER_EVENT:
+        raise TooManyChunks(len(event.chunks))
     target = call.recording(event.recording_id)
     if target is None:
         target = Recording(recording_id=event.recording_id, state=RecordingState.STOPPED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class CallState(StrEnum):
@@ -48,9 +49,9 @@ class RecordingOptions:
     state_callback_url: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChunkFile:
-    """One chunk as announced by files-ready, with where it goes in the archive."""
+    """One chunk as ACS announced it in files-ready (where it goes in the archive is ``shared.layout``'s to say)."""
 
     index: int
     document_id: str
@@ -58,26 +59,49 @@ class ChunkFile:
     content_location: str
     metadata_location: str
     delete_location: str
-    blob_path: str
-    metadata_path: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChunkCopy:
+    """What the archive copied for one chunk: the size and SHA-256 of the media as ACS served it, the SHA-256 of
+    its metadata document, and what that document says. A chunk holds one only once both blobs were read back from
+    storage and matched."""
+
+    size: int
+    sha256: str  # hex, of the media bytes
+    metadata_sha256: str  # hex, of the ACS metadata document as served
+    streamed: bool  # True: committed as staged blocks; False: written by the blob output binding
+    duration_ms: int | None = None
+    pause_intervals: tuple[dict[str, Any], ...] = ()
+    participants: tuple[dict[str, Any], ...] = ()  # {"participantId", "channel"?}
 
 
 @dataclass(frozen=True)
 class Chunk:
+    """One chunk in the call's state: announced (pending), then archived once its copy was verified."""
+
     file: ChunkFile
     state: ChunkState = ChunkState.PENDING
-    enqueued_at: datetime | None = None
+    enqueued_at: datetime | None = None  # when its job was last put on the chunk queue
     attempt: int = 0
-    size: int | None = None
-    sha256: str = ""
-    archived_at: datetime | None = None
+    announced_by: str = ""  # the files-ready event id that announced it
+    copy: ChunkCopy | None = None  # set when verified
+    archived_at: datetime | None = None  # when it was verified
 
     @property
     def index(self) -> int:
         return self.file.index
 
+    @property
+    def size(self) -> int | None:
+        return self.copy.size if self.copy is not None else None
 
-@dataclass(frozen=True)
+    @property
+    def sha256(self) -> str:
+        return self.copy.sha256 if self.copy is not None else ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class FilesInfo:
     """What files-ready said about the recording as a whole."""
 
@@ -88,7 +112,6 @@ class FilesInfo:
     format: str
     session_end_reason: str
     storage_type: str
-    manifest_path: str
     ready_at: datetime
 
 

@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from shared.domain import events as ev
-from shared.domain.model import Chunk, ChunkFile, ChunkState, Recording, RecordingState
+from shared.domain.errors import ChunkMismatch
+from shared.domain.model import Chunk, ChunkState, Recording, RecordingState
 from shared.domain.transitions import recording_target
 
 
@@ -58,22 +59,27 @@ def files_ready(recording: Recording, event: ev.FilesReady) -> Recording:
         return recording
     known = {c.index: c for c in recording.chunks}
     for file in event.chunks:
-        known.setdefault(file.index, _new_chunk(file, event.at))
+        known.setdefault(file.index, Chunk(file=file, enqueued_at=event.at, announced_by=event.event_id))
     chunks = tuple(known[i] for i in sorted(known))
     files = recording.files or event.info
     return _settle(replace(moved, files=files, chunks=chunks, stop_requested=True))
 
 
-def _new_chunk(file: ChunkFile, at: datetime) -> Chunk:
-    return Chunk(file=file, enqueued_at=at)
-
-
 def chunk_archived(recording: Recording, event: ev.ChunkArchived) -> Recording:
     moved = move(recording, "chunk_archived")
     chunk = recording.chunk(event.index)
-    if chunk is None:
+    if chunk is None or recording.files is None:
+        raise ChunkMismatch(event.index, "it was never announced")
+    files = recording.files
+    if (chunk.file.document_id, files.recording_start, files.format) != (
+        event.document_id,
+        event.recording_start,
+        event.format,
+    ):
+        raise ChunkMismatch(event.index, "documentId, recordingStart or format differ from what files-ready announced")
+    if chunk.state is ChunkState.ARCHIVED:
         return moved
-    done = replace(chunk, state=ChunkState.ARCHIVED, size=event.size, sha256=event.sha256, archived_at=event.at)
+    done = replace(chunk, state=ChunkState.ARCHIVED, copy=event.copy, archived_at=event.at)
     return _settle(replace(moved, chunks=_swap(recording.chunks, done)))
 
 

@@ -30,6 +30,8 @@ def entry(event: ev.Input, call: Call) -> dict[str, Any]:
     if recording is not None:
         line["recordingId"] = recording.recording_id
         line["recordingState"] = recording.state.value
+    if isinstance(event, ev.ChunkArchived):
+        line.update(size=event.copy.size, sha256=event.copy.sha256)
     names = {f.name for f in fields(event)}
     for name in (*_DETAIL, *_LEGAL_HOLD_DETAIL):
         value = getattr(event, name, None) if name in names else None

@@ -70,7 +70,7 @@ def start(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "")
             fail_start(sid, pending, exc, deps, "api")
             return error(503, f"ACS unavailable, recording not started: {exc}")
         recording = after.by_request(request_id) if after is not None else None
-        return Reply(200, recording_view(recording) if recording is not None else {})
+        return Reply(200, recording_view(after, recording) if after is not None and recording is not None else {})
 
 
 def command(call_id: str, action: str, deps: Deps, given_server_call_id: str = "") -> Reply:
@@ -90,7 +90,7 @@ def command(call_id: str, action: str, deps: Deps, given_server_call_id: str = "
         return error(404, str(exc))
     target, before = planned.latest, call.latest
     if target is None or before is None or (target.state is before.state and action == "stop"):
-        return Reply(200, recording_view(before) if before is not None else {})
+        return Reply(200, recording_view(call, before) if before is not None else {})
     folder = call_folder(sid)
     with call_context(call_folder=folder, recording_id=target.recording_id, correlation_id=call.correlation_id):
         return _command_at_acs(sid, action, event, target.recording_id, deps)
@@ -117,7 +117,9 @@ def _command_at_acs(sid: str, action: str, event: ev.Input, recording_id: str, d
         return error(409, str(exc))
     recording = after.recording(recording_id) if after is not None and recording_id else None
     log.info("recording %s by the control API", action)
-    return Reply(200, recording_view(recording) if recording is not None else {"state": "stopped"})
+    return Reply(
+        200, recording_view(after, recording) if after is not None and recording is not None else {"state": "stopped"}
+    )
 
 
 def get_call(call_id: str, deps: Deps, given_server_call_id: str = "") -> Reply:

@@ -1,92 +1,116 @@
-"""``archive_chunk``: copy one chunk, record it, and delete the recording at ACS once every chunk is archived."""
+"""``archive_chunk``: copy one chunk from ACS into the archive and ask for its verification. Nothing else.
+
+This invocation writes media (the blob output binding writes a small chunk's media after it returns), so it records
+nothing as archived, writes no manifest and deletes nothing at ACS: those happen in ``verify_chunk``
+(``shared.handlers.verify``) once the blobs were read back from storage and matched.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from shared.archive import ArchivePermanentError
-from shared.domain import Call, DomainError, RecordingState
+from shared.domain import Chunk, ChunkState, DomainError, eventids
 from shared.domain import events as ev
 from shared.handlers.deps import Deps
+from shared.handlers.jobs import chunk_ref
+from shared.handlers.verify import publish_when_settled
 from shared.logs import call_context, get_logger
-from shared.messages import ChunkJob, MessageError
+from shared.messages import ChunkJob, ChunkRef, MessageError, VerifyJob
 from shared.urlcheck import UnsafeUrl, check_recording_url
 
 log = get_logger(__name__)
+SOURCE = "archive_chunk"
 
 
-def handle_chunk(body: str | bytes, deps: Deps) -> bytes | None:
-    """Archive the chunk of a queue message; return the media for the blob output binding (None: nothing to set).
+@dataclass(frozen=True)
+class Outputs:
+    """What ``archive_chunk`` hands its output bindings: the media (blob output binding; None when it was streamed
+    or nothing was copied) and the verification job (verify queue)."""
 
-    A bad message or unsafe URL is quarantined; ``ArchivePermanentError`` marks the recording failed; transient
-    errors propagate so the queue redelivers. A redelivery re-runs the copy even when the state says archived
-    (the output binding writes after return, so only a re-run repairs a crash in between).
+    media: bytes | None = None
+    verify: VerifyJob | None = None
+
+
+NOTHING = Outputs()
+
+
+def handle_chunk(body: str | bytes, deps: Deps) -> Outputs:
+    """Copy the chunk of a queue message; return the binding outputs.
+
+    A bad message (not the layout's ``blobPath`` for its ids, an unsafe URL, a chunk the state does not know) is
+    quarantined and returns nothing, so the binding writes nothing. ``ArchivePermanentError`` marks the recording
+    failed; transient errors propagate so the queue redelivers. A chunk already verified is not copied again.
     """
     try:
         job = ChunkJob.from_json(body)
     except MessageError as exc:
-        deps.quarantine.put("chunk-job", str(exc), _bytes(body), source="archive_chunk")
-        return None
-    with call_context(call_folder=job.call_folder, recording_id=job.recording_id, correlation_id=job.correlation_id):
-        return _archive(job, body, deps)
+        deps.quarantine.put("chunk-job", str(exc), _bytes(body), source=SOURCE)
+        return NOTHING
+    ref = job.chunk
+    with call_context(call_folder=ref.call_folder, recording_id=ref.recording_id, correlation_id=job.correlation_id):
+        chunk, refusal = _known_chunk(job, deps)
+        if refusal:
+            deps.quarantine.put("chunk-job", refusal, _bytes(body), source=SOURCE)
+            return NOTHING
+        if chunk is not None and chunk.state is ChunkState.ARCHIVED:
+            log.info("chunk %d is archived and verified already; not copied again", ref.index)
+            return NOTHING
+        return _copy(job, body, deps)
 
 
-def _archive(job: ChunkJob, body: str | bytes, deps: Deps) -> bytes | None:
+def _known_chunk(job: ChunkJob, deps: Deps) -> tuple[Chunk | None, str]:
+    """The chunk in the call's state, or why the job must not run."""
     try:
-        for url in (job.content_location, job.metadata_location, job.delete_location):
+        for url in (job.file.content_location, job.file.metadata_location, job.file.delete_location):
             check_recording_url(url, deps.settings.allowed_host_suffixes)
     except UnsafeUrl as exc:
-        deps.quarantine.put("chunk-job", f"unsafe recording URL: {exc}", _bytes(body), source="archive_chunk")
-        return None
+        return None, f"unsafe recording URL: {exc}"
+    chunk, refusal = state_chunk(job.chunk, deps)
+    if chunk is not None and chunk.file != job.file:
+        return None, f"chunk {job.chunk.index} is not the chunk files-ready announced (its locations or ids differ)"
+    return chunk, refusal
+
+
+def state_chunk(ref: ChunkRef, deps: Deps) -> tuple[Chunk | None, str]:
+    """The chunk ``ref`` names in the call's state, or why there is none: the state must hold the chunk, and its
+    recording's start and format (which place the chunk in the layout) must be the ones ``ref`` gives."""
+    call = deps.store.get(ref.server_call_id)
+    recording = call.recording(ref.recording_id) if call is not None else None
+    chunk = recording.chunk(ref.index) if recording is not None else None
+    if call is None or recording is None or chunk is None:
+        return None, f"chunk {ref.index} of recording {ref.recording_id} is not in the call's state"
+    if chunk_ref(call, recording, ref.index) != ref:
+        return None, f"chunk {ref.index}: recordingStart or format differ from what files-ready announced"
+    return chunk, ""
+
+
+def _copy(job: ChunkJob, body: str | bytes, deps: Deps) -> Outputs:
     try:
         archived = deps.archive(job)
     except ArchivePermanentError as exc:
-        log.warning("chunk %d cannot be archived: %s", job.index, exc.reason)
+        log.warning("chunk %d cannot be archived: %s", job.chunk.index, exc.reason)
+        rid = job.chunk.recording_id
         failed = ev.ArchiveFailed(
-            f"archive-failed:{job.recording_id}:{job.index}", deps.now(), "archive", job.recording_id, exc.reason
+            eventids.archive_failed(rid, job.chunk.index), deps.now(), SOURCE, recording_id=rid, reason=exc.reason
         )
-        _apply(job, failed, body, deps)
-        return None
-    done = ev.ChunkArchived(
-        f"archived:{job.recording_id}:{job.index}",
-        deps.now(),
-        "archive",
-        recording_id=job.recording_id,
-        index=job.index,
-        size=archived.size,
-        sha256=archived.sha256,
-    )
-    call = _apply(job, done, body, deps)
+        try:
+            applied = deps.store.apply(job.chunk.server_call_id, failed)
+        except DomainError as error:
+            deps.quarantine.put("chunk-job", f"ArchiveFailed cannot be recorded: {error}", _bytes(body), source=SOURCE)
+            return NOTHING
+        recording = applied.call.recording(rid) if applied.call is not None else None
+        if applied.call is not None and recording is not None and recording.files is not None:
+            publish_when_settled(applied.call, recording, applied.version, deps)  # what was verified before
+        return NOTHING
     log.info(
-        "chunk %d archived (%d bytes, %s)", job.index, archived.size, "streamed" if archived.streamed else "binding"
+        "chunk %d copied (%d bytes, %s); verification queued",
+        job.chunk.index, archived.copy.size, "streamed" if archived.copy.streamed else "binding",
+    )  # fmt: skip
+    verify = VerifyJob(
+        chunk=job.chunk, document_id=job.file.document_id, copy=archived.copy, correlation_id=job.correlation_id
     )
-    recording = call.recording(job.recording_id) if call is not None else None
-    if recording is not None and recording.state is RecordingState.ARCHIVED:
-        log.info("recording archived: %d chunk(s) verified", len(recording.chunks), extra={"milestone": "archived"})
-    if call is not None and deps.settings.delete_source_after_archive:
-        delete_source_if_done(call, job.recording_id, deps)
-    return None if archived.streamed else archived.payload
-
-
-def delete_source_if_done(call: Call, recording_id: str, deps: Deps) -> None:
-    """Delete every chunk at ACS once the whole recording is archived, then record it."""
-    recording = call.recording(recording_id)
-    if recording is None or recording.state is not RecordingState.ARCHIVED:
-        return
-    for location in sorted({c.file.delete_location for c in recording.chunks if c.file.delete_location}):
-        deps.source.delete(check_recording_url(location, deps.settings.allowed_host_suffixes))
-    deps.store.apply(
-        call.server_call_id, ev.SourceDeleted(f"deleted:{recording_id}", deps.now(), "archive", recording_id)
-    )
-    log.info("recording deleted at ACS after archiving %d chunk(s)", len(recording.chunks))
-
-
-def _apply(job: ChunkJob, event: ev.Input, body: str | bytes, deps: Deps) -> Call | None:
-    """Record the outcome; a job the call's state cannot take (say, an unknown recording) is quarantined."""
-    try:
-        return deps.store.apply(job.server_call_id, event).call
-    except DomainError as exc:
-        reason = f"{type(event).__name__} cannot be recorded: {exc}"
-        deps.quarantine.put("chunk-job", reason, _bytes(body), source="archive_chunk")
-        return None
+    return Outputs(media=None if archived.copy.streamed else archived.payload, verify=verify)
 
 
 def _bytes(body: str | bytes) -> bytes:

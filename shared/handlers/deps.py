@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.acs import CallAutomation
 from shared.config import Settings
-from shared.messages import ArchivedChunk, ChunkJob
+from shared.domain import Call, Recording
+from shared.messages import ChunkJob, VerifyJob
 from shared.store import CallStore
 
 if TYPE_CHECKING:
+    from shared.archive import Archived
     from shared.legalhold import LegalHolds
     from shared.quarantine import Quarantine
     from shared.review.blobs import ArchiveReader
@@ -38,7 +40,10 @@ class Deps:
     store: CallStore
     acs: CallAutomation
     quarantine: Quarantine
-    archive: Callable[[ChunkJob], ArchivedChunk]  # shared.archive.archive_chunk with its source/container/options
+    archive: Callable[[ChunkJob], Archived]  # shared.archive.archive_chunk with its source/container/options
+    read_back: Callable[[VerifyJob], None]  # shared.archive.readback.read_back: raises NotVerified
+    publish_manifest: Callable[[Call, Recording, int], None]  # shared.archive.manifest.publish (state version)
+    chunk_backlog: Callable[[], int]  # approximate messages on CHUNK_QUEUE + VERIFY_QUEUE, running ones included
     source: SourceDeleter
     verifier: Verifier | None  # None: callback JWT checks are switched off (local use only)
     now: Callable[[], datetime] = field(default=utcnow)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.acs import AcsRejected
-from shared.domain import CallState, ChunkState, DomainError
+from shared.domain import CallState, ChunkState, DomainError, eventids
 from shared.domain import events as ev
 from shared.events import (
     EventParseError,
@@ -69,17 +69,17 @@ def incoming_call(event: IncomingCall, deps: Deps) -> None:
 
 
 def _answer(event: IncomingCall, deps: Deps) -> None:
-    request_id = f"answer:{event.event_id}"
+    request_id = eventids.answer(event.event_id)
     try:
         answered = deps.acs.answer(event.incoming_call_context, deps.settings.callback_url, request_id=request_id)
     except AcsRejected as exc:
         log.warning("ACS refused to answer: %s", exc)
-        failed = ev.AnswerFailed(f"answer-failed:{event.event_id}", deps.now(), "eventgrid", reason=str(exc))
+        failed = ev.AnswerFailed(eventids.answer_failed(event.event_id), deps.now(), "eventgrid", reason=str(exc))
         deps.store.apply(event.server_call_id, failed)
         return
     log.info("answered the call from %s (connection %s)", event.caller.raw_id, answered.call_connection_id)
     done = ev.CallAnswered(
-        f"answered:{event.event_id}", deps.now(), "eventgrid", call_connection_id=answered.call_connection_id
+        eventids.answered(event.event_id), deps.now(), "eventgrid", call_connection_id=answered.call_connection_id
     )
     deps.store.apply(event.server_call_id, done)
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from shared.acs import AcsRejected, AcsTransient
-from shared.domain import Call, DomainError, Recording, RecordingState, apply, connect_request_id
+from shared.domain import Call, DomainError, Recording, RecordingState, apply, connect_request_id, eventids
 from shared.domain import events as ev
 from shared.domain.reconcile import call_due, connect_missed, recordings_due, start_due
 from shared.handlers.deps import Deps
@@ -86,7 +86,7 @@ def _reconcile_recording(call: Call, recording: Recording, now: datetime, deps: 
     if status not in ev.RECONCILED_STATUSES:
         log.info("ACS reports recording %s as %r; nothing to reconcile", rid, status)
         return call
-    event = ev.RecordingReconciled(f"reconciled:{rid}:{status}:{now.isoformat()}", now, SOURCE, rid, status)
+    event = ev.RecordingReconciled(eventids.reconciled(rid, status, now), now, SOURCE, rid, status)
     after = apply(call, event).recording(rid)
     if after is None or after.state is recording.state:
         return call

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.acs import AcsError, AcsRejected
-from shared.domain import Call, Recording
+from shared.domain import Call, Recording, eventids
 from shared.domain import events as ev
 from shared.handlers.deps import Deps
 from shared.logs import call_context, get_logger
@@ -31,7 +31,7 @@ def start_pending(call: Call, pending: Recording, deps: Deps, source: str) -> Ca
     with call_context(recording_id=recording_id):
         log.info("recording started (%s %s %s)", options.content, options.channel, options.format)
         started = ev.RecordingStarted(
-            f"started:{pending.request_id}",
+            eventids.started(pending.request_id),
             deps.now(),
             source,
             request_id=pending.request_id,
@@ -43,6 +43,6 @@ def start_pending(call: Call, pending: Recording, deps: Deps, source: str) -> Ca
 def fail_start(server_call_id: str, pending: Recording, exc: AcsError, deps: Deps, source: str) -> None:
     log.warning("ACS did not start the recording: %s", exc)
     failed = ev.StartFailed(
-        f"start-failed:{pending.request_id}", deps.now(), source, request_id=pending.request_id, reason=str(exc)
+        eventids.start_failed(pending.request_id), deps.now(), source, request_id=pending.request_id, reason=str(exc)
     )
     deps.store.apply(server_call_id, failed)

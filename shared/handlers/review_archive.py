@@ -15,6 +15,7 @@ from azure.core.exceptions import AzureError
 from shared.domain import Call, Recording
 from shared.handlers.api import named_call
 from shared.handlers.deps import Deps, Reply, error
+from shared.handlers.jobs import chunk_ref
 from shared.layout import LayoutError
 from shared.review.blobs import ArchiveReader
 from shared.review.facts import chunk_facts
@@ -41,17 +42,18 @@ def recording_archive(call_id: str, recording_id: str, deps: Deps) -> Reply:
     found = located(call_id, recording_id, deps)
     if isinstance(found, Reply):
         return found
-    recording = found[1]
+    call, recording = found
     if deps.archived is None:
         return error(501, "this app serves no archive reads")
     try:
-        return Reply(200, _archive_view(recording, deps.archived))
+        return Reply(200, _archive_view(call, recording, deps.archived))
     except AzureError as exc:
         return error(503, f"archive storage unavailable: {exc}")
 
 
-def _archive_view(recording: Recording, archived: ArchiveReader) -> dict[str, Any]:
-    manifest_path = recording.files.manifest_path if recording.files is not None else ""
+def _archive_view(call: Call, recording: Recording, archived: ArchiveReader) -> dict[str, Any]:
+    """The archive's view of ``recording``; every path is the layout's for the call's and recording's ids."""
+    manifest_path = chunk_ref(call, recording, 0).paths.manifest if recording.files is not None else ""
     manifest = _json(_document(archived, manifest_path)) if manifest_path else None
     entries = {e.get("index"): e for e in (manifest or {}).get("chunks", []) if isinstance(e, dict)}
     return {
@@ -59,7 +61,11 @@ def _archive_view(recording: Recording, archived: ArchiveReader) -> dict[str, An
         "manifestPath": manifest_path or None,
         "manifestFound": manifest is not None,
         "chunks": [
-            chunk_facts(chunk, entries.get(chunk.index), _document(archived, chunk.file.metadata_path))
+            chunk_facts(
+                chunk,
+                entries.get(chunk.index),
+                _document(archived, chunk_ref(call, recording, chunk.index).paths.metadata),
+            )
             for chunk in recording.chunks
         ],
     }

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 
 from azure.core.exceptions import AzureError
 
-from shared.domain import Chunk, ChunkState, Recording
+from shared.domain import Call, Chunk, ChunkState, Recording
 from shared.handlers.deps import Deps, Reply, Served, error
+from shared.handlers.jobs import chunk_ref
 from shared.handlers.review_archive import located
 from shared.review import wav
 from shared.review.blobs import ArchiveReader
@@ -32,7 +33,7 @@ def chunk_media(
     found = located(call_id, recording_id, deps)
     if isinstance(found, Reply):
         return found
-    recording = found[1]
+    call, recording = found
     chunk = recording.chunk(int(index)) if _NUMBER.match(index) else None
     if chunk is None:
         return error(404, f"recording {recording_id} has no chunk {index!r}")
@@ -42,30 +43,39 @@ def chunk_media(
         return error(501, "this app serves no archive reads")
     try:
         if params.get("channel", "") != "":
-            return _channel(recording, chunk, params["channel"], range_header, deps.archived)
-        return _whole(recording, chunk, range_header, deps.archived)
+            return _channel(
+                recording, chunk, _media(call, recording, chunk), params["channel"], range_header, deps.archived
+            )
+        return _whole(recording, chunk, _media(call, recording, chunk), range_header, deps.archived)
     except AzureError as exc:
         return error(503, f"archive storage unavailable: {exc}")
 
 
-def _whole(recording: Recording, chunk: Chunk, range_header: str | None, archived: ArchiveReader) -> Reply | Served:
+def _media(call: Call, recording: Recording, chunk: Chunk) -> str:
+    """The chunk's media blob, where the layout puts it for the call's and recording's ids."""
+    return chunk_ref(call, recording, chunk.index).paths.media
+
+
+def _whole(
+    recording: Recording, chunk: Chunk, path: str, range_header: str | None, archived: ArchiveReader
+) -> Reply | Served:
     size = chunk.size or 0
     wanted = _wanted(range_header, size, PIECE_BYTES)
     if not isinstance(wanted, tuple):
         return wanted
-    piece = archived.read(chunk.file.blob_path, wanted[0].start, wanted[0].length)
+    piece = archived.read(path, wanted[0].start, wanted[0].length)
     if piece is None or piece.size != size:
         return error(409, f"the archived media of chunk {chunk.index} is not the {size} bytes that were verified")
     return _partial(piece.data, wanted, size, _content_type(recording), chunk.sha256)
 
 
 def _channel(
-    recording: Recording, chunk: Chunk, text: str, range_header: str | None, archived: ArchiveReader
+    recording: Recording, chunk: Chunk, path: str, text: str, range_header: str | None, archived: ArchiveReader
 ) -> Reply | Served:
     if _format(recording) != "wav":
         return error(400, "channel: only a WAV recording can be split by channel")
     size = chunk.size or 0
-    head = archived.read(chunk.file.blob_path, 0, min(size, wav.HEADER_READ_BYTES))
+    head = archived.read(path, 0, min(size, wav.HEADER_READ_BYTES))
     if head is None:
         return error(409, f"the archived media of chunk {chunk.index} is missing")
     try:
@@ -80,7 +90,7 @@ def _channel(
     span = wav.source_span(source, wanted[0])
     frames = b""
     if span is not None:
-        piece = archived.read(chunk.file.blob_path, span.offset, span.length)
+        piece = archived.read(path, span.offset, span.length)
         frames = piece.data if piece is not None else b""
     body = wav.mono_range(source, wanted[0], frames, int(text))
     return _partial(body, wanted, source.mono_size, "audio/wav", f"{chunk.sha256}-{text}")

@@ -3,9 +3,11 @@ fail recordings whose source is gone."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from shared.domain import Call, ChunkState, Recording, RecordingState
+from shared.domain import Call, Chunk, ChunkState, Recording, RecordingState, eventids
 from shared.domain import events as ev
 from shared.domain.reconcile import needs_sweeper
 from shared.handlers.deps import Deps
@@ -51,24 +53,46 @@ def _sweep_recording(call: Call, recording: Recording, now: datetime, deps: Deps
     if age >= timedelta(hours=settings.retention_hours):
         reason = f"not archived within {settings.retention_hours} h of files-ready: ACS no longer keeps the source"
         log.error("recording failed: %s", reason)
-        deps.store.apply(call.server_call_id, ev.SourceExpired(f"expired:{rid}", now, "sweeper", rid, reason))
+        deps.store.apply(
+            call.server_call_id,
+            ev.SourceExpired(eventids.expired(rid), now, "sweeper", recording_id=rid, reason=reason),
+        )
         return []
     if age >= timedelta(hours=settings.retention_warning_hours) and not recording.retention_warned:
         left = timedelta(hours=settings.retention_hours) - age
         log.warning("recording not archived yet; ACS deletes it in %s", left)
-        deps.store.apply(call.server_call_id, ev.RetentionWarned(f"warned:{rid}", now, "sweeper", rid))
+        deps.store.apply(
+            call.server_call_id, ev.RetentionWarned(eventids.warned(rid), now, "sweeper", recording_id=rid)
+        )
     return _requeue(call, recording, now, deps)
+
+
+def stuck(chunk: Chunk, now: datetime, stuck_after: timedelta, backlog: Callable[[], int]) -> bool:
+    """Whether no job of this pending chunk can still be queued or running.
+
+    A job waiting in the chunk or verification queue, and one being run (its message is invisible while a function
+    holds it, but still in the queue), is counted by the queues' approximate message counts, which are never below
+    the truth. So a chunk is stuck only once ``stuck_after`` has passed since it was enqueued and both queues are
+    empty: its job was lost, or given up (poison). Under load without a lull that waits; the retention warning
+    still comes on time.
+    """
+    if chunk.state is ChunkState.ARCHIVED or chunk.enqueued_at is None:
+        return False
+    return now - chunk.enqueued_at >= stuck_after and backlog() == 0
 
 
 def _requeue(call: Call, recording: Recording, now: datetime, deps: Deps) -> list[ChunkJob]:
     stuck_after = timedelta(seconds=deps.settings.stuck_chunk_after_seconds)
+    backlog = functools.cache(deps.chunk_backlog)
     jobs: list[ChunkJob] = []
     for chunk in recording.chunks:
-        if chunk.state is ChunkState.ARCHIVED or chunk.enqueued_at is None or now - chunk.enqueued_at < stuck_after:
+        if not stuck(chunk, now, stuck_after, backlog):
             continue
         attempt = chunk.attempt + 1
-        event_id = f"requeued:{recording.recording_id}:{chunk.index}:{attempt}"
-        requeued = ev.ChunkRequeued(event_id, now, "sweeper", recording.recording_id, chunk.index, attempt)
+        event_id = eventids.requeued(recording.recording_id, chunk.index, attempt)
+        requeued = ev.ChunkRequeued(
+            event_id, now, "sweeper", recording_id=recording.recording_id, index=chunk.index, attempt=attempt
+        )
         if deps.store.apply(call.server_call_id, requeued).duplicate:
             continue
         log.warning("chunk %d stuck since %s; enqueued again (attempt %d)", chunk.index, chunk.enqueued_at, attempt)

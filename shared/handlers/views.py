@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.domain import Call, Chunk, FilesInfo, LegalHold, Recording, RecordingOptions
 from shared.domain.verdict import judge
-from shared.layout import call_folder
+from shared.layout import call_folder, chunk_path, manifest_path, metadata_path, recording_prefix
 
 
 def call_view(call: Call, timeline: list[dict[str, Any]]) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def call_view(call: Call, timeline: list[dict[str, Any]]) -> dict[str, Any]:
         "updatedAt": _time(call.updated_at),
         "reason": call.reason,
         "legalHold": legal_hold_view(call.legal_hold),
-        "recordings": [recording_view(r) for r in call.recordings],
+        "recordings": [recording_view(call, r) for r in call.recordings],
         "timeline": timeline,
     }
 
@@ -44,15 +44,19 @@ def _recording_summary(recording: Recording) -> dict[str, Any]:
     }
 
 
-def recording_view(recording: Recording) -> dict[str, Any]:
+def recording_view(call: Call, recording: Recording) -> dict[str, Any]:
+    files = recording.files
+    prefix = (
+        "" if files is None else recording_prefix(files.recording_start, call.server_call_id, recording.recording_id)
+    )
     return {
         **_recording_summary(recording),
         "stateAt": _time(recording.state_at),
         "reason": recording.reason,
         "retentionWarned": recording.retention_warned,
         "options": _options(recording.options),
-        "files": _files(recording.files),
-        "chunks": [_chunk(c) for c in recording.chunks],
+        "files": _files(files, prefix),
+        "chunks": [_chunk(c, prefix, files.format) for c in recording.chunks] if files is not None else [],
     }
 
 
@@ -71,7 +75,7 @@ def _options(options: RecordingOptions | None) -> dict[str, Any] | None:
     }
 
 
-def _files(files: FilesInfo | None) -> dict[str, Any] | None:
+def _files(files: FilesInfo | None, prefix: str) -> dict[str, Any] | None:
     if files is None:
         return None
     return {
@@ -82,17 +86,18 @@ def _files(files: FilesInfo | None) -> dict[str, Any] | None:
         "format": files.format,
         "sessionEndReason": files.session_end_reason,
         "storageType": files.storage_type,
-        "manifestPath": files.manifest_path,
+        "manifestPath": manifest_path(prefix),
         "readyAt": _time(files.ready_at),
     }
 
 
-def _chunk(chunk: Chunk) -> dict[str, Any]:
+def _chunk(chunk: Chunk, prefix: str, fmt: str) -> dict[str, Any]:
+    """A chunk, with the paths the layout gives it (the state holds ids only)."""
     return {
         "index": chunk.index,
         "state": chunk.state.value,
-        "blobPath": chunk.file.blob_path,
-        "metadataPath": chunk.file.metadata_path,
+        "blobPath": chunk_path(prefix, chunk.index, fmt),
+        "metadataPath": metadata_path(prefix, chunk.index),
         "documentId": chunk.file.document_id,
         "endReason": chunk.file.end_reason,
         "size": chunk.size,

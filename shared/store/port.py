@@ -16,11 +16,15 @@ class StoreContention(Exception):
 
 @dataclass(frozen=True)
 class Applied:
-    """The result of applying one input: the call after it, and whether it was a redelivery (no-op)."""
+    """The result of applying one input: the call after it, and whether it was a redelivery (no-op).
+
+    ``version`` counts the writes of the call's state (0: no state); a projection of the state carries it.
+    """
 
     call: Call | None
     previous: Call | None
     duplicate: bool
+    version: int = 0
 
 
 @dataclass(frozen=True)

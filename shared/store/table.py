@@ -1,9 +1,10 @@
 """The call store on Azure Table storage: optimistic concurrency plus an event-id ledger.
 
 Each input is one entity-group transaction in the call's partition: the state row (created, or replaced with
-If-Match on its ETag), a history row and a ledger row (insert-only). A 412 (someone else wrote first) or a 409
-(the ledger row exists, or the call was created meanwhile) means: read again; a ledger hit then makes the input a
-duplicate and a no-op.
+If-Match on its ETag), the rows of the chunks the input changed, a history row and a ledger row (insert-only). A
+412 (someone else wrote first) or a 409 (the ledger row exists, or the call was created meanwhile) means: read
+again; a ledger hit then makes the input a duplicate and a no-op. A transaction holds at most 100 operations, so
+one input may change at most ``MAX_CHANGED_CHUNKS`` chunks (files-ready intake bounds the chunks of an event).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from shared.store.port import Applied, DayPage, StoreContention
 log = logging.getLogger(__name__)
 
 _RETRY_STATUSES = (409, 412)
+MAX_CHANGED_CHUNKS = 97  # 100 operations per entity-group transaction, less the state, history and ledger rows
 
 
 class TableCallStore:
@@ -44,8 +46,8 @@ class TableCallStore:
 
     # -- reads -------------------------------------------------------------------------------------------------
     def get(self, server_call_id: str) -> Call | None:
-        entity = self._state_row(call_folder(server_call_id))
-        return None if entity is None else rows.call_of(entity)
+        call, _, _, _ = self._load(call_folder(server_call_id), None)
+        return call
 
     def find_by_recording(self, recording_id: str) -> str | None:
         try:
@@ -87,7 +89,7 @@ class TableCallStore:
         for attempt in range(self._max_attempts):
             current, etag, version, duplicate = self._load(folder, event.event_id)
             if duplicate:
-                return Applied(call=current, previous=current, duplicate=True)
+                return Applied(call=current, previous=current, duplicate=True, version=version)
             previous = current
             call = apply(previous or new_call(server_call_id, event), event)
             self._write_indexes(folder, previous, call)
@@ -99,21 +101,36 @@ class TableCallStore:
                 self._pause(attempt)
                 continue
             self._settle_open_index(folder, call)
-            return Applied(call=call, previous=previous, duplicate=False)
+            return Applied(call=call, previous=previous, duplicate=False, version=version + 1)
         raise StoreContention(f"gave up applying {type(event).__name__} after {self._max_attempts} attempts")
 
-    def _load(self, folder: str, event_id: str) -> tuple[Call | None, str, int, bool]:
+    def _load(self, folder: str, event_id: str | None) -> tuple[Call | None, str, int, bool]:
         """The call (with its ETag and version) and whether ``event_id`` is in the ledger, in one query."""
-        query = "PartitionKey eq @pk and ( RowKey eq @state or RowKey eq @ledger )"
-        params = {"pk": folder, "state": rows.STATE, "ledger": rows.ledger_key(event_id)}
-        call: Call | None = None
-        etag, version, duplicate = "", 0, False
+        query = (
+            "PartitionKey eq @pk and ( RowKey eq @state or RowKey eq @ledger or "
+            "( RowKey ge @first and RowKey lt @after ) )"
+        )
+        params = {
+            "pk": folder,
+            "state": rows.STATE,
+            "ledger": rows.ledger_key(event_id) if event_id is not None else rows.STATE,
+            "first": rows.CHUNK_FIRST,
+            "after": rows.CHUNK_AFTER,
+        }
+        state: Any = None
+        chunks: list[dict[str, Any]] = []
+        duplicate = False
         for entity in self._query(query, params):
-            if entity["RowKey"] == rows.STATE:
-                call, etag, version = rows.call_of(entity), str(entity.metadata["etag"]), int(entity["Version"])
+            key = str(entity["RowKey"])
+            if key == rows.STATE:
+                state = entity
+            elif key.startswith(rows.CHUNK_FIRST):
+                chunks.append(entity)
             else:
                 duplicate = True
-        return call, etag, version, duplicate
+        if state is None:
+            return None, "", 0, duplicate
+        return rows.call_of(state, chunks), str(state.metadata["etag"]), int(state["Version"]), duplicate
 
     def _commit(self, folder: str, loaded: tuple[Call | None, str, int], call: Call, event: ev.Input) -> None:
         previous, etag, version = loaded
@@ -125,9 +142,17 @@ class TableCallStore:
         else:
             options = {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified}
             state_op = ("update", state, options)
+        changed = rows.changed_chunks(previous, call)
+        if len(changed) > MAX_CHANGED_CHUNKS:
+            raise ValueError(f"{type(event).__name__} changes {len(changed)} chunks; one input may change at most "
+                             f"{MAX_CHANGED_CHUNKS}")  # fmt: skip
+        chunk_ops = [
+            ("upsert", rows.chunk_entity(folder, rid, chunk), {"mode": UpdateMode.REPLACE}) for rid, chunk in changed
+        ]
         self._table.submit_transaction(
             [
                 state_op,
+                *chunk_ops,
                 ("create", rows.history_entity(folder, version, entry(event, call))),
                 ("create", rows.ledger_entity(folder, event.event_id, version)),
             ]
@@ -170,12 +195,6 @@ class TableCallStore:
             return
 
     # -- helpers ---------------------------------------------------------------------------------------------
-    def _state_row(self, folder: str) -> Any:
-        try:
-            return self._table.get_entity(folder, rows.STATE)
-        except ResourceNotFoundError:
-            return None
-
     def _query(self, query: str, parameters: dict[str, Any]) -> Iterator[Any]:
         return iter(self._table.query_entities(query, parameters=parameters))
 

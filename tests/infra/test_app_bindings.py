@@ -36,10 +36,16 @@ def test_every_storage_binding_uses_the_identity_based_connection() -> None:
     assert set(connections) == {"AzureWebJobsStorage"}
 
 
-def test_the_chunk_queue_trigger_reads_the_queue_the_storage_account_creates() -> None:
+def test_queue_triggers_read_the_queues_the_storage_account_creates() -> None:
     queues = {b["queueName"] for found in bindings().values() for b in found if b["type"] == "queueTrigger"}
-    assert queues
-    assert queues <= {DEFAULTS["CHUNK_QUEUE"], "%CHUNK_QUEUE%"}
+    created = {"%CHUNK_QUEUE%", "%VERIFY_QUEUE%"}
+    assert queues == created | {f"{name}-poison" for name in created}
+
+
+def test_archive_chunk_hands_its_verification_to_the_queue_verify_chunk_reads() -> None:
+    outputs = {b["queueName"] for b in bindings()["archive_chunk"] if b["type"] == "queue"}
+    (trigger,) = [b["queueName"] for b in bindings()["verify_chunk"] if b["type"] == "queueTrigger"]
+    assert outputs == {trigger} == {"%VERIFY_QUEUE%"}
 
 
 def test_blob_bindings_write_to_containers_the_storage_account_creates() -> None:

@@ -70,9 +70,15 @@ def test_no_container_is_public() -> None:
     assert all(c.properties["publicAccess"] == "None" for c in containers)
 
 
-def test_the_chunk_queue_and_its_poison_queue_exist() -> None:
-    assert created("Microsoft.Storage/storageAccounts/queueServices/queues") == {"chunkQueue", "${chunkQueue}-poison"}
+def test_the_chunk_and_verification_queues_and_their_poison_queues_exist() -> None:
+    assert created("Microsoft.Storage/storageAccounts/queueServices/queues") == {
+        "chunkQueue",
+        "${chunkQueue}-poison",
+        "verifyQueue",
+        "${verifyQueue}-poison",
+    }
     assert main_default("chunkQueue") == DEFAULTS["CHUNK_QUEUE"]
+    assert main_default("verifyQueue") == DEFAULTS["VERIFY_QUEUE"]
 
 
 def test_the_calls_table_exists() -> None:

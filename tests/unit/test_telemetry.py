@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from opentelemetry.trace import SpanKind
 
 from shared import telemetry
-from shared.messages import ChunkJob
+from shared.domain import ChunkFile
+from shared.messages import ChunkJob, ChunkRef
 from tests.fixtures.telemetry import Exported
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
-def job(**fields: str) -> ChunkJob:
-    base = dict.fromkeys(
-        ("server_call_id", "call_folder", "recording_id", "document_id", "format", "blob_path", "metadata_path"),
-        "x",
+def job(traceparent: str = "") -> ChunkJob:
+    ref = ChunkRef(
+        server_call_id="x", recording_id="x", index=0, format="wav", recording_start=datetime(2026, 12, 1, tzinfo=UTC)
     )
-    base.update(manifest_path="m", content_location="c", metadata_location="m", delete_location="d")
-    return ChunkJob(index=0, recording_start="2026-12-01T00:00:00Z", **{**base, **fields})
+    file = ChunkFile(
+        index=0, document_id="x", end_reason="", content_location="c", metadata_location="m", delete_location="d"
+    )
+    return ChunkJob(chunk=ref, file=file, traceparent=traceparent)
 
 
 def test_a_job_queued_inside_an_invocation_carries_its_traceparent(exported: Exported) -> None:

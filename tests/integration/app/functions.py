@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import azure.functions as func
@@ -40,6 +40,7 @@ class App:
     deps: Deps
     archive: ContainerClient
     quarantine: ContainerClient
+    verifications: list[str] = field(default_factory=list)  # every verification job archive_chunk queued
 
     def grid(self, raw: dict[str, Any]) -> list[str]:
         """One Event Grid delivery to ``acs_events``; the queue messages it set."""
@@ -61,15 +62,30 @@ class App:
         response: func.HttpResponse = fn.build().get_user_function()(request)
         return response.status_code, json.loads(response.get_body())
 
-    def run_chunk(self, job_json: str) -> bytes | None:
-        """One queue delivery to ``archive_chunk``; what the blob output binding received is written as the host would."""
+    def run_chunk(self, job_json: str, *, land: bool = True, verify: bool = True) -> bytes | None:
+        """One queue delivery to ``archive_chunk``; what the blob output binding received is written as the host
+        would (unless ``land`` is False: the write never happens), then the verification it queued is delivered
+        once to ``verify_chunk`` (unless ``verify`` is False). The media the binding received."""
         media: Out[bytes] = Out()
+        verification: Out[str] = Out()
         message = func.QueueMessage(id=str(uuid.uuid4()), body=job_json.encode())
-        function_app.archive_chunk.build().get_user_function()(message, media)
+        function_app.archive_chunk.build().get_user_function()(message, media, verification)
         payload = media.get()
-        if payload is not None:
+        if payload is not None and land:
             self.archive.upload_blob(json.loads(job_json)["blobPath"], payload, overwrite=True)
+        self.verifications.extend([verification.get() or ""] if verification.get() else [])
+        if verify and verification.get():
+            self.run_verify(verification.get() or "")
         return payload
+
+    def run_verify(self, job_json: str) -> None:
+        """One queue delivery to ``verify_chunk`` (raises what the function raises: the host would retry)."""
+        message = func.QueueMessage(id=str(uuid.uuid4()), body=job_json.encode())
+        function_app.verify_chunk.build().get_user_function()(message)
+
+    def run_poison(self, fn: Any, job_json: str) -> None:
+        """One delivery of a poison queue message to ``chunk_poison`` or ``verify_poison``."""
+        fn.build().get_user_function()(func.QueueMessage(id=str(uuid.uuid4()), body=job_json.encode()))
 
     def sweep(self) -> list[str]:
         """One timer run of ``sweeper``; the queue messages it set."""

@@ -46,6 +46,9 @@ def test_importing_function_app_builds_nothing_and_loads_no_azure_sdk() -> None:
             "review_asset",
             "legal_hold",
             "archive_chunk",
+            "verify_chunk",
+            "chunk_poison",
+            "verify_poison",
             "sweeper",
         ]
     )

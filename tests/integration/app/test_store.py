@@ -6,12 +6,17 @@ import random
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from shared.domain import CallState, ChunkFile, ChunkState, FilesInfo, InvalidTransition, RecordingState
 from shared.domain import events as ev
-from shared.store.table import TableCallStore
+from shared.domain.errors import MAX_CHUNKS_PER_EVENT, TooManyChunks
+from shared.domain.model import ChunkCopy
+from shared.layout import call_folder
+from shared.store.rows import chunk_key
+from shared.store.table import MAX_CHANGED_CHUNKS, TableCallStore
 
 T0 = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
@@ -20,22 +25,47 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def files_ready(recording_id: str, chunks: int, event_id: str = "files-1") -> ev.FilesReady:
-    info = FilesInfo(T0, 1000, "audio", "unmixed", "wav", "CallEnded", "acs", "p/manifest.json", at(60))
+def files_ready(recording_id: str, chunks: int, event_id: str = "files-1", first: int = 0) -> ev.FilesReady:
+    info = FilesInfo(
+        recording_start=T0,
+        duration_ms=1000,
+        content_type="audio",
+        channel_type="unmixed",
+        format="wav",
+        session_end_reason="CallEnded",
+        storage_type="acs",
+        ready_at=at(60),
+    )
     files = tuple(
         ChunkFile(
-            i,
-            f"doc{i}",
-            "SessionEnded",
-            f"https://x.asm.skype.com/c{i}",
-            f"https://x.asm.skype.com/m{i}",
-            f"https://x.asm.skype.com/d{i}",
-            f"p/chunk-{i:04d}.wav",
-            f"p/chunk-{i:04d}.metadata.json",
+            index=i,
+            document_id=f"doc{i}",
+            end_reason="SessionEnded",
+            content_location=f"https://x.asm.skype.com/c{i}",
+            metadata_location=f"https://x.asm.skype.com/m{i}",
+            delete_location=f"https://x.asm.skype.com/d{i}",
         )
-        for i in range(chunks)
+        for i in range(first, first + chunks)
     )
     return ev.FilesReady(event_id, at(60), "eventgrid", recording_id=recording_id, info=info, chunks=files)
+
+
+def verified(event_id: str, moment: datetime, source: str, *, index: int, size: int) -> ev.ChunkArchived:
+    return ev.ChunkArchived(
+        event_id,
+        moment,
+        source,
+        recording_id="rec",
+        index=index,
+        document_id=f"doc{index}",
+        recording_start=T0,
+        format="wav",
+        copy=copy(size),
+    )
+
+
+def copy(size: int) -> ChunkCopy:
+    return ChunkCopy(size=size, sha256="a" * 64, metadata_sha256="b" * 64, streamed=False, participants=({"x": 1},))
 
 
 def server_call_id() -> str:
@@ -48,7 +78,9 @@ def test_a_redelivered_event_is_a_no_op(store: TableCallStore) -> None:
     again = store.apply(sid, ev.CallRinging("e1", at(0), "eventgrid", caller="4:+1", callee="4:+2"))
     assert not first.duplicate
     assert again.duplicate
-    assert len(store.timeline(sid)) == 1
+    assert (first.version, again.version) == (1, 1), "a redelivery reports the version it found"
+    assert store.apply(sid, ev.CallAnswered("e2", at(1), "eventgrid", call_connection_id="c")).version == 2
+    assert len(store.timeline(sid)) == 2
 
 
 def test_a_redelivered_event_that_would_now_be_illegal_is_still_a_no_op(store: TableCallStore) -> None:
@@ -71,7 +103,11 @@ def test_the_state_survives_a_round_trip_through_the_table(store: TableCallStore
     assert recording.state is RecordingState.FILES_READY
     assert recording.files is not None
     assert recording.files.recording_start == T0
-    assert [c.file.blob_path for c in recording.chunks] == ["p/chunk-0000.wav", "p/chunk-0001.wav"]
+    assert [c.file.content_location for c in recording.chunks] == [
+        "https://x.asm.skype.com/c0",
+        "https://x.asm.skype.com/c1",
+    ]
+    assert [c.announced_by for c in recording.chunks] == ["files-1", "files-1"]
 
 
 def test_concurrent_writers_lose_no_update(store: TableCallStore) -> None:
@@ -81,7 +117,7 @@ def test_concurrent_writers_lose_no_update(store: TableCallStore) -> None:
     store.apply(sid, files_ready("rec", chunks))
 
     def archive(index: int) -> bool:
-        event = ev.ChunkArchived(f"a{index}", at(70 + index), "archive", recording_id="rec", index=index, size=index)
+        event = verified(f"a{index}", at(70 + index), "verify", index=index, size=index)
         return store.apply(sid, event).duplicate
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -94,6 +130,7 @@ def test_concurrent_writers_lose_no_update(store: TableCallStore) -> None:
     assert recording is not None
     assert all(c.state is ChunkState.ARCHIVED for c in recording.chunks)
     assert sorted(c.size for c in recording.chunks) == list(range(chunks))  # type: ignore[type-var]
+    assert sorted((c.copy for c in recording.chunks), key=lambda c: c.size) == [copy(i) for i in range(chunks)]  # type: ignore[union-attr]
     assert recording.state is RecordingState.ARCHIVED
     assert len(store.timeline(sid)) == 2 + chunks
 
@@ -152,16 +189,47 @@ def test_calls_with_a_live_recording_or_one_waiting_for_the_archive_are_open(sto
     assert sid in open_ids(store), "a live recording is reconciled if its callbacks are lost"
     store.apply(sid, files_ready("rec", 1))
     assert sid in [c.server_call_id for c in store.open_calls()]
-    store.apply(sid, ev.ChunkArchived("a0", at(70), "archive", recording_id="rec", index=0, size=1))
+    store.apply(sid, verified("a0", at(70), "verify", index=0, size=1))
     assert sid not in [c.server_call_id for c in store.open_calls()]
 
 
-def test_a_large_call_state_is_split_across_properties(store: TableCallStore) -> None:
+def test_a_recording_of_many_chunks_over_several_events_is_stored_whole(store: TableCallStore) -> None:
     sid = server_call_id()
     store.apply(sid, ev.RecordingStateReported("r1", at(0), "callback", recording_id="rec", active=True))
-    store.apply(sid, files_ready("rec", 300))
+    for first in (0, 96, 192):
+        store.apply(sid, files_ready("rec", 96, event_id=f"files-{first}", first=first))
     call = store.get(sid)
     assert call is not None
     recording = call.recording("rec")
     assert recording is not None
-    assert len(recording.chunks) == 300
+    assert [c.index for c in recording.chunks] == list(range(288))
+
+
+def test_an_event_announcing_more_chunks_than_one_transaction_holds_is_refused(store: TableCallStore) -> None:
+    sid = server_call_id()
+    store.apply(sid, ev.RecordingStateReported("r1", at(0), "callback", recording_id="rec", active=True))
+    assert MAX_CHUNKS_PER_EVENT <= MAX_CHANGED_CHUNKS
+    with pytest.raises(TooManyChunks):
+        store.apply(sid, files_ready("rec", MAX_CHUNKS_PER_EVENT + 1))
+    call = store.get(sid)
+    assert call is not None
+    assert call.recordings[0].chunks == ()
+
+
+def test_recording_one_chunk_rewrites_that_chunks_row_and_no_other(store: TableCallStore, calls_table: Any) -> None:
+    sid = server_call_id()
+    store.apply(sid, ev.RecordingStateReported("r1", at(0), "callback", recording_id="rec", active=True))
+    store.apply(sid, files_ready("rec", 50))
+
+    def etags() -> dict[str, str]:
+        query = "PartitionKey eq @pk and RowKey ge 'c-' and RowKey lt 'c.'"
+        found = calls_table.query_entities(query, parameters={"pk": call_folder(sid)})
+        return {str(e["RowKey"]): str(e.metadata["etag"]) for e in found}
+
+    before = etags()
+    assert len(before) == 50
+    store.apply(sid, verified("a7", at(70), "verify", index=7, size=7))
+    after = etags()
+    assert [key for key in before if before[key] != after[key]] == [chunk_key("rec", 7)]
+    state = calls_table.get_entity(call_folder(sid), "state")
+    assert "doc7" not in "".join(str(state[f"Body{i}"]) for i in range(int(state["Parts"]))), "no chunk in the state"

@@ -78,12 +78,34 @@ def test_every_storage_and_acs_request_of_a_chunk_copy_joins_its_trace(app: App,
     for job in app.grid(files_ready):
         app.run_chunk(job)
     spans = exported.spans.get_finished_spans()
-    copies = [s for s in spans if s.name == "archive_chunk"]
-    assert copies
-    for copy in copies:
-        assert copy.start_time is not None
-        assert copy.end_time is not None
-        inside = [s for s in spans if s is not copy and copy.start_time <= (s.start_time or 0) <= copy.end_time]
-        names = {s.name for s in inside}
-        assert {"CallAutomationClient.download_recording", "BlobClient.download_blob"} <= names
-        assert all(s.context.trace_id == copy.context.trace_id for s in inside), "a request left the trace"
+    expected = {"archive_chunk": "CallAutomationClient.download_recording", "verify_chunk": "BlobClient.download_blob"}
+    for name, request in expected.items():
+        invocations = [s for s in spans if s.name == name]
+        assert invocations
+        for invocation in invocations:
+            assert invocation.start_time is not None
+            assert invocation.end_time is not None
+            inside = [
+                s
+                for s in spans
+                if s is not invocation and invocation.start_time <= (s.start_time or 0) <= invocation.end_time
+            ]
+            assert request in {s.name for s in inside}
+            assert all(s.context.trace_id == invocation.context.trace_id for s in inside), "a request left the trace"
+
+
+def test_each_verification_continues_the_trace_of_the_copy_that_queued_it(
+    app: App, acs: Acs, exported: Exported
+) -> None:
+    _, _, files_ready = stopped_recording(app, acs)
+    exported.spans.clear()
+    for job in app.grid(files_ready):
+        app.run_chunk(job)
+    spans = exported.spans.get_finished_spans()
+    copies = {s.context.span_id: s for s in spans if s.name == "archive_chunk"}
+    verifications = [s for s in spans if s.name == "verify_chunk"]
+    assert len(verifications) == len(copies) > 0
+    for verification in verifications:
+        assert verification.parent is not None
+        parent = copies[verification.parent.span_id]
+        assert verification.context.trace_id == parent.context.trace_id

@@ -20,7 +20,7 @@ from shared.archive import AcsRecordingSource, ArchiveOptions, ArchiveTransientE
 from shared.archive import fetch as fetch_module
 from shared.archive.source import SourceStream
 from tests.fixtures.loopthread import LoopThread
-from tests.integration.archive.test_archive_chunk import make_job, manifest
+from tests.integration.archive.test_archive_chunk import make_job
 
 ACCESS_KEY = base64.b64encode(b"archive-test-key-0123456789abcdef").decode()
 OPTIONS = ArchiveOptions(streaming_threshold_bytes=256 * 1024, block_size_bytes=64 * 1024, concurrency=4)
@@ -122,14 +122,14 @@ def container(storage_connection_string: str, unique_name: str) -> Iterator[Cont
 
 def publish(acs: Acs, index: int, media: bytes) -> None:
     job = make_job(index)
-    acs.store.objects[f"{job.document_id}/audiowav"] = media
-    acs.store.objects[f"{job.document_id}/acsmetadata"] = b'{"chunkDuration": 1000, "participants": []}'
+    acs.store.objects[f"{job.file.document_id}/audiowav"] = media
+    acs.store.objects[f"{job.file.document_id}/acsmetadata"] = b'{"chunkDuration": 1000, "participants": []}'
 
 
 def test_a_range_from_offset_zero_is_sent_as_an_explicit_range(acs: Acs, source: AcsRecordingSource) -> None:
     media = os.urandom(5000)
     publish(acs, 0, media)
-    stream = source.download(make_job(0).content_location, 0, 1000)
+    stream = source.download(make_job(0).file.content_location, 0, 1000)
     assert isinstance(stream, SourceStream)
     assert (b"".join(stream), stream.partial, stream.start, stream.total) == (media[:1000], True, 0, 5000)
     assert acs.store.ranges == ["bytes=0-999"]
@@ -141,9 +141,9 @@ def test_a_streamed_chunk_goes_from_acs_to_storage_through_the_sdk(
     media = os.urandom(1_000_000)
     publish(acs, 1, media)
     result = archive_chunk(make_job(1), source, container, OPTIONS)
-    assert result.streamed
-    assert container.download_blob(make_job(1).blob_path).readall() == media
-    assert result.sha256 == hashlib.sha256(media).hexdigest() == manifest(container, make_job(1))["chunks"][0]["sha256"]
+    assert result.copy.streamed
+    assert container.download_blob(make_job(1).chunk.paths.media).readall() == media
+    assert result.copy.sha256 == hashlib.sha256(media).hexdigest()
     assert "bytes=0-65535" in acs.store.ranges
     assert "bytes=983040-999999" in acs.store.ranges
 
@@ -160,9 +160,9 @@ def test_a_body_cut_by_a_dropped_connection_is_transient(
     acs.store.cut_after = 1000
     with pytest.raises(ArchiveTransientError):
         archive_chunk(make_job(2), source, container, OPTIONS)
-    assert not container.get_blob_client(make_job(2).blob_path).exists()
+    assert not container.get_blob_client(make_job(2).chunk.paths.media).exists()
 
 
 def test_delete_reaches_the_delete_location(acs: Acs, source: AcsRecordingSource) -> None:
-    source.delete(make_job(3).delete_location)
-    assert acs.store.deleted[-1] == make_job(3).document_id
+    source.delete(make_job(3).file.delete_location)
+    assert acs.store.deleted[-1] == make_job(3).file.document_id

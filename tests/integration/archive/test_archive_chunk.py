@@ -1,4 +1,4 @@
-"""``archive_chunk`` against the session Azurite, with an in-memory ACS source."""
+"""``archive_chunk`` and ``read_back`` against the session Azurite, with an in-memory ACS source."""
 
 from __future__ import annotations
 
@@ -7,17 +7,16 @@ import json
 import os
 import tracemalloc
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
-from shared import layout
-from shared.archive import ArchiveOptions, ArchiveTransientError, SourceGoneError, archive_chunk
+from shared.archive import Archived, ArchiveOptions, ArchiveTransientError, SourceGoneError, archive_chunk
 from shared.archive import fetch as fetch_module
-from shared.messages import ChunkJob
+from shared.archive.readback import NotVerified, read_back
+from shared.domain import ChunkFile
+from shared.messages import ChunkJob, ChunkRef, VerifyJob
 from tests.unit.archive.fakes import FakeSource
 
 SERVER_CALL_ID = "aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29tL2FwaS92Mi9jcC9jb252LXVzZWEy/+="
@@ -39,76 +38,68 @@ def container(storage_connection_string: str, unique_name: str) -> Iterator[Cont
 
 
 def make_job(index: int, recording_id: str = "rec-1", event_id: str = "ev-1") -> ChunkJob:
-    prefix = layout.recording_prefix(START, SERVER_CALL_ID, recording_id)
     base = f"https://us-storage.asm.skype.com/v1/objects/{recording_id}-{index}"
-    return ChunkJob(
-        server_call_id=SERVER_CALL_ID, call_folder=layout.call_folder(SERVER_CALL_ID), recording_id=recording_id,
-        index=index, document_id=f"{recording_id}-{index}", format="wav",
-        blob_path=layout.chunk_path(prefix, index, "wav"), metadata_path=layout.metadata_path(prefix, index),
-        manifest_path=layout.manifest_path(prefix), content_location=f"{base}/content/audiowav",
-        metadata_location=f"{base}/content/acsmetadata", delete_location=base, recording_start=START.isoformat(),
-        end_reason="SessionEnded", event_id=event_id,
+    ref = ChunkRef(
+        server_call_id=SERVER_CALL_ID, recording_id=recording_id, index=index, format="wav", recording_start=START
+    )
+    file = ChunkFile(
+        index=index, document_id=f"{recording_id}-{index}", end_reason="SessionEnded",
+        content_location=f"{base}/content/audiowav", metadata_location=f"{base}/content/acsmetadata",
+        delete_location=base,
     )  # fmt: skip
+    return ChunkJob(chunk=ref, file=file, event_id=event_id)
 
 
 def serve(source: FakeSource, job: ChunkJob, media: bytes) -> bytes:
-    document = json.dumps({**METADATA, "chunkIndex": job.index}).encode()
-    source.objects[job.content_location] = media
-    source.objects[job.metadata_location] = document
+    document = json.dumps({**METADATA, "chunkIndex": job.chunk.index}).encode()
+    source.objects[job.file.content_location] = media
+    source.objects[job.file.metadata_location] = document
     return document
-
-
-def manifest(container: ContainerClient, job: ChunkJob) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(container.download_blob(job.manifest_path).readall())
-    return body
 
 
 def exists(container: ContainerClient, name: str) -> bool:
     return bool(container.get_blob_client(name).exists())
 
 
-def test_a_small_chunk_is_returned_for_the_output_binding_with_metadata_and_manifest(
-    container: ContainerClient,
-) -> None:
+def verify_job(job: ChunkJob, archived: Archived) -> VerifyJob:
+    return VerifyJob(chunk=job.chunk, document_id=job.file.document_id, copy=archived.copy)
+
+
+def test_a_small_chunk_is_returned_for_the_output_binding_with_its_metadata_blob(container: ContainerClient) -> None:
     source, job, media = FakeSource(), make_job(0), os.urandom(200_000)
     document = serve(source, job, media)
     result = archive_chunk(job, source, container, SMALL)
-    assert (result.payload, result.streamed, result.size) == (media, False, len(media))
-    assert result.sha256 == hashlib.sha256(media).hexdigest()
-    assert not exists(container, job.blob_path), "the output binding writes small media, not the engine"
-    assert container.download_blob(job.metadata_path).readall() == document
-    meta_props = container.get_blob_client(job.metadata_path).get_blob_properties()
-    assert meta_props.metadata["sha256"] == hashlib.sha256(document).hexdigest()
+    copy = result.copy
+    assert (result.payload, copy.streamed, copy.size) == (media, False, len(media))
+    assert copy.sha256 == hashlib.sha256(media).hexdigest()
+    assert not exists(container, job.chunk.paths.media), "the output binding writes small media, not the engine"
+    assert not exists(container, job.chunk.paths.manifest), "the copy writes no manifest: the verification does"
+    assert container.download_blob(job.chunk.paths.metadata).readall() == document
+    meta_props = container.get_blob_client(job.chunk.paths.metadata).get_blob_properties()
+    assert meta_props.metadata["sha256"] == hashlib.sha256(document).hexdigest() == copy.metadata_sha256
     assert meta_props.metadata["serverCallId"] == SERVER_CALL_ID
-    body = manifest(container, job)
-    assert (body["serverCallId"], body["recordingId"], body["format"]) == (SERVER_CALL_ID, "rec-1", "wav")
-    [entry] = body["chunks"]
-    assert entry["sha256"] == result.sha256
-    assert entry["metadataSha256"] == result.metadata_sha256 == hashlib.sha256(document).hexdigest()
-    assert entry["durationMs"] == 60000 == result.duration_ms
-    assert entry["participants"] == METADATA["participants"] == result.participants
-    assert entry["pauseResumeIntervals"] == METADATA["pauseResumeIntervals"]
-    assert entry["eventIds"] == ["ev-1"]
+    assert copy.duration_ms == 60000
+    assert list(copy.participants) == METADATA["participants"]
+    assert list(copy.pause_intervals) == METADATA["pauseResumeIntervals"]
 
 
 def test_a_chunk_above_the_threshold_is_committed_byte_identical_with_its_sha256(container: ContainerClient) -> None:
     source, job, media = FakeSource(), make_job(1), os.urandom(1_000_003)
     serve(source, job, media)
     result = archive_chunk(job, source, container, SMALL)
-    assert (result.streamed, result.payload, result.size) == (True, None, len(media))
-    assert container.download_blob(job.blob_path).readall() == media
-    props = container.get_blob_client(job.blob_path).get_blob_properties()
-    assert props.metadata["sha256"] == hashlib.sha256(media).hexdigest() == result.sha256
+    assert (result.copy.streamed, result.payload, result.copy.size) == (True, None, len(media))
+    assert container.download_blob(job.chunk.paths.media).readall() == media
+    props = container.get_blob_client(job.chunk.paths.media).get_blob_properties()
+    assert props.metadata["sha256"] == hashlib.sha256(media).hexdigest() == result.copy.sha256
     assert (props.metadata["recordingId"], props.metadata["chunkIndex"]) == ("rec-1", "1")
     assert props.content_settings.content_type == "audio/wav"
-    assert manifest(container, job)["chunks"][0]["streamed"] is True
 
 
 def test_a_source_that_ignores_ranges_is_still_streamed_whole(container: ContainerClient) -> None:
     source, job, media = FakeSource(honour_ranges=False), make_job(0), os.urandom(700_000)
     serve(source, job, media)
-    assert archive_chunk(job, source, container, SMALL).streamed
-    assert container.download_blob(job.blob_path).readall() == media
+    assert archive_chunk(job, source, container, SMALL).copy.streamed
+    assert container.download_blob(job.chunk.paths.media).readall() == media
 
 
 def test_a_truncated_source_never_leaves_a_blob_under_the_final_name(
@@ -119,9 +110,8 @@ def test_a_truncated_source_never_leaves_a_blob_under_the_final_name(
     serve(source, job, os.urandom(1_000_000))
     with pytest.raises(ArchiveTransientError, match="cut short"):
         archive_chunk(job, source, container, SMALL)
-    assert not exists(container, job.blob_path)
-    assert job.blob_path not in [b.name for b in container.list_blobs()]
-    assert not exists(container, job.manifest_path)
+    assert not exists(container, job.chunk.paths.media)
+    assert job.chunk.paths.media not in [b.name for b in container.list_blobs()]
 
 
 def test_a_recording_gone_at_acs_is_permanent(container: ContainerClient) -> None:
@@ -129,54 +119,13 @@ def test_a_recording_gone_at_acs_is_permanent(container: ContainerClient) -> Non
         archive_chunk(make_job(0), FakeSource(), container, SMALL)
 
 
-def test_eight_concurrent_chunks_of_one_recording_are_all_in_the_manifest(container: ContainerClient) -> None:
-    source = FakeSource()
-    jobs = [make_job(i) for i in range(8)]
-    media = {job.index: os.urandom(100_000 + job.index * 50_000) for job in jobs}
-    for job in jobs:
-        serve(source, job, media[job.index])
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda j: archive_chunk(j, source, container, SMALL), jobs))
-    entries = manifest(container, jobs[0])["chunks"]
-    assert [e["index"] for e in entries] == list(range(8))
-    assert [e["sha256"] for e in entries] == [hashlib.sha256(media[i]).hexdigest() for i in range(8)]
-    assert [r.sha256 for r in results] == [e["sha256"] for e in entries]
-
-
-def test_archiving_a_chunk_again_leaves_one_entry_and_identical_bytes(container: ContainerClient) -> None:
+def test_copying_a_chunk_again_leaves_identical_bytes(container: ContainerClient) -> None:
     source, job, media = FakeSource(), make_job(2), os.urandom(900_000)
     serve(source, job, media)
     first = archive_chunk(job, source, container, SMALL)
-    before = container.download_blob(job.manifest_path).readall()
-    calls = len(source.calls)
     second = archive_chunk(job, source, container, SMALL)
     assert second == first
-    assert container.download_blob(job.manifest_path).readall() == before
-    assert container.download_blob(job.blob_path).readall() == media
-    assert len(source.calls) == calls, "an archived chunk is not downloaded again"
-
-
-def test_a_redelivered_small_chunk_returns_its_stored_payload_even_once_deleted_at_acs(
-    container: ContainerClient,
-) -> None:
-    source, job, media = FakeSource(), make_job(0), os.urandom(1000)
-    serve(source, job, media)
-    payload = archive_chunk(job, source, container, SMALL).payload
-    assert payload is not None
-    container.upload_blob(job.blob_path, payload)  # what the blob output binding does
-    source.objects.clear()
-    again = archive_chunk(make_job(0, event_id="ev-2"), source, container, SMALL)
-    assert (again.payload, again.streamed) == (media, False)
-    assert manifest(container, job)["chunks"][0]["eventIds"] == ["ev-1", "ev-2"]
-
-
-def test_a_small_chunk_whose_binding_never_wrote_is_copied_again(container: ContainerClient) -> None:
-    source, job, media = FakeSource(), make_job(0), os.urandom(1000)
-    serve(source, job, media)
-    archive_chunk(job, source, container, SMALL)
-    calls = len(source.calls)
-    assert archive_chunk(job, source, container, SMALL).payload == media
-    assert len(source.calls) > calls
+    assert container.download_blob(job.chunk.paths.media).readall() == media
 
 
 def test_a_container_that_does_not_exist_yet_is_created(storage_connection_string: str, unique_name: str) -> None:
@@ -185,9 +134,50 @@ def test_a_container_that_does_not_exist_yet_is_created(storage_connection_strin
     serve(source, job, b"abc")
     try:
         assert archive_chunk(job, source, client, SMALL).payload == b"abc"
-        assert exists(client, job.manifest_path)
+        assert exists(client, job.chunk.paths.metadata)
     finally:
         client.delete_container()
+
+
+def test_a_streamed_chunk_reads_back_and_matches(container: ContainerClient) -> None:
+    source, job, media = FakeSource(), make_job(3), os.urandom(1_000_003)
+    serve(source, job, media)
+    read_back(verify_job(job, archive_chunk(job, source, container, SMALL)), container, SMALL)
+
+
+def test_a_small_chunk_reads_back_only_once_the_binding_wrote_it(container: ContainerClient) -> None:
+    source, job, media = FakeSource(), make_job(0), os.urandom(20_000)
+    serve(source, job, media)
+    archived = archive_chunk(job, source, container, SMALL)
+    with pytest.raises(NotVerified, match=r"chunk-0000\.wav is not in the archive"):
+        read_back(verify_job(job, archived), container, SMALL)
+    container.upload_blob(job.chunk.paths.media, media)  # the blob output binding's write
+    read_back(verify_job(job, archived), container, SMALL)
+
+
+@pytest.mark.parametrize("size", [20_000, 1_000_003])
+def test_a_stored_blob_that_differs_in_one_byte_or_its_length_is_not_verified(
+    container: ContainerClient, size: int
+) -> None:
+    source, job, media = FakeSource(), make_job(0), os.urandom(size)
+    serve(source, job, media)
+    archived = archive_chunk(job, source, container, SMALL)
+    changed = bytes([media[0] ^ 1]) + media[1:]
+    container.upload_blob(job.chunk.paths.media, changed, overwrite=True)
+    with pytest.raises(NotVerified, match="SHA-256"):
+        read_back(verify_job(job, archived), container, SMALL)
+    container.upload_blob(job.chunk.paths.media, media + b"x", overwrite=True)
+    with pytest.raises(NotVerified, match="bytes"):
+        read_back(verify_job(job, archived), container, SMALL)
+
+
+def test_a_changed_metadata_blob_is_not_verified(container: ContainerClient) -> None:
+    source, job, media = FakeSource(), make_job(1), os.urandom(1_000_003)
+    serve(source, job, media)
+    archived = archive_chunk(job, source, container, SMALL)
+    container.upload_blob(job.chunk.paths.metadata, b"{}", overwrite=True)
+    with pytest.raises(NotVerified, match=r"metadata\.json has SHA-256"):
+        read_back(verify_job(job, archived), container, SMALL)
 
 
 @pytest.mark.slow
@@ -202,7 +192,7 @@ def test_peak_memory_of_a_64_mib_streamed_chunk_stays_far_below_its_size(contain
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert result.streamed
-    assert result.sha256 == hashlib.sha256(media).hexdigest()
+    assert result.copy.streamed
+    assert result.copy.sha256 == hashlib.sha256(media).hexdigest()
     print(f"peak {peak / 2**20:.1f} MiB")
     assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for a 64 MiB chunk"

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError, IncompleteReadError, ServiceRequestError
 
-from shared.archive.acsmeta import ChunkFacts, chunk_facts
+from shared.archive.acsmeta import chunk_copy
 from shared.archive.errors import ArchivePermanentError, ArchiveTransientError, SourceGoneError
 from shared.archive.options import ArchiveOptions
 from shared.archive.translate import from_source, from_storage
 from shared.config import from_env
+from shared.domain.model import ChunkCopy
 
 
 def test_facts_come_from_the_acs_metadata_document() -> None:
@@ -18,17 +20,29 @@ def test_facts_come_from_the_acs_metadata_document() -> None:
         "pauseResumeIntervals": [{"startTime": "2021-09-30T22:24:37.9450001Z", "duration": 5220}],
         "participants": [{"participantId": "8:acs:a", "channel": 0}, {"participantId": "4:+1425", "channel": 1}],
     }
-    facts = chunk_facts(json.dumps(document).encode())
-    assert facts == ChunkFacts(19320, document["pauseResumeIntervals"], document["participants"])
+    copy = facts(json.dumps(document).encode())
+    assert copy == ChunkCopy(
+        **BARE,
+        duration_ms=19320,
+        pause_intervals=tuple(document["pauseResumeIntervals"]),
+        participants=tuple(document["participants"]),
+    )
 
 
 def test_mixed_participants_carry_no_channel() -> None:
-    facts = chunk_facts(b'{"participants": [{"participantId": "8:acs:a", "extra": 1}]}')
-    assert facts.participants == [{"participantId": "8:acs:a"}]
+    copy = facts(b'{"participants": [{"participantId": "8:acs:a", "extra": 1}]}')
+    assert copy.participants == ({"participantId": "8:acs:a"},)
 
 
 def test_unreadable_metadata_gives_no_facts() -> None:
-    assert chunk_facts(b"\xff not json") == ChunkFacts()
+    assert facts(b"\xff not json") == ChunkCopy(**BARE)
+
+
+BARE: dict[str, Any] = {"size": 5, "sha256": "a" * 64, "metadata_sha256": "b" * 64, "streamed": True}
+
+
+def facts(document: bytes) -> ChunkCopy:
+    return chunk_copy(document=document, **BARE)
 
 
 def _http(status: int) -> HttpResponseError:

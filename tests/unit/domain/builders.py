@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared.domain import ChunkFile, FilesInfo, RecordingOptions
 from shared.domain import events as ev
+from shared.domain.model import ChunkCopy
 
 SID = "aHR0cHM6Ly9hcGkuZXhhbXBsZS9jb252LzE="
 REC = "eyJQbGF0Zm9ybUVuZHBvaW50SWQiOiIxIn0"
@@ -41,19 +42,40 @@ def chunk_file(index: int) -> ChunkFile:
         content_location=f"https://us-storage.asm.skype.com/v1/objects/doc-{index}/content/audiowav",
         metadata_location=f"https://us-storage.asm.skype.com/v1/objects/doc-{index}/content/acsmetadata",
         delete_location=f"https://us-storage.asm.skype.com/v1/objects/doc-{index}",
-        blob_path=f"2026/11/23/folder/{REC}/chunk-{index:04d}.wav",
-        metadata_path=f"2026/11/23/folder/{REC}/chunk-{index:04d}.metadata.json",
     )
 
 
 def files_ready(chunks: int = 2, t: float = 60, event_id: str = "files") -> ev.FilesReady:
-    info = FilesInfo(T0, 50_000, "audio", "unmixed", "wav", "CallEnded", "acs", "p/manifest.json", at(t))
+    info = FilesInfo(
+        recording_start=T0,
+        duration_ms=50_000,
+        content_type="audio",
+        channel_type="unmixed",
+        format="wav",
+        session_end_reason="CallEnded",
+        storage_type="acs",
+        ready_at=at(t),
+    )
     files = tuple(chunk_file(i) for i in range(chunks))
-    return ev.FilesReady(event_id, at(t), "eventgrid", REC, info, files)
+    return ev.FilesReady(event_id, at(t), "eventgrid", recording_id=REC, info=info, chunks=files)
+
+
+def chunk_copy(index: int) -> ChunkCopy:
+    return ChunkCopy(size=100 + index, sha256=f"{index:064x}", metadata_sha256="0" * 64, streamed=False)
 
 
 def archived(index: int, t: float = 70) -> ev.ChunkArchived:
-    return ev.ChunkArchived(f"archived-{index}", at(t + index), "archive", REC, index, 100 + index, f"{index:064x}")
+    return ev.ChunkArchived(
+        f"archived-{index}",
+        at(t + index),
+        "verify",
+        recording_id=REC,
+        index=index,
+        document_id=f"doc-{index}",
+        recording_start=T0,
+        format="wav",
+        copy=chunk_copy(index),
+    )
 
 
 def disconnected(t: float = 40) -> ev.CallDisconnected:

@@ -163,21 +163,36 @@ def test_archiving_before_the_files_are_ready_is_illegal() -> None:
 def test_the_source_is_deleted_only_after_every_chunk_is_archived() -> None:
     call = run(connected(), started(), files_ready(2), archived(0))
     with pytest.raises(InvalidTransition, match="recording is files_ready"):
-        apply(call, ev.SourceDeleted("d", at(90), "archive", REC))
-    done = apply(apply(call, archived(1)), ev.SourceDeleted("d", at(90), "archive", REC))
+        apply(call, ev.SourceDeleted("d", at(90), "verify", recording_id=REC))
+    done = apply(apply(call, archived(1)), ev.SourceDeleted("d", at(90), "verify", recording_id=REC))
     assert recording_state(done) is RecordingState.SOURCE_DELETED
 
 
 def test_a_permanent_archive_error_fails_the_recording_and_expiry_does_too() -> None:
-    failed = run(connected(), started(), files_ready(1), ev.ArchiveFailed("x", at(80), "archive", REC, "404 gone"))
+    failed = run(
+        connected(),
+        started(),
+        files_ready(1),
+        ev.ArchiveFailed("x", at(80), "archive", recording_id=REC, reason="404 gone"),
+    )
     assert failed.latest is not None
     assert (failed.latest.state, failed.latest.reason) == (RecordingState.FAILED, "404 gone")
-    expired = run(connected(), started(), files_ready(1), ev.SourceExpired("e", at(99), "sweeper", REC, "retention"))
+    expired = run(
+        connected(),
+        started(),
+        files_ready(1),
+        ev.SourceExpired("e", at(99), "sweeper", recording_id=REC, reason="retention"),
+    )
     assert recording_state(expired) is RecordingState.FAILED
 
 
 def test_a_requeued_chunk_counts_its_attempts_and_its_new_enqueue_time() -> None:
-    call = run(connected(), started(), files_ready(1), ev.ChunkRequeued("q", at(1000), "sweeper", REC, 0, 1))
+    call = run(
+        connected(),
+        started(),
+        files_ready(1),
+        ev.ChunkRequeued("q", at(1000), "sweeper", recording_id=REC, index=0, attempt=1),
+    )
     assert call.latest is not None
     chunk = call.latest.chunks[0]
     assert (chunk.attempt, chunk.enqueued_at) == (1, at(1000))

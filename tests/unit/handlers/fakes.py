@@ -9,15 +9,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from shared.acs import AcsRejected, AcsTransient, AnsweredCall, CallAutomation, repeatability_id
-from shared.archive import ArchivePermanentError
+from shared.archive import Archived, ArchivePermanentError
+from shared.archive.manifest import render
+from shared.archive.readback import NotVerified
 from shared.config import RecordingDefaults, Settings
-from shared.domain import Call, RecordingOptions, apply, new_call
+from shared.domain import Call, Recording, RecordingOptions, apply, new_call
 from shared.domain import events as ev
+from shared.domain.model import ChunkCopy
 from shared.domain.reconcile import needs_sweeper
 from shared.domain.timeline import entry
+from shared.handlers.archive import Outputs
 from shared.handlers.deps import Deps
 from shared.jwtcheck import CallbackAuthError
-from shared.messages import ArchivedChunk, ChunkJob
+from shared.messages import ChunkJob, VerifyJob
 from shared.store import Applied, CallStore, DayPage
 from shared.store.rows import day_key
 
@@ -92,20 +96,23 @@ class MemoryStore(CallStore):
         self.lines: dict[str, list[dict[str, Any]]] = {}
         self.recordings: dict[str, str] = {}
         self.closed: list[str] = []
+        self.versions: dict[str, int] = {}
 
     def get(self, server_call_id: str) -> Call | None:
         return self.calls.get(server_call_id)
 
     def apply(self, server_call_id: str, event: ev.Input) -> Applied:
         previous = self.calls.get(server_call_id)
+        version = self.versions.get(server_call_id, 0)
         if (server_call_id, event.event_id) in self.ledger:
-            return Applied(call=previous, previous=previous, duplicate=True)
+            return Applied(call=previous, previous=previous, duplicate=True, version=version)
         call = apply(previous or new_call(server_call_id, event), event)
         self.calls[server_call_id] = call
+        self.versions[server_call_id] = version + 1
         self.ledger.add((server_call_id, event.event_id))
         self.lines.setdefault(server_call_id, []).append(entry(event, call))
         self.recordings.update({r.recording_id: server_call_id for r in call.recordings if r.recording_id})
-        return Applied(call=call, previous=previous, duplicate=False)
+        return Applied(call=call, previous=previous, duplicate=False, version=version + 1)
 
     def find_by_recording(self, recording_id: str) -> str | None:
         return self.recordings.get(recording_id)
@@ -136,37 +143,75 @@ class FakeQuarantine:
 
 @dataclass
 class FakeSource:
+    """ACS's delete; every delete goes into the shared ``journal``."""
+
+    journal: list[tuple[Any, ...]]
     deleted: list[str] = field(default_factory=list)
 
     def delete(self, url: str) -> None:
         self.deleted.append(url)
+        self.journal.append(("delete", url))
 
 
 @dataclass
 class FakeArchive:
-    """Archives instantly; ``streamed_above`` bytes decides payload vs streamed; ``gone`` simulates ACS 404."""
+    """The archive container in memory, and the ports over it: the copy (``__call__``), the read-back and the manifest.
 
+    The copy writes the metadata blob and a streamed chunk's media itself; a small chunk's media is only returned,
+    for the blob output binding, which the test plays (``land``) or leaves out. ``sizes`` by index; more than
+    ``streamed_above`` bytes are streamed; ``gone`` makes ACS answer 404. ``journal`` records every read-back that
+    matched, every manifest written (with the chunk indexes it names) and, through FakeSource, every delete.
+    """
+
+    journal: list[tuple[Any, ...]]
     sizes: dict[int, int] = field(default_factory=dict)
     gone: bool = False
     streamed_above: int = 1000
     jobs: list[ChunkJob] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    manifests: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def __call__(self, job: ChunkJob) -> ArchivedChunk:
+    def __call__(self, job: ChunkJob) -> Archived:
         self.jobs.append(job)
         if self.gone:
             raise ArchivePermanentError("recording gone at ACS (404)")
-        data = bytes([job.index % 256]) * self.sizes.get(job.index, 10)
+        data = bytes([job.chunk.index % 256]) * self.sizes.get(job.chunk.index, 10)
+        metadata = b'{"chunkDuration": 1000}'
         streamed = len(data) > self.streamed_above
-        return ArchivedChunk(
-            index=job.index,
-            blob_path=job.blob_path,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            metadata_path=job.metadata_path,
-            metadata_sha256="0" * 64,
-            streamed=streamed,
-            payload=None if streamed else data,
+        self.blobs[job.chunk.paths.metadata] = metadata
+        if streamed:
+            self.blobs[job.chunk.paths.media] = data
+        copy = ChunkCopy(
+            size=len(data), sha256=_sha(data), metadata_sha256=_sha(metadata), streamed=streamed, duration_ms=1000
         )
+        return Archived(copy, None if streamed else data)
+
+    def land(self, job: ChunkJob, media: bytes) -> None:
+        """What the blob output binding does after the function returned."""
+        self.blobs[job.chunk.paths.media] = media
+
+    def read_back(self, job: VerifyJob) -> None:
+        paths = job.chunk.paths
+        for path, wanted in ((paths.metadata, job.copy.metadata_sha256), (paths.media, job.copy.sha256)):
+            stored = self.blobs.get(path)
+            if stored is None:
+                raise NotVerified(f"{path} is not in the archive")
+            if _sha(stored) != wanted:
+                raise NotVerified(f"{path} has SHA-256 {_sha(stored)}, expected {wanted}")
+        self.journal.append(("read back", job.chunk.recording_id, job.chunk.index))
+
+    def publish_manifest(self, call: Call, recording: Recording, version: int) -> None:
+        document = render(call, recording, version, datetime(2026, 11, 23, tzinfo=UTC))
+        stored = self.manifests.get(recording.recording_id)
+        if stored is not None and stored["stateVersion"] >= version:
+            return
+        self.manifests[recording.recording_id] = document
+        indexes = tuple(c["index"] for c in document["chunks"])
+        self.journal.append(("manifest", recording.recording_id, indexes))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass
@@ -219,10 +264,14 @@ class World:
     source: FakeSource
     archive: FakeArchive
     clock: Clock
+    backlog: list[int]  # [messages on the chunk queue], as the sweeper sees them
 
 
 def world(now: datetime | None = None, **setting_overrides: Any) -> World:
-    acs, store, quarantine, source, archive = FakeAcs(), MemoryStore(), FakeQuarantine(), FakeSource(), FakeArchive()
+    journal: list[tuple[Any, ...]] = []
+    backlog = [0]
+    acs, store, quarantine = FakeAcs(), MemoryStore(), FakeQuarantine()
+    source, archive = FakeSource(journal), FakeArchive(journal)
     clock = Clock(now or datetime(2026, 11, 23, 19, 0, tzinfo=UTC))
     deps = Deps(
         settings=settings(**setting_overrides),
@@ -230,11 +279,28 @@ def world(now: datetime | None = None, **setting_overrides: Any) -> World:
         acs=acs,
         quarantine=quarantine,
         archive=archive,
+        read_back=archive.read_back,
+        publish_manifest=archive.publish_manifest,
+        chunk_backlog=lambda: backlog[0],
         source=source,
         verifier=FakeVerifier(),
         now=clock,
     )
-    return World(deps, acs, store, quarantine, source, archive, clock)
+    return World(deps, acs, store, quarantine, source, archive, clock, backlog)
 
 
 __all__ = ["AcsRejected", "AcsTransient", "World", "world"]
+
+
+def deliver(w: World, job: ChunkJob, *, land: bool = True, verify: bool = True) -> Outputs:
+    """One delivery of ``job`` to ``archive_chunk``, the blob output binding's write (unless ``land`` is False) and
+    one delivery of the verification job it asked for (unless ``verify`` is False)."""
+    from shared.handlers.archive import handle_chunk
+    from shared.handlers.verify import handle_verify
+
+    found = handle_chunk(job.to_json(), w.deps)
+    if found.media is not None and land:
+        w.archive.land(job, found.media)
+    if found.verify is not None and verify:
+        handle_verify(found.verify.to_json(), w.deps)
+    return found

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from shared.acs import AcsRejected, AcsTransient
 from shared.domain import CallState, RecordingState
+from shared.domain.errors import MAX_CHUNKS_PER_EVENT
 from shared.handlers.grid import handle_grid_event
 from shared.layout import call_folder
 from tests.unit.handlers import payloads as p
@@ -70,14 +73,15 @@ def test_files_ready_emits_one_job_per_chunk_with_archive_paths_by_start_date() 
     w = world()
     sid, rid = p.server_call_id(), "rec-abc"
     jobs = handle_grid_event(p.files_ready(sid, rid, chunks=3), w.deps)
-    assert [j.index for j in jobs] == [0, 1, 2]
+    assert [j.chunk.index for j in jobs] == [0, 1, 2]
     folder = call_folder(sid)
-    assert jobs[1].blob_path == f"2026/11/23/{folder}/{rid}/chunk-0001.wav"
-    assert jobs[1].metadata_path == f"2026/11/23/{folder}/{rid}/chunk-0001.metadata.json"
-    assert jobs[1].manifest_path == f"2026/11/23/{folder}/{rid}/manifest.json"
-    assert jobs[1].server_call_id == sid
-    assert jobs[1].call_folder == folder
-    assert jobs[1].delete_location.endswith(jobs[1].document_id)
+    paths = jobs[1].chunk.paths
+    assert paths.media == f"2026/11/23/{folder}/{rid}/chunk-0001.wav"
+    assert paths.metadata == f"2026/11/23/{folder}/{rid}/chunk-0001.metadata.json"
+    assert paths.manifest == f"2026/11/23/{folder}/{rid}/manifest.json"
+    assert json.loads(jobs[1].to_json())["blobPath"] == paths.media, "the binding's path is the layout's"
+    assert jobs[1].chunk.server_call_id == sid
+    assert jobs[1].file.delete_location.endswith(jobs[1].file.document_id)
     call = w.store.get(sid)
     assert call is not None
     assert call.recordings[0].state is RecordingState.FILES_READY
@@ -95,7 +99,7 @@ def test_the_older_subject_form_finds_its_call_through_the_recording_id() -> Non
     sid = p.server_call_id()
     handle_grid_event(p.files_ready(sid, "rec-1", chunks=1, event_id="first"), w.deps)
     jobs = handle_grid_event(p.files_ready(None, "rec-1", chunks=2), w.deps)
-    assert [(j.server_call_id, j.index) for j in jobs] == [(sid, 0), (sid, 1)]
+    assert [(j.chunk.server_call_id, j.chunk.index) for j in jobs] == [(sid, 0), (sid, 1)]
 
 
 def test_the_older_subject_form_for_an_unknown_recording_is_quarantined() -> None:
@@ -126,3 +130,15 @@ def test_other_event_types_are_acknowledged_without_effect() -> None:
     assert handle_grid_event(event, w.deps) == []
     assert w.store.calls == {}
     assert w.quarantine.kept == []
+
+
+def test_a_files_ready_event_announcing_more_chunks_than_any_recording_has_is_quarantined_with_the_reason() -> None:
+    w = world()
+    sid = p.server_call_id()
+    assert len(handle_grid_event(p.files_ready(sid, "rec-big", chunks=MAX_CHUNKS_PER_EVENT), w.deps)) == 96
+    assert handle_grid_event(p.files_ready(sid, "rec-bigger", chunks=MAX_CHUNKS_PER_EVENT + 1), w.deps) == []
+    ((kind, reason, _),) = w.quarantine.kept
+    assert (kind, "announces 97 chunks" in reason) == ("eventgrid", True)
+    call = w.store.get(sid)
+    assert call is not None
+    assert [r.recording_id for r in call.recordings] == ["rec-big"]

@@ -11,16 +11,21 @@ import pytest
 
 from shared.domain import ChunkFile, FilesInfo
 from shared.domain import events as ev
+from shared.domain.model import ChunkCopy
 from shared.handlers import api, review, review_archive, review_media, review_quarantine
 from shared.handlers.deps import Deps, Reply, Served
-from shared.layout import call_folder
+from shared.layout import call_folder, chunk_paths, server_call_id
 from shared.review.blobs import Listed, Piece
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import World, world
 from tests.unit.review.test_wav import interleaved
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-PREFIX = "2026/11/23/f/rec"
+
+
+def media_path(folder: str) -> str:
+    """Where the layout puts the media of chunk 0 of recording ``rec`` of the call ``folder`` names."""
+    return chunk_paths(T0, server_call_id(folder), "rec", 0, "wav").media
 
 
 class MemoryArchive:
@@ -45,15 +50,26 @@ def archived_call(w: World, media: bytes, fmt: str = "wav", channel: str = "unmi
     store = w.store
     store.apply(sid, ev.CallRinging("r", T0, "eventgrid", caller="4:+1", callee="4:+2"))
     store.apply(sid, ev.RecordingStateReported("a", T0, "callback", recording_id="rec", active=True))
-    info = FilesInfo(T0, 1000, "audio", channel, fmt, "CallEnded", "acs", f"{PREFIX}/manifest.json", T0)
-    file = ChunkFile(0, "doc", "SessionEnded", "c", "m", "d", f"{PREFIX}/chunk-0000.{fmt}", f"{PREFIX}/m.json")
+    info = FilesInfo(
+        recording_start=T0, duration_ms=1000, content_type="audio", channel_type=channel, format=fmt,
+        session_end_reason="CallEnded", storage_type="acs", ready_at=T0,
+    )  # fmt: skip
+    file = ChunkFile(
+        index=0, document_id="doc", end_reason="SessionEnded", content_location="c", metadata_location="m",
+        delete_location="d",
+    )  # fmt: skip
     store.apply(sid, ev.FilesReady("f", T0, "eventgrid", recording_id="rec", info=info, chunks=(file,)))
     sha = hashlib.sha256(media).hexdigest()
-    store.apply(sid, ev.ChunkArchived("x", T0, "archive", recording_id="rec", index=0, size=len(media), sha256=sha))
     metadata = json.dumps({"chunkStartTime": T0.isoformat(), "chunkDuration": 1000, "participants": []}).encode()
+    copy = ChunkCopy(size=len(media), sha256=sha, metadata_sha256=hashlib.sha256(metadata).hexdigest(), streamed=False)
+    archived = ev.ChunkArchived(
+        "x", T0, "verify", recording_id="rec", index=0, document_id="doc", recording_start=T0, format=fmt, copy=copy
+    )
+    store.apply(sid, archived)
     manifest = {"chunks": [{"index": 0, "size": len(media), "sha256": sha,
                             "metadataSha256": hashlib.sha256(metadata).hexdigest()}]}  # fmt: skip
-    blobs = {file.blob_path: media, file.metadata_path: metadata, info.manifest_path: json.dumps(manifest).encode()}
+    paths = chunk_paths(T0, sid, "rec", 0, fmt)
+    blobs = {paths.media: media, paths.metadata: metadata, paths.manifest: json.dumps(manifest).encode()}
     return call_folder(sid), dataclasses.replace(w.deps, archived=MemoryArchive(blobs))
 
 
@@ -78,7 +94,7 @@ def test_an_open_range_of_a_large_chunk_gets_one_bounded_piece(monkeypatch: pyte
     answer = media(deps, folder, "bytes=1500-")
     assert isinstance(answer, Served)
     assert (answer.status, len(answer.body), answer.headers["Content-Range"]) == (206, 1000, "bytes 1500-2499/5000")
-    assert deps.archived.reads == [(f"{PREFIX}/chunk-0000.wav", 1500, 1000)]  # type: ignore[union-attr]
+    assert deps.archived.reads == [(media_path(folder), 1500, 1000)]  # type: ignore[union-attr]
 
 
 def test_without_a_range_small_media_is_a_200_and_large_media_a_400(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,7 +117,7 @@ def test_a_range_past_the_end_is_a_416_that_names_the_size() -> None:
 
 def test_media_that_changed_since_it_was_verified_is_not_served() -> None:
     folder, deps = archived_call(world(), bytes(500))
-    deps.archived.blobs[f"{PREFIX}/chunk-0000.wav"] = bytes(501)  # type: ignore[union-attr]
+    deps.archived.blobs[media_path(folder)] = bytes(501)  # type: ignore[union-attr]
     answer = media(deps, folder, "bytes=0-")
     assert isinstance(answer, Reply)
     assert answer.status == 409

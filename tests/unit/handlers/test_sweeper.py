@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.domain import RecordingState
-from shared.handlers.archive import handle_chunk
 from shared.handlers.grid import handle_grid_event
 from shared.handlers.sweeper import sweep
 from shared.layout import call_folder
 from tests.unit.handlers import payloads as p
-from tests.unit.handlers.fakes import world
+from tests.unit.handlers.fakes import deliver, world
 
 READY_AT = datetime(2026, 11, 24, 0, 5, tzinfo=UTC)
 
@@ -22,15 +21,15 @@ def test_chunks_not_archived_in_time_are_enqueued_again_with_the_next_attempt() 
     w = world(now=READY_AT, stuck_chunk_after_seconds=900)
     sid = p.server_call_id()
     jobs = handle_grid_event(p.files_ready(sid, "rec-1", chunks=2), w.deps)
-    handle_chunk(jobs[0].to_json(), w.deps)
+    deliver(w, jobs[0])
     w.clock.advance(seconds=899)
     assert sweep(w.deps) == []
     w.clock.advance(seconds=2)
     again = sweep(w.deps)
-    assert [(j.index, j.attempt) for j in again] == [(1, 1)]
+    assert [(j.chunk.index, j.attempt) for j in again] == [(1, 1)]
     assert sweep(w.deps) == [], "the re-enqueued chunk waits another period"
     w.clock.advance(seconds=901)
-    assert [(j.index, j.attempt) for j in sweep(w.deps)] == [(1, 2)]
+    assert [(j.chunk.index, j.attempt) for j in sweep(w.deps)] == [(1, 2)]
 
 
 def test_a_warning_is_logged_once_as_retention_nears(caplog: pytest.LogCaptureFixture) -> None:
@@ -61,7 +60,17 @@ def test_a_call_with_nothing_left_to_archive_leaves_the_open_index() -> None:
     w = world(now=READY_AT)
     sid = p.server_call_id()
     jobs = handle_grid_event(p.files_ready(sid, "rec-1", chunks=1), w.deps)
-    handle_chunk(jobs[0].to_json(), w.deps)
+    deliver(w, jobs[0])
     w.store.open_calls = lambda: list(w.store.calls.values())  # type: ignore[method-assign]
     assert sweep(w.deps) == []
     assert w.store.closed == [call_folder(sid)]
+
+
+def test_a_chunk_never_started_is_not_enqueued_again_while_the_chunk_queue_holds_messages() -> None:
+    w = world(now=READY_AT, stuck_chunk_after_seconds=900)
+    handle_grid_event(p.files_ready(p.server_call_id(), "rec-1", chunks=1), w.deps)
+    w.backlog[0] = 3
+    w.clock.advance(hours=2)
+    assert sweep(w.deps) == [], "its job may still wait behind the others, or run"
+    w.backlog[0] = 0
+    assert [(j.chunk.index, j.attempt) for j in sweep(w.deps)] == [(0, 1)]

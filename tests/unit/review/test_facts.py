@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from shared.domain import Chunk, ChunkFile, ChunkState
+from shared.domain.model import ChunkCopy
 from shared.review.facts import chunk_facts, media_pauses
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -28,8 +29,12 @@ def test_without_a_chunk_start_a_pause_has_no_place_in_the_media() -> None:
 
 
 def archived_chunk(size: int = 10, sha: str = "ab") -> Chunk:
-    file = ChunkFile(0, "doc", "SessionEnded", "c", "m", "d", "p/chunk-0000.wav", "p/chunk-0000.metadata.json")
-    return Chunk(file, ChunkState.ARCHIVED, size=size, sha256=sha)
+    file = ChunkFile(
+        index=0, document_id="doc", end_reason="SessionEnded", content_location="c", metadata_location="m",
+        delete_location="d",
+    )  # fmt: skip
+    copy = ChunkCopy(size=size, sha256=sha, metadata_sha256="0" * 64, streamed=False)
+    return Chunk(file, ChunkState.ARCHIVED, copy=copy)
 
 
 def metadata() -> bytes:

@@ -1,0 +1,134 @@
+"""Read a chunk's blobs back from the archive and match them with what came from ACS (size and SHA-256).
+
+This is what makes a chunk archived. It runs in its own invocation (``verify_chunk``), after the one that copied
+the chunk: the blob output binding writes the media of a small chunk only after ``archive_chunk`` returns, so that
+write can only be confirmed later. A blob that is absent or different raises ``NotVerified`` (transient: the queue
+delivers the verification again, and the binding's write may land meanwhile).
+
+Blobs are read as ranges of ``block_size_bytes``, up to ``concurrency`` ahead, and hashed in order: memory stays
+near ``concurrency x block_size_bytes`` whatever the chunk's size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from shared.archive.engine import METADATA_LIMIT_BYTES
+from shared.archive.errors import ArchiveTransientError
+from shared.archive.options import ArchiveOptions
+from shared.archive.writer import storage_call
+from shared.messages import VerifyJob
+
+if TYPE_CHECKING:
+    from azure.storage.blob import BlobClient, ContainerClient
+
+
+ABSENT_WAITS = (0.1, 0.2, 0.4, 0.8)
+"""Seconds to wait before looking again for a blob that is not there yet. A host may write the verification's queue
+message a moment before the media blob of the same invocation; these few short looks save a redelivery, which
+comes only after the queue's visibility timeout."""
+
+
+class NotVerified(ArchiveTransientError):
+    """A blob is not in the archive (yet), or holds other bytes than the ones copied from ACS."""
+
+
+class Absent(NotVerified):
+    """A blob is not in the archive (yet)."""
+
+
+def read_back(
+    job: VerifyJob, container: ContainerClient, options: ArchiveOptions, *, waits: tuple[float, ...] = ABSENT_WAITS
+) -> None:
+    """Return when both blobs of ``job``'s chunk are stored and match; raise ``NotVerified`` otherwise."""
+    paths = job.chunk.paths
+    for pause in (*waits, None):
+        try:
+            _match(container.get_blob_client(paths.metadata), None, job.copy.metadata_sha256, options)
+            _match(container.get_blob_client(paths.media), job.copy.size, job.copy.sha256, options)
+            return
+        except Absent:
+            if pause is None:
+                raise
+            time.sleep(pause)
+
+
+def _match(blob: BlobClient, size: int | None, sha256: str, options: ArchiveOptions) -> None:
+    """``size`` None: a metadata document (at most ``METADATA_LIMIT_BYTES``), matched by its SHA-256 alone."""
+    expected = size if size is not None else METADATA_LIMIT_BYTES
+    if size is None or expected < options.block_size_bytes:  # one request reads it all, and a byte more if longer
+        data = _head(blob, expected + 1)
+        stored = len(data)
+        digest = hashlib.sha256(data).hexdigest()
+    else:
+        stored = _size(blob)
+        digest = stored_sha256(blob, stored, options) if size in (None, stored) else ""
+    if size is not None and stored != size:
+        raise NotVerified(f"{blob.blob_name} holds {stored} bytes, {size} were copied from ACS")
+    if digest != sha256:
+        raise NotVerified(f"{blob.blob_name} has SHA-256 {digest}, the bytes copied from ACS have {sha256}")
+
+
+def _size(blob: BlobClient) -> int:
+    from azure.core.exceptions import ResourceNotFoundError
+
+    def get() -> int:
+        try:
+            return int(blob.get_blob_properties().size)
+        except ResourceNotFoundError:
+            raise Absent(f"{blob.blob_name} is not in the archive") from None
+
+    return storage_call(f"read the properties of {blob.blob_name}", get)
+
+
+def _head(blob: BlobClient, length: int) -> bytes:
+    """Up to ``length`` bytes from the blob's start."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    def get() -> bytes:
+        try:
+            data: bytes = blob.download_blob(offset=0, length=length).readall()
+        except ResourceNotFoundError:
+            raise Absent(f"{blob.blob_name} is not in the archive") from None
+        return data
+
+    return storage_call(f"read {blob.blob_name} back", get)
+
+
+def stored_sha256(blob: BlobClient, size: int, options: ArchiveOptions) -> str:
+    """SHA-256 of the blob's first ``size`` bytes, read in ranges (a few ahead) and hashed in order."""
+    block, ahead = options.block_size_bytes, options.concurrency
+    digest = hashlib.sha256()
+    offsets = deque(range(0, size, block))
+    pending: deque[Future[bytes]] = deque()
+    with ThreadPoolExecutor(ahead, thread_name_prefix="archive-readback") as pool:
+        try:
+            while offsets or pending:
+                while offsets and len(pending) < ahead:
+                    offset = offsets.popleft()
+                    pending.append(pool.submit(_range, blob, offset, min(block, size - offset)))
+                digest.update(pending.popleft().result())
+        finally:
+            for future in pending:
+                future.cancel()
+    return digest.hexdigest()
+
+
+def _range(blob: BlobClient, offset: int, length: int) -> bytes:
+    from azure.core.exceptions import ResourceNotFoundError
+
+    def get() -> bytes:
+        try:
+            data: bytes = blob.download_blob(offset=offset, length=length).readall()
+        except ResourceNotFoundError:
+            raise NotVerified(f"{blob.blob_name} disappeared while it was read back") from None
+        return data
+
+    data = storage_call(f"read {blob.blob_name} back", get)
+    if len(data) != length:
+        raise NotVerified(f"{blob.blob_name} changed while it was read back ({len(data)} of {length} bytes)")
+    return data

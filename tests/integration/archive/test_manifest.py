@@ -1,0 +1,67 @@
+"""``manifest.publish`` on the session Azurite: a projection of the verified state, never replaced by an older one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from azure.storage.blob import BlobServiceClient, ContainerClient
+
+from shared import layout
+from shared.archive import manifest
+from shared.domain import Call, Recording, replay
+from tests.unit.domain import builders as b
+
+NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def container(storage_connection_string: str, unique_name: str) -> Iterator[ContainerClient]:
+    client = BlobServiceClient.from_connection_string(storage_connection_string).get_container_client(unique_name)
+    client.create_container()
+    yield client
+    client.delete_container()
+
+
+def call_with(*archived: int) -> tuple[Call, Recording]:
+    call = replay(b.SID, [b.connected(), b.started(), b.files_ready(3), *(b.archived(i) for i in archived)])
+    assert call is not None
+    recording = call.recording(b.REC)
+    assert recording is not None
+    return call, recording
+
+
+def stored(container: ContainerClient, call: Call, recording: Recording) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(container.download_blob(manifest.manifest_path(call, recording)).readall())
+    return body
+
+
+def test_the_manifest_names_only_verified_chunks_at_their_layout_paths(container: ContainerClient) -> None:
+    call, recording = call_with(0, 2)
+    assert manifest.publish(container, call, recording, 5, NOW)
+    body = stored(container, call, recording)
+    assert [c["index"] for c in body["chunks"]] == [0, 2]
+    prefix = layout.recording_prefix(b.T0, b.SID, b.REC)
+    assert body["chunks"][1]["blobPath"] == layout.chunk_path(prefix, 2, "wav")
+    assert body["chunks"][1]["metadataPath"] == layout.metadata_path(prefix, 2)
+    assert (body["chunks"][1]["size"], body["chunks"][1]["eventIds"]) == (102, ["files"])
+    assert (body["stateVersion"], body["verdict"]["verdict"]) == (5, "incomplete")
+
+
+def test_an_older_projection_never_replaces_a_newer_one(container: ContainerClient) -> None:
+    newer, older = call_with(0, 1, 2), call_with(0)
+    assert manifest.publish(container, *newer, 7, NOW)
+    assert not manifest.publish(container, *older, 6, NOW)
+    assert not manifest.publish(container, *newer, 7, NOW), "the same projection again writes nothing"
+    body = stored(container, *newer)
+    assert ([c["index"] for c in body["chunks"]], body["verdict"]["verdict"]) == ([0, 1, 2], "complete")
+
+
+def test_a_newer_projection_replaces_an_older_one(container: ContainerClient) -> None:
+    older, newer = call_with(0), call_with(0, 1)
+    assert manifest.publish(container, *older, 3, NOW)
+    assert manifest.publish(container, *newer, 4, NOW)
+    assert [c["index"] for c in stored(container, *newer)["chunks"]] == [0, 1]
