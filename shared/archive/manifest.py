@@ -148,6 +148,8 @@ def publish(container: ContainerClient, call: Call, recording: Recording, versio
     metadata = {"callFolder": document["callFolder"], "recordingId": recording.recording_id}
     if call.server_call_id.isascii() and call.server_call_id.isprintable():
         metadata["serverCallId"] = call.server_call_id
+    if _write(blob, document, None, metadata):  # the recording's first manifest: nothing to compare with
+        return True
     for attempt in range(1, ATTEMPTS + 1):
         stored, etag = read_manifest(blob)
         if _version(stored) >= version:
