@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from . import outputs
 from .context import FunctionContext, Invocation, invocation_scope
+from .faults import BindingFaults
 from .indexing import FunctionSpec
 
 log = logging.getLogger("local.host.function")
@@ -38,12 +39,13 @@ class Outcome:
 
 
 class Invoker:
-    def __init__(self, app_dir: str, message_encoding: str) -> None:
+    def __init__(self, app_dir: str, message_encoding: str, faults: BindingFaults | None = None) -> None:
         workers = int(os.environ.get("PYTHON_THREADPOOL_THREAD_COUNT") or 32)
         self._functions = ThreadPoolExecutor(workers, thread_name_prefix="function")
         self._storage = ThreadPoolExecutor(8, thread_name_prefix="storage")
         self._app_dir = app_dir
         self._message_encoding = message_encoding
+        self._faults = faults
 
     async def io(self, call: Callable[..., T], *args: Any) -> T:
         """Run a blocking storage call off the event loop."""
@@ -85,7 +87,7 @@ class Invoker:
         if spec.output("$return") is not None:
             values["$return"] = returned
         if targets:
-            await self.io(outputs.write, targets, values, self._message_encoding)
+            await self.io(outputs.write, targets, values, self._message_encoding, self._faults)
         return Outcome(returned, values)
 
     async def _call(self, spec: FunctionSpec, arguments: dict[str, Any]) -> Any:

@@ -18,6 +18,7 @@ from azure.functions.queue import QueueMessageOutConverter
 
 from . import storage
 from .expressions import BindingExpressionError, resolve
+from .faults import BindingFaults
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +67,20 @@ def resolve_targets(outputs: tuple[dict[str, Any], ...], data: Mapping[str, Any]
     return targets
 
 
-def write(targets: list[Target], values: Mapping[str, Any], message_encoding: str) -> None:
-    """Write each output that received a value (``None`` or an unset ``Out`` writes nothing)."""
+def write(
+    targets: list[Target], values: Mapping[str, Any], message_encoding: str, faults: BindingFaults | None = None
+) -> None:
+    """Write each output that received a value (``None`` or an unset ``Out`` writes nothing).
+
+    ``faults`` (``LOCAL_HOST_FAULT_BINDING``) may kill the host or fail the write just before a blob is written.
+    """
     for target in targets:
         value = values.get(target.name)
         if value is None:
             continue
         if target.kind == "blob":
+            if faults is not None:
+                faults.before_blob_write(target.location)
             _write_blob(target, value)
         else:
             _write_queue(target, value, message_encoding)

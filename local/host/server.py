@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from azure.core.exceptions import AzureError
 
-from . import hostjson, settings
+from . import faults, hostjson, settings
 from .http_api import HttpFrontEnd
 from .indexing import FunctionSpec, index_app
 from .invoker import Invoker
@@ -79,8 +79,11 @@ class FunctionsHost:
         try:
             keys = load_or_create(self.keys_file)
             config = hostjson.load(self.app_dir)
+            binding_faults = faults.from_environment()
             self.specs = index_app(self.app_dir)
-            self._thread = threading.Thread(target=self._serve, args=(keys, config), name="functions-host", daemon=True)
+            self._thread = threading.Thread(
+                target=self._serve, args=(keys, config, binding_faults), name="functions-host", daemon=True
+            )
             self._thread.start()
             if not self._ready.wait(timeout):
                 raise HostStartError(f"the host did not start within {timeout:.0f}s")
@@ -105,17 +108,17 @@ class FunctionsHost:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
-    def _serve(self, keys: HostKeys, config: hostjson.HostConfig) -> None:
+    def _serve(self, keys: HostKeys, config: hostjson.HostConfig, binding_faults: faults.BindingFaults) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
         try:
-            loop.run_until_complete(self._main(keys, config))
+            loop.run_until_complete(self._main(keys, config, binding_faults))
         finally:
             loop.close()
 
-    async def _main(self, keys: HostKeys, config: hostjson.HostConfig) -> None:
+    async def _main(self, keys: HostKeys, config: hostjson.HostConfig, binding_faults: faults.BindingFaults) -> None:
         self._stopping = asyncio.Event()
-        self._invoker = Invoker(str(self.app_dir), config.queues.message_encoding)
+        self._invoker = Invoker(str(self.app_dir), config.queues.message_encoding, binding_faults)
         try:
             listeners, timers = self._triggers(config, self._stopping)
             runner = await self._serve_http(keys, config)
