@@ -105,8 +105,18 @@ def _call_reconciled(call: Call, event: ev.CallReconciled) -> Call:
 
 
 def _disconnected(call: Call, event: ev.CallDisconnected) -> Call:
-    ended = tuple(rec.stop(r, event.at, "call_ended") for r in call.recordings)
+    """The call ended: its recordings stop, except a start ACS has not named yet.
+
+    Such a start's outcome is unknown (ACS may have started it and its answer been lost with the app's storage),
+    so it stays ``starting`` for the sweeper, which sends it again with its request id: ACS answers with the
+    recording it made, which ``_started`` merges with what ACS reported of it meanwhile, or refuses it.
+    """
+    ended = tuple(r if _unnamed_start(r) else rec.stop(r, event.at, "call_ended") for r in call.recordings)
     return replace(_move(call, "disconnect"), recordings=ended, reason=event.reason or call.reason)
+
+
+def _unnamed_start(recording: Recording) -> bool:
+    return bool(recording.request_id) and not recording.recording_id and recording.state is RecordingState.STARTING
 
 
 def _start(call: Call, event: ev.StartRecording) -> Call:
@@ -135,7 +145,10 @@ def _started(call: Call, event: ev.RecordingStarted) -> Call:
         kept = tuple(merged if r is reported else r for r in call.recordings if r is not pending)
         return replace(call, recordings=kept)
     if pending is not None:
-        return _put(call, pending, replace(pending, recording_id=event.recording_id))
+        named = replace(pending, recording_id=event.recording_id)
+        if call.state is CallState.DISCONNECTED:
+            named = rec.stop(named, event.at, "call_ended")
+        return _put(call, pending, named)
     fresh = Recording(recording_id=event.recording_id, state=RecordingState.STARTING, request_id=event.request_id)
     return replace(call, recordings=(*call.recordings, fresh))
 

@@ -16,7 +16,19 @@ from shared.domain.reconcile import (
     start_due,
     unsettled,
 )
-from tests.unit.domain.builders import OPTIONS, REC, SID, at, connected, disconnected, files_ready, report, ringing
+from tests.unit.domain.builders import (
+    OPTIONS,
+    REC,
+    SID,
+    archived,
+    at,
+    connected,
+    disconnected,
+    files_ready,
+    report,
+    ringing,
+    started,
+)
 
 AFTER = timedelta(seconds=120)
 
@@ -129,7 +141,8 @@ def test_answered_and_connected_calls_and_live_recordings_are_unsettled() -> Non
     assert not unsettled(run(ringing()))
     assert unsettled(run(ringing(), answered()))
     assert unsettled(run(ringing(), answered(), connected()))
-    assert not unsettled(run(ringing(), answered(), connected(), disconnected()))
+    assert not unsettled(run(ringing(), answered(), connected(), started(), disconnected()))
+    assert unsettled(run(ringing(), answered(), connected(), disconnected())), "a start ACS has not named yet"
     assert unsettled(run(report(True, 0))), "a live recording of a call the app did not answer"
 
 
@@ -164,3 +177,29 @@ def test_a_start_without_an_outcome_is_due_after_the_threshold() -> None:
     assert pending is not None
     assert pending.request_id == connect_request_id("connected")
     assert not connect_missed(call), "connected, and its recording is pending"
+
+
+def test_a_start_acs_has_not_named_outlives_the_call_until_acs_names_it() -> None:
+    """The start's answer was lost (storage down); ACS's callbacks about the recording arrived; the call ended."""
+    lost = (ringing(), answered(), connected(t=2), report(True, 5), disconnected(t=40), files_ready(), archived(0))
+    call = run(*lost, archived(1))
+    pending = call.pending_start
+    assert pending is not None
+    assert pending.state is RecordingState.STARTING
+    assert needs_sweeper(call)
+    assert start_due(call, at(71 + 120), AFTER) == pending
+
+    call = run(*lost, archived(1), started_at(connect_request_id("connected"), 200))
+
+    (recording,) = call.recordings
+    assert (recording.recording_id, recording.request_id) == (REC, connect_request_id("connected"))
+    assert recording.state is RecordingState.ARCHIVED
+    assert not needs_sweeper(call)
+
+
+def test_a_start_named_after_the_call_ended_is_stopped() -> None:
+    call = run(
+        ringing(), answered(), connected(t=2), disconnected(t=40), started_at(connect_request_id("connected"), 41)
+    )
+    (recording,) = call.recordings
+    assert (recording.recording_id, recording.state) == (REC, RecordingState.STOPPED)

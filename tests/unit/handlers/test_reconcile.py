@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
+from azure.core.exceptions import ServiceRequestError
 
 from shared.acs import AcsRejected, AcsTransient
 from shared.domain import Call, CallState, RecordingOptions, RecordingState
@@ -13,8 +15,9 @@ from shared.handlers.callbacks import handle_callbacks
 from shared.handlers.grid import handle_grid_event
 from shared.handlers.sweeper import sweep
 from shared.layout import call_folder
+from shared.store.port import Applied
 from tests.unit.handlers import payloads as p
-from tests.unit.handlers.fakes import World, world
+from tests.unit.handlers.fakes import MemoryStore, World, world
 
 GOOD = "Bearer good"
 AFTER = 120
@@ -195,3 +198,43 @@ def test_an_answered_call_already_recording_is_marked_connected_without_a_second
     assert call.state is CallState.CONNECTED
     assert [r.request_id for r in call.recordings] == ["api:1"]
     assert len(w.acs.sent("start")) == 1, "only the API's own start, sent again with its request id"
+
+
+class StorageDown(MemoryStore):
+    """Table storage that cannot be reached for inputs of the ``refused`` types while ``down``."""
+
+    def __init__(self, refused: tuple[type[ev.Input], ...]) -> None:
+        super().__init__()
+        self.refused = refused
+        self.down = True
+
+    def apply(self, server_call_id: str, event: ev.Input) -> Applied:
+        if self.down and isinstance(event, self.refused):
+            raise ServiceRequestError("connection refused")
+        return super().apply(server_call_id, event)
+
+
+def test_a_start_whose_answer_was_lost_becomes_the_recording_acs_made_even_after_the_call_ended() -> None:
+    store = StorageDown((ev.RecordingStarted,))
+    w = world(reconcile_after_seconds=AFTER)
+    w = replace(w, store=store, deps=replace(w.deps, store=store))
+    sid = answered(w)
+    connected = p.body(p.callback("CallConnected", sid))
+    for _ in range(3):  # ACS retries a callback answered 500 a few times, then gives up
+        with pytest.raises(ServiceRequestError):
+            handle_callbacks(connected, GOOD, w.deps)
+    (made,) = [value for value in w.acs.by_repeatability.values() if isinstance(value, str)]
+    store.down = False
+    active = p.state_changed(sid, made, "active", "2026-11-23T19:00:05Z")
+    inactive = p.state_changed(sid, made, "inactive", "2026-11-23T19:00:09Z")
+    handle_callbacks(p.body(active, inactive, p.callback("CallDisconnected", sid)), GOOD, w.deps)
+    assert [r.recording_id for r in current(w, sid).recordings] == ["", made], "the start and what ACS reported"
+
+    w.clock.advance(seconds=AFTER + 10)
+    sweep(w.deps)
+
+    (recording,) = current(w, sid).recordings
+    assert (recording.recording_id, recording.state) == (made, RecordingState.STOPPED)
+    assert recording.request_id
+    assert len(w.acs.sent("start")) == 1, "the start sent again with its request id returned the same recording"
+    assert current(w, sid).state is CallState.DISCONNECTED
