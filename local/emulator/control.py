@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +14,7 @@ from .eventgrid import SubscriptionError, parse_subscription
 from .exceptions import BadRequest
 from .faults import parse_download_fault, parse_eventgrid_faults, parse_rest_fault
 from .identifiers import check_raw_id, timestamp
+from .media import MediaObject
 from .models import Call, Recording
 from .options import parse_options
 
@@ -77,6 +80,28 @@ async def list_recordings(request: web.Request) -> web.Response:
     backend = request.app[CONTEXT].backend
     with backend.lock:
         return web.json_response([recording_view(r) for r in backend.recordings.values()])
+
+
+async def object_digest(request: web.Request) -> web.Response:
+    """Size and SHA-256 of a chunk's media as ACS serves it, also once it was deleted (for archive audits)."""
+    context = request.app[CONTEXT]
+    document_id = request.match_info["document_id"]
+    with context.backend.lock:
+        chunk = context.backend.objects.get(document_id)
+    if chunk is None:
+        return web.json_response({"error": f"no object {document_id}"}, status=404)
+    rendered = await context.media.get(chunk)
+    digest = await asyncio.get_running_loop().run_in_executor(None, _sha256, rendered)
+    body = {"documentId": document_id, "recordingId": chunk.recording_id, "index": chunk.index,
+            "size": rendered.size, "sha256": digest, "deleted": chunk.deleted}  # fmt: skip
+    return web.json_response(body)
+
+
+def _sha256(media: MediaObject, piece: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    for offset in range(0, media.size, piece):
+        digest.update(media.read(offset, min(piece, media.size - offset)))
+    return digest.hexdigest()
 
 
 async def list_deliveries(request: web.Request) -> web.Response:

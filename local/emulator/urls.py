@@ -38,6 +38,7 @@ OTHER: list[tuple[str, str, Handler]] = [
     ("GET", "/_emulator/calls", control.list_calls),
     ("GET", "/_emulator/recordings", control.list_recordings),
     ("POST", "/_emulator/recordings/synthetic", control.synthetic_recording),
+    ("GET", f"/_emulator/objects/{{document_id:{ID}}}", control.object_digest),
     ("GET", "/_emulator/deliveries", control.list_deliveries),
     ("GET", "/_emulator/settings", control.settings),
     ("POST", "/_emulator/settings", control.settings),

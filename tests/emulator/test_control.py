@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
+import pytest
 from azure.communication.callautomation import CallAutomationClient
 
 from local.emulator import Emulator
@@ -66,3 +69,20 @@ def test_reset_forgets_calls_recordings_and_deliveries_but_keeps_subscriptions(
     assert control("GET", "deliveries").json() == []
     assert control("GET", "settings").json()["timeScale"] == emu.config.time_scale
     assert [s["name"] for s in control("GET", "subscriptions").json()] == ["tests"]
+
+
+@pytest.mark.usefixtures("proxied")
+def test_an_objects_digest_matches_its_download_and_outlives_its_deletion(
+    control: Control, sdk: CallAutomationClient
+) -> None:
+    event = control("POST", "recordings/synthetic", {"durationSeconds": 1, "chunks": 2}).json()
+    chunk = event["data"]["recordingStorageInfo"]["recordingChunks"][1]
+    document_id = chunk["documentId"]
+    data = b"".join(sdk.download_recording(chunk["contentLocation"]).iter_bytes())
+
+    sdk.delete_recording(chunk["deleteLocation"])
+    digest = control("GET", f"objects/{document_id}").json()
+
+    assert (digest["size"], digest["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+    assert (digest["index"], digest["deleted"]) == (1, True)
+    assert control("GET", "objects/0-eus-d1-00000000000000000000000000000000").status_code == 404
