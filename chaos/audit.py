@@ -3,6 +3,10 @@
 A chunk is *archived* when exactly one media blob holds it, *verified* when that blob's SHA-256 equals its
 manifest entry, the app's recorded hash and the source's bytes at the emulator; *lost* when no blob holds it;
 *duplicated* when several blobs (or manifest entries) hold it; *corrupted* when a hash differs.
+
+Two irreversible steps are audited on their own: a recording deleted at ACS must have every chunk verified in the
+archive (``deleted_unverified`` counts the recordings that do not), and every manifest entry must name media (and
+metadata) blobs that exist and hold the bytes it vouches for (``manifest_mismatches``).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class SourceChunk:
     recording_id: str
     index: int
     content_location: str
+    deleted: bool = False  # deleted at ACS (the app asked, or retention ran out)
 
 
 @dataclass
@@ -45,6 +50,8 @@ class Audit:
     duplicated: int = 0
     corrupted: int = 0
     stale_state: int = 0  # bytes verified, but the app's state does not record this chunk's hash
+    deleted_unverified: int = 0  # recordings deleted at ACS while a chunk of theirs is not verified in the archive
+    manifest_mismatches: int = 0  # manifest entries naming a blob that is missing or holds other bytes
     problems: list[str] = field(default_factory=list)
 
     def into(self, result: Result) -> None:
@@ -57,13 +64,23 @@ class Audit:
         result.check(
             "no lost state update", self.stale_state == 0, f"{self.stale_state} chunk(s) not in the app's state"
         )
+        result.check(
+            "nothing deleted at ACS before it was verified",
+            self.deleted_unverified == 0,
+            f"{self.deleted_unverified} recording(s) deleted at ACS with a chunk not verified in the archive",
+        )
+        result.check(
+            "manifests name only blobs that hold those bytes",
+            self.manifest_mismatches == 0,
+            f"{self.manifest_mismatches} manifest entr(y/ies) naming a missing or different blob",
+        )
         result.notes.extend(self.problems[:20])
 
 
 def source_chunks(emulator_recordings: Iterable[dict[str, Any]], server_call_ids: set[str]) -> list[SourceChunk]:
     """The chunks the emulator announced for these calls (recordings whose files are ready)."""
     return [
-        SourceChunk(r["serverCallId"], r["recordingId"], int(c["index"]), c["contentLocation"])
+        SourceChunk(r["serverCallId"], r["recordingId"], int(c["index"]), c["contentLocation"], bool(c.get("deleted")))
         for r in emulator_recordings
         if r.get("serverCallId") in server_call_ids and r.get("filesReady")
         for c in r.get("chunks", [])
@@ -95,11 +112,19 @@ class ArchiveIndex:
             return None
         return found
 
+    def manifests(self) -> list[tuple[str, str]]:
+        return [key for key, names in self.folders.items() if any(n.endswith("/manifest.json") for n in names)]
+
     def sha256(self, name: str) -> str:
-        digest = hashlib.sha256()
+        return self.digest(name)[0]
+
+    def digest(self, name: str) -> tuple[str, int]:
+        """SHA-256 and size of a blob."""
+        digest, size = hashlib.sha256(), 0
         for piece in self.container.download_blob(name).chunks():
             digest.update(piece)
-        return digest.hexdigest()
+            size += len(piece)
+        return digest.hexdigest(), size
 
 
 def audit(
@@ -111,14 +136,46 @@ def audit(
     """Check each source chunk against the archive; ``source_sha256(url)`` hashes the bytes at the emulator."""
     index = ArchiveIndex(container)
     found = Audit(expected=len(chunks))
-    manifests: dict[tuple[str, str], dict[str, Any] | None] = {}
+    manifests = {key: index.manifest(*key) for key in index.manifests()}
+    unverified: dict[str, bool] = {}  # by recording: deleted at ACS, and a chunk not verified
+    deleted: set[str] = set()
     for chunk in chunks:
-        folder = call_folder(chunk.server_call_id)
-        key = (folder, chunk.recording_id)
-        if key not in manifests:
-            manifests[key] = index.manifest(*key)
-        _check_chunk(chunk, index, manifests[key], source_sha256, app_views.get(chunk.server_call_id), found)
+        manifest = manifests.get((call_folder(chunk.server_call_id), chunk.recording_id))
+        verified = _check_chunk(chunk, index, manifest, source_sha256, app_views.get(chunk.server_call_id), found)
+        unverified[chunk.recording_id] = unverified.get(chunk.recording_id, False) or not verified
+        if chunk.deleted:
+            deleted.add(chunk.recording_id)
+    for recording_id in sorted(deleted):
+        if unverified[recording_id]:
+            found.deleted_unverified += 1
+            found.problems.append(f"deleted unverified: {recording_id[:12]}.. deleted at ACS, not all verified")
+    for key, manifest in manifests.items():
+        for entry in (manifest or {}).get("chunks", []):
+            _check_entry(key, entry, index, found)
     return found
+
+
+def _check_entry(key: tuple[str, str], entry: dict[str, Any], index: ArchiveIndex, found: Audit) -> None:
+    wrong = _entry_problem(key, entry, index)
+    if wrong:
+        found.manifest_mismatches += 1
+        found.problems.append(f"manifest: {key[1][:12]}.. entry {entry.get('index')}: {wrong}")
+
+
+def _entry_problem(key: tuple[str, str], entry: dict[str, Any], index: ArchiveIndex) -> str:
+    """What is wrong with the blobs one manifest entry names: the chunk's media, and its metadata when hashed."""
+    media = index.media(*key, int(entry.get("index", -1)))
+    if len(media) != 1 or entry.get("blobPath", media[0]) != media[0]:
+        return f"names media {entry.get('blobPath') or 'by index'}, the archive holds {media}"
+    sha256, size = index.digest(media[0])
+    if sha256 != entry.get("sha256") or size != entry.get("size", size):
+        return "the media blob's bytes differ from the entry's SHA-256/size"
+    if not entry.get("metadataSha256"):
+        return ""
+    metadata = str(entry.get("metadataPath") or media[0].rsplit(".", 1)[0] + ".metadata.json")
+    if metadata not in index.folders.get(key, []) or index.sha256(metadata) != entry["metadataSha256"]:
+        return f"metadata {metadata.rsplit('/', 1)[-1]} missing or different"
+    return ""
 
 
 def _check_chunk(
@@ -128,19 +185,20 @@ def _check_chunk(
     source_sha256: Any,
     app_view: dict[str, Any] | None,
     found: Audit,
-) -> None:
+) -> bool:
+    """Count one source chunk; True when it is verified."""
     where = f"{chunk.recording_id[:12]}.. chunk {chunk.index}"
     blobs = index.media(call_folder(chunk.server_call_id), chunk.recording_id, chunk.index)
     entries = [e for e in (manifest or {}).get("chunks", []) if e.get("index") == chunk.index]
     if not blobs:
         found.lost += 1
         found.problems.append(f"lost: {where} has no archived blob")
-        return
+        return False
     found.archived += 1
     if len(blobs) > 1 or len(entries) > 1:
         found.duplicated += 1
         found.problems.append(f"duplicated: {where}: {len(blobs)} blobs, {len(entries)} manifest entries")
-        return
+        return False
     actual = index.sha256(blobs[0])
     expected = {
         "manifest": entries[0].get("sha256") if entries else None,
@@ -150,11 +208,12 @@ def _check_chunk(
     if wrong:
         found.corrupted += 1
         found.problems.append(f"corrupted: {where}: blob SHA-256 differs from {', '.join(wrong)}")
-        return
+        return False
     found.verified += 1
     if _app_sha(app_view, chunk) != actual:
         found.stale_state += 1
         found.problems.append(f"stale state: {where}: the app's state lacks the archived chunk's SHA-256")
+    return True
 
 
 def _app_sha(view: dict[str, Any] | None, chunk: SourceChunk) -> str | None:

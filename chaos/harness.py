@@ -99,12 +99,19 @@ class ChaosStack:
     # -- faults on the processes --------------------------------------------------------------------------------------
     def kill_host(self, name: str = "host") -> tuple[list[str], dict[str, str]]:
         """SIGKILL one host process; return its command line and environment for ``restart_host``."""
+        args, env = self.launch(name)
         proc = self.stack.processes[name]
-        described = psutil.Process(proc.pid)
-        args, env = described.cmdline(), described.environ()
         proc.kill()
         proc.wait(30)
         return args, env
+
+    def launch(self, name: str = "host") -> tuple[list[str], dict[str, str]]:
+        """The command line and environment of a running host process (to start it again after it died)."""
+        described = psutil.Process(self.stack.processes[name].pid)
+        return described.cmdline(), described.environ()
+
+    def exited(self, name: str = "host") -> bool:
+        return self.stack.processes[name].poll() is not None
 
     def restart_host(self, name: str, args: list[str], env: dict[str, str], timeout: float = 90) -> None:
         """Start a host again with the same command line (port, keys file) and environment."""

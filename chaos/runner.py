@@ -13,14 +13,22 @@ from types import ModuleType
 from typing import Any
 
 from chaos.result import Result
-from chaos.scenarios import auth, competing, crash, download_faults, duplicates, hostile, retention, storage_outage
+from chaos.scenarios import (
+    auth,
+    binding_faults,
+    competing,
+    crash,
+    download_faults,
+    duplicates,
+    hostile,
+    retention,
+    storage_outage,
+)
 from chaos.scenarios.common import Size
 
 log = logging.getLogger(__name__)
-SCENARIOS: dict[str, ModuleType] = {
-    module.NAME: module
-    for module in (duplicates, download_faults, crash, storage_outage, competing, hostile, auth, retention)
-}
+_ORDER = (duplicates, download_faults, crash, binding_faults, storage_outage, competing, hostile, auth, retention)
+SCENARIOS: dict[str, ModuleType] = {module.NAME: module for module in _ORDER}
 RESULTS = Path(__file__).resolve().parent / "results"
 COLUMNS = ("scenario", "load", "faults", "expected", "archived", "verified", "lost", "duplicated", "corrupted",
            "errors", "ok")  # fmt: skip

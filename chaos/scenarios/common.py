@@ -7,13 +7,13 @@ from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient
-from azure.storage.queue import QueueClient
+from azure.storage.queue import QueueClient, QueueServiceClient
 
 from chaos.audit import audit, source_chunks
 from chaos.harness import ChaosStack
 from chaos.result import Result
 from chaos.source import SourceReader
-from chaos.workload import ARCHIVED, recordings, wait_settled
+from chaos.workload import ARCHIVED, poll, recordings, wait_settled
 from local.stack import StackOptions
 from shared.handlers.poison import POISON_KIND as CHUNK_POISON
 from shared.handlers.verify import POISON_KIND as VERIFY_POISON
@@ -54,7 +54,8 @@ def finish(
     views = wait_settled(client, server_call_ids, timeout)
     emulated = cs.emulator("GET", "recordings")
     chunks = source_chunks(emulated, set(server_call_ids))
-    audit(cs.archive(), chunks, SourceReader(cs.info).sha256, views).into(result)
+    source = SourceReader(cs.info, control=lambda path: cs.emulator("GET", path))
+    audit(cs.archive(), chunks, source.sha256, views).into(result)
     final_states(result, views, emulated, calls_end=calls_end)
     delivery_health(cs, result, strict=strict, callbacks_may_fail=callbacks_may_fail)
     poisoned = poison_count(cs)
@@ -64,12 +65,18 @@ def finish(
 
 def final_states(result: Result, views: dict[str, Any], emulated: list[dict[str, Any]], *, calls_end: bool) -> None:
     """Recordings archived, one per call (at ACS and in the app); calls disconnected when ``calls_end``."""
-    not_archived = [sid for sid, v in views.items() if not recordings(v) or any(
-        r.get("state") not in ARCHIVED for r in recordings(v))]  # fmt: skip
-    result.check("every recording archived", not not_archived, f"{len(not_archived)} call(s) not archived")
+    not_archived = {sid[-16:]: [r.get("state") for r in recordings(v)] for sid, v in views.items()
+                    if not recordings(v) or any(r.get("state") not in ARCHIVED for r in recordings(v))}  # fmt: skip
+    result.check(
+        "every recording archived", not not_archived, f"{len(not_archived)} call(s) not archived: {not_archived}"
+    )
     if calls_end:
-        open_calls = [sid for sid, v in views.items() if (v or {}).get("state") != "disconnected"]
-        result.check("every call disconnected", not open_calls, f"{len(open_calls)} call(s) not disconnected")
+        open_calls = {
+            sid[-16:]: (v or {}).get("state") for sid, v in views.items() if (v or {}).get("state") != "disconnected"
+        }
+        result.check(
+            "every call disconnected", not open_calls, f"{len(open_calls)} call(s) not disconnected: {open_calls}"
+        )
     per_call = {sid: sum(1 for r in emulated if r.get("serverCallId") == sid) for sid in views}
     extra = [sid for sid, n in per_call.items() if n != 1]
     app_extra = [sid for sid, v in views.items() if len(recordings(v)) > 1]
@@ -97,6 +104,18 @@ def delivery_health(cs: ChaosStack, result: Result, *, strict: bool = True, call
         result.check("no 5xx", not retried, f"{len(retried)} delivery(ies) answered 5xx or failed once")
     elif retried:
         result.notes.append(f"{len(retried)} delivery(ies) needed a retry")
+
+
+def wait_drained(cs: ChaosStack, timeout: float) -> bool:
+    """Wait until no queue but the poison queues holds a message, visible or not (nothing left in flight)."""
+    service = QueueServiceClient.from_connection_string(cs.info["storageConnectionString"])
+
+    def drained() -> bool:
+        names = [q.name for q in service.list_queues() if not str(q.name).endswith("-poison")]
+        counts = [service.get_queue_client(n).get_queue_properties().approximate_message_count for n in names]
+        return not any(counts)
+
+    return bool(poll(drained, timeout, interval=1.0))
 
 
 def poison_count(cs: ChaosStack) -> int:

@@ -14,7 +14,7 @@ from chaos.harness import ChaosStack
 from chaos.result import Result
 from chaos.scenarios.common import Size, finish, options
 from chaos.source import SourceReader
-from chaos.watcher import ArchiveWatcher, incomplete_versions
+from chaos.watcher import ArchiveWatcher, check_manifests, incomplete_versions
 from chaos.workload import poll
 
 NAME = "crash"
@@ -68,4 +68,5 @@ def run(size: Size, keep: bool = False) -> Result:
         wrong = incomplete_versions(seen, source_chunks(cs.emulator("GET", "recordings"), set(sids)),
                                     SourceReader(cs.info).sha256)  # fmt: skip
         result.check("no incomplete blob visible", not wrong, f"{len(wrong)} partial media version(s) seen")
+        check_manifests(result, seen)
     return result

@@ -10,7 +10,7 @@ from chaos.harness import ChaosStack
 from chaos.result import Result
 from chaos.scenarios.common import Size, finish, options
 from chaos.source import SourceReader
-from chaos.watcher import ArchiveWatcher, incomplete_versions
+from chaos.watcher import ArchiveWatcher, check_manifests, incomplete_versions
 from chaos.workload import run_calls, wait_settled
 
 NAME = "download_faults"
@@ -55,5 +55,6 @@ def run(size: Size, keep: bool = False) -> Result:
         wrong = incomplete_versions(seen, chunks, SourceReader(cs.info).sha256)
         result.check("no incomplete blob visible", not wrong and not seen.bad_json,
                      f"{len(wrong)} partial media version(s), {len(seen.bad_json)} unparsable JSON blob(s)")  # fmt: skip
+        check_manifests(result, seen)
         result.notes.append(f"archive polled {seen.polls} times, {len(seen.versions)} blob versions checked")
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 import pytest
 from azure.storage.blob import BlobServiceClient, ContainerClient
@@ -94,3 +95,38 @@ def test_verified_bytes_the_app_state_does_not_record_are_a_lost_state_update(ar
     result = Result("x", expected=0)
     found.into(result)
     assert result.failed_checks == ["no lost state update"]
+
+
+def test_a_manifest_entry_naming_a_missing_or_different_blob_is_a_mismatch(archive: ContainerClient) -> None:
+    data = {0: b"zero", 1: b"one"}
+    prefix = put_recording(archive, "call/E=", "rec1", data, [0, 1])
+    entries = [
+        {"index": 0, "sha256": hashlib.sha256(b"other bytes").hexdigest()},
+        {"index": 1, "sha256": hashlib.sha256(b"one").hexdigest()},
+        {"index": 2, "sha256": hashlib.sha256(b"two").hexdigest(), "blobPath": f"{prefix}/chunk-0002.wav"},
+    ]
+    archive.upload_blob(f"{prefix}/manifest.json", json.dumps({"chunks": entries}), overwrite=True)
+    by_url = {c.content_location: hashlib.sha256(data[c.index]).hexdigest() for c in sources("call/E=", "rec1", 2)}
+
+    found = audit(archive, sources("call/E=", "rec1", 2), by_url.get, view("call/E=", "rec1", data))
+
+    assert found.manifest_mismatches == 2, found.problems
+    assert found.corrupted == 1, "chunk 0's manifest hash is not its blob's"
+    result = Result("x")
+    found.into(result)
+    assert result.checks["manifests name only blobs that hold those bytes"] is False
+
+
+def test_a_recording_deleted_at_acs_with_a_chunk_not_archived_is_counted(archive: ContainerClient) -> None:
+    data = {0: b"zero"}
+    put_recording(archive, "call/F=", "rec1", data, [0])
+    put_recording(archive, "call/F=", "rec2", {0: b"zero", 1: b"one"}, [0, 1])
+    deleted = [replace(c, deleted=True) for c in [*sources("call/F=", "rec1", 2), *sources("call/F=", "rec2", 2)]]
+    by_url = {c.content_location: hashlib.sha256([b"zero", b"one"][c.index]).hexdigest() for c in deleted}
+
+    found = audit(archive, deleted, by_url.get, {})
+
+    assert (found.lost, found.deleted_unverified) == (1, 1), found.problems
+    result = Result("x")
+    found.into(result)
+    assert result.checks["nothing deleted at ACS before it was verified"] is False

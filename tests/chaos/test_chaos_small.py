@@ -53,6 +53,16 @@ def test_faults_and_crashes_lose_and_corrupt_nothing(name: str) -> None:
     assert result.faults > 0, explain(result)
 
 
+def test_a_lost_binding_write_with_delete_at_acs_loses_nothing_and_deletes_only_verified_recordings() -> None:
+    result = run_one("binding_faults", Size(small=True))
+    assert_invariants(result)
+    assert result.expected > 0, explain(result)
+    assert result.faults == 3, explain(result)
+    for check in ("nothing deleted at ACS before it was verified", "manifests name only blobs that hold those bytes",
+                  "no manifest ahead of its blobs", "host killed before a binding write"):  # fmt: skip
+        assert result.checks.get(check) is True, explain(result)
+
+
 def test_hostile_input_is_quarantined_and_no_corpus_url_is_ever_requested() -> None:
     result = run_one("hostile", Size(small=True))
     assert_invariants(result)
@@ -74,5 +84,6 @@ def test_retention_race_redrives_with_a_warning_and_fails_expired_sources_with_a
 
 
 def test_every_scenario_is_covered_here() -> None:
-    covered = {"duplicates", "competing", "download_faults", "crash", "storage_outage", "hostile", "auth", "retention"}
+    covered = {"duplicates", "competing", "download_faults", "crash", "binding_faults", "storage_outage", "hostile",
+               "auth", "retention"}  # fmt: skip
     assert covered == set(SCENARIOS)
