@@ -83,8 +83,10 @@ unit: setup ## the unit tests only
 bench: setup ## the performance benchmarks (about 5 minutes)
 	$(PY) -m bench
 
-chaos: setup ## the reliability scenarios at full size
-	$(PY) -m chaos
+# The full run: every scenario at full size, duplicates at 1,000 calls, hostile at 10,000 generated inputs.
+CHAOS_LOAD ?= duplicates=1000 hostile=10000
+chaos: setup ## the reliability scenarios at full size (duplicates 1,000 calls, hostile 10,000 inputs)
+	$(PY) -m chaos --load $(CHAOS_LOAD)
 
 clean: ## stop a running local stack, remove both venvs, node_modules and .local (start over)
 	@if [ -x $(PY) ] && [ -f .local/stack.json ]; then $(PY) -m local down || true; fi

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -21,12 +22,18 @@ from shared.handlers.verify import POISON_KIND as VERIFY_POISON
 
 @dataclass(frozen=True)
 class Size:
-    """How big a run is: ``small`` for ``make test``, full for ``make chaos``."""
+    """How big a run is: ``small`` for ``make test``, full for ``make chaos``; ``loads`` overrides a scenario's main
+    load (``python -m chaos --load duplicates=1000``)."""
 
     small: bool
+    loads: Mapping[str, int] = field(default_factory=dict)
 
     def pick(self, small: int, full: int) -> int:
         return small if self.small else full
+
+    def load(self, scenario: str, small: int, full: int) -> int:
+        """The scenario's main load: the ``--load`` value given for it, else ``small`` or ``full``."""
+        return self.loads.get(scenario, self.pick(small, full))
 
     def seconds(self, small: float, full: float) -> float:
         return small if self.small else full

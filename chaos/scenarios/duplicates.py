@@ -12,11 +12,12 @@ from chaos.scenarios.common import Size, finish, options
 from chaos.workload import run_calls
 
 NAME = "duplicates"
+LOAD = "calls"  # what ``--load duplicates=N`` sets
 COPIES = 3
 
 
 def run(size: Size, keep: bool = False) -> Result:
-    calls = size.pick(4, 100)
+    calls = size.load(NAME, 4, 100)
     result = Result(NAME, load=f"{calls} calls, events x{COPIES} shuffled, callbacks x{COPIES}")
     relay = CallbackDuplicator(copies=COPIES).start()
     try:
@@ -28,7 +29,7 @@ def run(size: Size, keep: bool = False) -> Result:
             result.check(
                 "every call recorded", not never_active, f"{len(never_active)} call(s) never started recording"
             )
-            finish(cs, result, sids, timeout=size.seconds(60, 300))
+            finish(cs, result, sids, timeout=max(size.seconds(60, 300), calls * 0.5))
             deliveries = cs.emulator("GET", "deliveries")
             result.faults = sum(1 for d in deliveries if d.get("kind") == "eventgrid") * (COPIES - 1) // COPIES
             result.faults += relay.replayed

@@ -26,6 +26,7 @@ from shared.domain import ChunkFile
 from shared.messages import ChunkJob, ChunkRef
 
 NAME = "hostile"
+LOAD = "generated inputs"  # what ``--load hostile=N`` sets
 POSITIONS = ("contentLocation", "metadataLocation", "deleteLocation")
 
 
@@ -127,8 +128,10 @@ def run(size: Size, keep: bool = False) -> Result:
 
 
 def generate(cs: ChaosStack, tally: Tally, size: Size) -> None:
+    """``size.load`` generated inputs: 2/5 bad files-ready events, 1/10 bad IncomingCall, 1/10 other events, 1/5
+    callback bodies and 1/5 API requests."""
     valid = cs.tokens().valid
-    count = size.pick(40, 450)
+    count = size.load(NAME, 100, 1125) * 2 // 5
     payloads.drive(payloads.bad_files_ready(), count, lambda e: send_grid(cs, tally, e, "bad files-ready", True))
     payloads.drive(payloads.bad_incoming_call(), count // 4, lambda e: send_grid(cs, tally, e, "bad incoming", True))
     payloads.drive(payloads.other_event(), count // 4, lambda e: send_grid(cs, tally, e, "other event", False))
