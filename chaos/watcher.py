@@ -93,7 +93,8 @@ class ArchiveWatcher:
                 wanted.append((media[0].rsplit(".", 1)[0] + ".metadata.json", entry["metadataSha256"]))
             wrong = not media or any(n not in present or self._sha256(n, present[n]) != sha for n, sha in wanted)
             if wrong:
-                self.seen.manifest_ahead.append(f"{name}: entry {index}")
+                recording_id = name.rsplit("/", 2)[-2]
+                self.seen.manifest_ahead.append(f"manifest of {recording_id[:12]}.. listed chunk {index} too early")
 
     def _sha256(self, name: str, etag: str) -> str:
         if (name, etag) not in self.seen.versions or not self.seen.versions[(name, etag)]:
