@@ -15,10 +15,14 @@ from shared.domain.model import LIVE, Call, CallState, Recording, RecordingState
 _UP = (CallState.ANSWERED, CallState.CONNECTED)
 
 
+def call_up(call: Call) -> bool:
+    """Answered or connected, with a connection ACS can be asked about."""
+    return call.state in _UP and bool(call.call_connection_id)
+
+
 def unsettled(call: Call) -> bool:
-    """Answered or connected (with a connection ACS can be asked about), or a recording still live."""
-    up = call.state in _UP and bool(call.call_connection_id)
-    return up or any(r.state in LIVE for r in call.recordings)
+    """The call is up (``call_up``), or a recording is still live."""
+    return call_up(call) or any(r.state in LIVE for r in call.recordings)
 
 
 def needs_sweeper(call: Call) -> bool:
@@ -28,7 +32,7 @@ def needs_sweeper(call: Call) -> bool:
 
 def call_due(call: Call, now: datetime, after: timedelta) -> bool:
     """Ask ACS about the call itself: it is answered or connected and nothing changed it for ``after``."""
-    return call.state in _UP and bool(call.call_connection_id) and now - call.updated_at >= after
+    return call_up(call) and now - call.updated_at >= after
 
 
 def connect_missed(call: Call) -> bool:

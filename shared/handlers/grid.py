@@ -19,6 +19,7 @@ from shared.events import (
 )
 from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_job, files_ready_input
+from shared.handlers.reconcile import settle_stopped_call
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
 from shared.messages import ChunkJob
@@ -97,7 +98,7 @@ def files_ready(event: RecordingFilesReady, raw: Mapping[str, Any], deps: Deps) 
         except (DomainError, LayoutError) as exc:
             deps.quarantine.put("eventgrid", str(exc), _payload(raw), source="acs_events")
             return []
-        call = applied.call
+        call = settle_stopped_call(applied.call, deps) if applied.call is not None else None
         recording = call.recording(event.recording_id) if call is not None else None
         if applied.duplicate or call is None or recording is None:
             return []

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from shared.acs import AcsRejected, AcsTransient
+from shared.acs import AcsError, AcsRejected, AcsTransient
 from shared.domain import Call, DomainError, Recording, RecordingState, apply, connect_request_id, eventids
 from shared.domain import events as ev
-from shared.domain.reconcile import call_due, connect_missed, recordings_due, start_due
+from shared.domain.reconcile import call_due, call_up, connect_missed, recordings_due, start_due
 from shared.handlers.deps import Deps
 from shared.handlers.options import defaults, resolved
 from shared.handlers.recording import start_pending
@@ -37,6 +37,24 @@ def reconcile(call: Call, now: datetime, deps: Deps) -> Call:
             call = _start(call, pending, deps, "a start whose outcome was never recorded")
     except AcsTransient as exc:
         log.warning("cannot reconcile call %s with ACS now; next sweep: %s", call.server_call_id, exc)
+    except DomainError as exc:
+        log.error("cannot apply what ACS reports about call %s: %s", call.server_call_id, exc)
+    return call
+
+
+def settle_stopped_call(call: Call, deps: Deps) -> Call:
+    """A recording's files are ready, so ACS has stopped it: a call the app still has up may have ended with its
+    CallDisconnected lost (storage was down when ACS sent it). Ask ACS now, not once the call has been quiet for
+    ``RECONCILE_AFTER_SECONDS``: the files-ready event and the chunk copies that follow it keep the call busy, so
+    the recording would be archived while the call still read connected. ACS unreachable or refusing: the sweeper's
+    reconciliation remains.
+    """
+    if not call_up(call):
+        return call
+    try:
+        return _reconcile_call(call, deps.now(), deps)
+    except AcsError as exc:
+        log.warning("cannot ask ACS about call %s now; the sweeper will: %s", call.server_call_id, exc)
     except DomainError as exc:
         log.error("cannot apply what ACS reports about call %s: %s", call.server_call_id, exc)
     return call

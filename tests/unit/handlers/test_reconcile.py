@@ -238,3 +238,49 @@ def test_a_start_whose_answer_was_lost_becomes_the_recording_acs_made_even_after
     assert recording.request_id
     assert len(w.acs.sent("start")) == 1, "the start sent again with its request id returned the same recording"
     assert current(w, sid).state is CallState.DISCONNECTED
+
+
+def test_files_ready_for_a_call_whose_call_disconnected_was_lost_ends_the_call_before_any_chunk_is_copied() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid, recording_id = recorded(w)
+    w.acs.call_states["conn-1"] = "disconnected"
+
+    jobs = handle_grid_event(p.files_ready(sid, recording_id, chunks=2), w.deps)
+
+    call = current(w, sid)
+    assert call.state is CallState.DISCONNECTED, "at once, not RECONCILE_AFTER_SECONDS after the archive"
+    assert "disconnected" in call.reason
+    assert call.recordings[0].state is RecordingState.FILES_READY
+    assert len(jobs) == 2
+    assert w.acs.sent("get_call") == ["conn-1"]
+
+
+def test_files_ready_for_a_call_acs_still_has_connected_changes_only_the_recording() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid, recording_id = recorded(w)
+
+    handle_grid_event(p.files_ready(sid, recording_id, chunks=1), w.deps)
+
+    assert current(w, sid).state is CallState.CONNECTED
+    assert w.acs.sent("start") == [(sid, current(w, sid).recordings[0].options, "conn-1")], "no second recording"
+
+
+def test_files_ready_is_taken_while_acs_cannot_say_how_the_call_is() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid, recording_id = recorded(w)
+    w.acs.fail_next["get_call"] = AcsTransient("503 busy", 503)
+
+    jobs = handle_grid_event(p.files_ready(sid, recording_id, chunks=1), w.deps)
+
+    assert len(jobs) == 1
+    assert current(w, sid).state is CallState.CONNECTED, "left to the sweeper"
+
+
+def test_files_ready_for_a_call_already_disconnected_asks_acs_nothing() -> None:
+    w = world(reconcile_after_seconds=AFTER)
+    sid, recording_id = recorded(w)
+    handle_callbacks(p.body(p.callback("CallDisconnected", sid)), GOOD, w.deps)
+
+    handle_grid_event(p.files_ready(sid, recording_id, chunks=1), w.deps)
+
+    assert w.acs.sent("get_call") == []
