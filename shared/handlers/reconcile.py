@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from azure.core.exceptions import AzureError
+
 from shared.acs import AcsError, AcsRejected, AcsTransient
 from shared.domain import Call, DomainError, Recording, RecordingState, apply, connect_request_id, eventids
 from shared.domain import events as ev
@@ -14,6 +16,7 @@ from shared.handlers.deps import Deps
 from shared.handlers.options import defaults, resolved
 from shared.handlers.recording import start_pending
 from shared.logs import call_context, get_logger
+from shared.store import StoreContention
 
 log = get_logger(__name__)
 
@@ -46,15 +49,16 @@ def settle_stopped_call(call: Call, deps: Deps) -> Call:
     """A recording's files are ready, so ACS has stopped it: a call the app still has up may have ended with its
     CallDisconnected lost (storage was down when ACS sent it). Ask ACS now, not once the call has been quiet for
     ``RECONCILE_AFTER_SECONDS``: the files-ready event and the chunk copies that follow it keep the call busy, so
-    the recording would be archived while the call still read connected. ACS unreachable or refusing: the sweeper's
-    reconciliation remains.
+    the recording would be archived while the call still read connected. ACS unreachable or refusing, or storage
+    failing now: the sweeper's reconciliation remains (failing here would cost the files-ready event its jobs, since
+    its redelivery is a duplicate).
     """
     if not call_up(call):
         return call
     try:
         return _reconcile_call(call, deps.now(), deps)
-    except AcsError as exc:
-        log.warning("cannot ask ACS about call %s now; the sweeper will: %s", call.server_call_id, exc)
+    except (AcsError, AzureError, StoreContention) as exc:
+        log.warning("cannot settle call %s with ACS now; the sweeper will: %s", call.server_call_id, exc)
     except DomainError as exc:
         log.error("cannot apply what ACS reports about call %s: %s", call.server_call_id, exc)
     return call

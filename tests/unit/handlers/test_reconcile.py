@@ -284,3 +284,18 @@ def test_files_ready_for_a_call_already_disconnected_asks_acs_nothing() -> None:
     handle_grid_event(p.files_ready(sid, recording_id, chunks=1), w.deps)
 
     assert w.acs.sent("get_call") == []
+
+
+def test_files_ready_keeps_its_jobs_when_storage_fails_while_the_call_is_settled() -> None:
+    store = StorageDown((ev.CallReconciled,))
+    store.down = False
+    w = world(reconcile_after_seconds=AFTER)
+    w = replace(w, store=store, deps=replace(w.deps, store=store))
+    sid, recording_id = recorded(w)
+    w.acs.call_states["conn-1"] = None
+    store.down = True
+
+    jobs = handle_grid_event(p.files_ready(sid, recording_id, chunks=2), w.deps)
+
+    assert len(jobs) == 2
+    assert current(w, sid).state is CallState.CONNECTED, "left to the sweeper"
