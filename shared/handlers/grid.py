@@ -93,12 +93,15 @@ def files_ready(event: RecordingFilesReady, raw: Mapping[str, Any], deps: Deps) 
         deps.quarantine.put("eventgrid", reason, _payload(raw), source="acs_events")
         return []
     with call_context(call_folder=call_folder(server_call_id), recording_id=event.recording_id):
+        known = deps.store.get(server_call_id)
+        if known is not None:
+            settle_stopped_call(known, deps, "eventgrid")
         try:
             applied = deps.store.apply(server_call_id, files_ready_input(event, server_call_id))
         except (DomainError, LayoutError) as exc:
             deps.quarantine.put("eventgrid", str(exc), _payload(raw), source="acs_events")
             return []
-        call = settle_stopped_call(applied.call, deps) if applied.call is not None else None
+        call = applied.call
         recording = call.recording(event.recording_id) if call is not None else None
         if applied.duplicate or call is None or recording is None:
             return []

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from azure.core.exceptions import AzureError
-
 from shared.acs import AcsError, AcsRejected, AcsTransient
 from shared.domain import Call, DomainError, Recording, RecordingState, apply, connect_request_id, eventids
 from shared.domain import events as ev
@@ -16,7 +14,6 @@ from shared.handlers.deps import Deps
 from shared.handlers.options import defaults, resolved
 from shared.handlers.recording import start_pending
 from shared.logs import call_context, get_logger
-from shared.store import StoreContention
 
 log = get_logger(__name__)
 
@@ -45,42 +42,47 @@ def reconcile(call: Call, now: datetime, deps: Deps) -> Call:
     return call
 
 
-def settle_stopped_call(call: Call, deps: Deps) -> Call:
+def settle_stopped_call(call: Call, deps: Deps, source: str) -> None:
     """A recording's files are ready, so ACS has stopped it: a call the app still has up may have ended with its
-    CallDisconnected lost (storage was down when ACS sent it). Ask ACS now, not once the call has been quiet for
-    ``RECONCILE_AFTER_SECONDS``: the files-ready event and the chunk copies that follow it keep the call busy, so
-    the recording would be archived while the call still read connected. ACS unreachable or refusing, or storage
-    failing now: the sweeper's reconciliation remains (failing here would cost the files-ready event its jobs, since
-    its redelivery is a duplicate).
+    CallDisconnected lost (storage was down when ACS sent it). Ask ACS now rather than once the call has been quiet
+    for ``RECONCILE_AFTER_SECONDS`` (the files-ready input and the chunk copies after it keep the call busy, so the
+    recording would read archived while the call still read connected), and end the call if ACS says it ended.
+
+    Anything else ACS says, or ACS unreachable, is left to the sweeper. Storage errors propagate: call this before
+    the files-ready input is recorded, so that Event Grid's redelivery repeats the whole event.
     """
     if not call_up(call):
-        return call
+        return
     try:
-        return _reconcile_call(call, deps.now(), deps)
-    except (AcsError, AzureError, StoreContention) as exc:
-        log.warning("cannot settle call %s with ACS now; the sweeper will: %s", call.server_call_id, exc)
-    except DomainError as exc:
-        log.error("cannot apply what ACS reports about call %s: %s", call.server_call_id, exc)
-    return call
+        state = deps.acs.get_call_properties(call.call_connection_id)
+    except AcsError as exc:
+        log.warning("cannot ask ACS about call %s now; the sweeper will: %s", call.server_call_id, exc)
+        return
+    if state is None or state == "disconnected":
+        _ended(call, state, deps.now(), deps, source)
 
 
 def _reconcile_call(call: Call, now: datetime, deps: Deps) -> Call:
-    connection = call.call_connection_id
-    state = deps.acs.get_call_properties(connection)
+    state = deps.acs.get_call_properties(call.call_connection_id)
     if state is None or state == "disconnected":
-        reason = f"ACS reports the call {state or 'gone (404)'}"
-        log.warning(
-            "reconciled call %s (connection %s): %s; was %s, now disconnected",
-            call.server_call_id,
-            connection,
-            reason,
-            call.state.value,
-        )
-        ended = ev.CallReconciled(f"reconciled:ended:{connection}", now, SOURCE, call_connection_id=connection)
-        return _applied(call, replace(ended, reason=reason), deps)
+        return _ended(call, state, now, deps, SOURCE)
     if state != "connected" or not connect_missed(call):
         return call
     return _connected(call, now, deps)
+
+
+def _ended(call: Call, state: str | None, now: datetime, deps: Deps, source: str) -> Call:
+    connection = call.call_connection_id
+    reason = f"ACS reports the call {state or 'gone (404)'}"
+    log.warning(
+        "reconciled call %s (connection %s): %s; was %s, now disconnected",
+        call.server_call_id,
+        connection,
+        reason,
+        call.state.value,
+    )
+    ended = ev.CallReconciled(f"reconciled:ended:{connection}", now, source, call_connection_id=connection)
+    return _applied(call, replace(ended, reason=reason), deps)
 
 
 def _connected(call: Call, now: datetime, deps: Deps) -> Call:

@@ -286,16 +286,21 @@ def test_files_ready_for_a_call_already_disconnected_asks_acs_nothing() -> None:
     assert w.acs.sent("get_call") == []
 
 
-def test_files_ready_keeps_its_jobs_when_storage_fails_while_the_call_is_settled() -> None:
+def test_a_storage_failure_while_settling_the_call_leaves_the_files_ready_event_to_its_redelivery() -> None:
     store = StorageDown((ev.CallReconciled,))
     store.down = False
     w = world(reconcile_after_seconds=AFTER)
     w = replace(w, store=store, deps=replace(w.deps, store=store))
     sid, recording_id = recorded(w)
     w.acs.call_states["conn-1"] = None
+    event = p.files_ready(sid, recording_id, chunks=2)
     store.down = True
+    with pytest.raises(ServiceRequestError):
+        handle_grid_event(event, w.deps)
+    assert current(w, sid).recordings[0].state is RecordingState.ACTIVE, "the files are not recorded yet"
+    store.down = False
 
-    jobs = handle_grid_event(p.files_ready(sid, recording_id, chunks=2), w.deps)
+    jobs = handle_grid_event(event, w.deps)
 
-    assert len(jobs) == 2
-    assert current(w, sid).state is CallState.CONNECTED, "left to the sweeper"
+    assert len(jobs) == 2, "the redelivery is not a duplicate"
+    assert current(w, sid).state is CallState.DISCONNECTED
