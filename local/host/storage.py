@@ -7,6 +7,8 @@ import threading
 from urllib.parse import urlparse
 
 from azure.storage.blob import BlobServiceClient
+from azure.storage.blob import ExponentialRetry as BlobRetry
+from azure.storage.queue import ExponentialRetry as QueueRetry
 from azure.storage.queue import QueueServiceClient
 
 from local.azurite import connection_string as azurite_connection_string
@@ -15,6 +17,13 @@ from .settings import SettingError, setting
 
 DEFAULT_CONNECTION = "AzureWebJobsStorage"
 DEVELOPMENT_STORAGE = azurite_connection_string(10000, 10001, 10002)
+
+# Triggers and output bindings retry storage as the Functions host does. Its storage extensions use the Azure SDK for
+# .NET, whose clients retry 5 times with an exponential back-off from 0.8 s, at most 1 min apart (RetryOptions
+# defaults: https://learn.microsoft.com/azure/storage/blobs/storage-retry-policy). The Python SDK's default waits 15 s
+# before its first retry, so a binding written just after a storage blip could outlast Event Grid's 30 s delivery
+# timeout. Back-offs here: about 1, 3, 5, 9 and 17 s.
+RETRY_TOTAL, FIRST_BACKOFF, BACKOFF_BASE, JITTER = 5, 1, 2, 1
 
 _lock = threading.Lock()
 _queues: dict[str, QueueServiceClient] = {}
@@ -39,7 +48,11 @@ def queue_service(connection: str | None) -> QueueServiceClient:
     text = connection_string(connection)
     with _lock:
         if text not in _queues:
-            _queues[text] = QueueServiceClient.from_connection_string(text, use_env_settings=not _is_local(text))
+            _queues[text] = QueueServiceClient.from_connection_string(
+                text,
+                use_env_settings=not _is_local(text),
+                retry_policy=QueueRetry(FIRST_BACKOFF, BACKOFF_BASE, RETRY_TOTAL, random_jitter_range=JITTER),
+            )
         return _queues[text]
 
 
@@ -47,7 +60,11 @@ def blob_service(connection: str | None) -> BlobServiceClient:
     text = connection_string(connection)
     with _lock:
         if text not in _blobs:
-            _blobs[text] = BlobServiceClient.from_connection_string(text, use_env_settings=not _is_local(text))
+            _blobs[text] = BlobServiceClient.from_connection_string(
+                text,
+                use_env_settings=not _is_local(text),
+                retry_policy=BlobRetry(FIRST_BACKOFF, BACKOFF_BASE, RETRY_TOTAL, random_jitter_range=JITTER),
+            )
         return _blobs[text]
 
 
