@@ -37,12 +37,14 @@ def acs_events(event: func.EventGridEvent, jobs: func.Out[list[str]]) -> None:
 @app.route(route="callbacks", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 def callbacks(req: func.HttpRequest) -> func.HttpResponse:
     """Call Automation callbacks; protected by the ACS JWT, not a function key."""
+    from shared.callbackguard import CALL_MAC_PARAMETER
     from shared.handlers.binding import http
     from shared.handlers.callbacks import handle_callbacks
     from shared.telemetry import SpanKind, invocation
 
+    authorization, call_mac = req.headers.get("Authorization"), req.params.get(CALL_MAC_PARAMETER)
     with invocation("callbacks", kind=SpanKind.SERVER):
-        return http(handle_callbacks(req.get_body(), req.headers.get("Authorization"), bootstrap.deps()))
+        return http(handle_callbacks(req.get_body(), authorization, call_mac, bootstrap.deps()))
 
 
 @app.function_name("start_recording")

@@ -1,7 +1,9 @@
 """A loopback relay for Call Automation callbacks that passes each one on, then replays it later, out of order.
 
 The app's ``CALLBACK_BASE_URL`` points here; the relay answers with the host's answer to the first delivery and
-sends ``copies - 1`` more copies after random delays, so duplicates arrive interleaved with later callbacks.
+sends ``copies - 1`` more copies after random delays, so duplicates arrive interleaved with later callbacks. Each
+copy carries a fresh token from ``sign`` (ACS signs every delivery anew, and the app accepts a token once), the
+same event and the same URL.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
@@ -24,6 +27,7 @@ class CallbackDuplicator:
         self.copies, self.max_delay = copies, max_delay
         self.port = free_port()
         self.target = ""  # the host's base URL, set once the stack runs
+        self.sign: Callable[[], str] = lambda: ""  # a fresh callback token, set once the stack runs
         self.received = 0
         self.replayed = 0
         self.statuses: list[int] = []
@@ -62,7 +66,7 @@ class CallbackDuplicator:
     def _replay_later(self, path: str, body: bytes, headers: dict[str, str]) -> None:
         for _ in range(self.copies - 1):
             time.sleep(self._rng.uniform(0, self.max_delay))
-            self._forward(path, body, headers)
+            self._forward(path, body, {**headers, "Authorization": f"Bearer {self.sign()}"})
             with self._lock:
                 self.replayed += 1
 

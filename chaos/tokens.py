@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from typing import Any
 
 import jwt
@@ -31,7 +32,8 @@ class TokenMaker:
         return jwt.encode(body, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid})
 
     def valid(self) -> str:
-        return self.token()
+        """A fresh token (its own ``jti``), as ACS signs each callback with a new one."""
+        return self.token(jti=str(uuid.uuid4()))
 
     def bad_tokens(self) -> dict[str, str]:
         """Authorization header values that must all be refused, by what is wrong with them."""

@@ -62,6 +62,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     from shared.legalhold import BlobLegalHolds
     from shared.quarantine import BlobQuarantine
     from shared.review.blobs import BlobArchiveReader
+    from shared.store.callbacks import TableCallbackGuard
     from shared.store.table import TableCallStore
 
     env = os.environ if env is None else env
@@ -83,9 +84,10 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     if not settings.callback_auth_disabled:
         verifier = CallbackVerifier(settings.jwt_issuer, settings.jwt_audience, settings.jwks_url)
     quarantine_container = _container(settings, env, settings.quarantine_container)
+    table = _table(settings, env)
     return Deps(
         settings=settings,
-        store=TableCallStore(_table(settings, env)),
+        store=TableCallStore(table),
         acs=AcsCallAutomation(acs_client),
         quarantine=BlobQuarantine(quarantine_container),
         archive=archive,
@@ -97,6 +99,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
         archived=BlobArchiveReader(archive_container),
         quarantined=BlobArchiveReader(quarantine_container),
         holds=BlobLegalHolds(archive_container),
+        guard=TableCallbackGuard(table),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 
@@ -64,6 +64,18 @@ SPECS: Final[tuple[Spec, ...]] = (
     Spec("RECORDING_BYOS_CONTAINER_URL", "", "Bring-your-own-storage container URL; empty = ACS storage."),
     Spec(
         "RECORDING_STATE_CALLBACK_URL", "", "Recording state callback URL; empty = `{CALLBACK_BASE_URL}/api/callbacks`."
+    ),
+    Spec(
+        "RECORDING_STATE_CALLBACK_HOSTS",
+        "",
+        "Comma list of further https hosts a state callback URL may name (setting or API body); this app's own "
+        "callback endpoint is always allowed.",
+    ),
+    Spec(
+        "RECORDING_BYOS_HOSTS",
+        "",
+        "Comma list of further storage hosts a BYOS container URL may name (setting or API body); the archive "
+        "account's blob host is always allowed.",
     ),
     Spec(
         "CALLBACK_JWT_ISSUER", "https://acscallautomation.communication.azure.com", "Expected `iss` of callback JWTs."
@@ -203,6 +215,8 @@ class Settings:
     retention_hours: int = 24
     retention_warning_hours: int = 20
     reconcile_after_seconds: int = 120
+    state_callback_hosts: tuple[str, ...] = ()
+    byos_hosts: tuple[str, ...] = ()  # the archive account's blob hosts and RECORDING_BYOS_HOSTS
 
     @property
     def callback_url(self) -> str:
@@ -237,6 +251,10 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     if not _text(env, "ACS_CONNECTION_STRING") and not _text(env, "ACS_ENDPOINT"):
         raise ConfigError("set ACS_CONNECTION_STRING, or ACS_ENDPOINT to use a managed identity")
+    return _with_checked_option_urls(_read(env), env)
+
+
+def _read(env: Mapping[str, str]) -> Settings:
     return Settings(
         storage_connection=_text(env, "AzureWebJobsStorage"),
         acs_connection_string=_text(env, "ACS_CONNECTION_STRING"),
@@ -263,4 +281,28 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         retention_hours=_int(env, "RETENTION_HOURS"),
         retention_warning_hours=_int(env, "RETENTION_WARNING_HOURS"),
         reconcile_after_seconds=_int(env, "RECONCILE_AFTER_SECONDS"),
+        state_callback_hosts=_csv(env, "RECORDING_STATE_CALLBACK_HOSTS"),
+        byos_hosts=_csv(env, "RECORDING_BYOS_HOSTS"),
     )
+
+
+def _with_checked_option_urls(settings: Settings, env: Mapping[str, str]) -> Settings:
+    """The default option URLs pass the checks an API body's do (``shared.optionurls``)."""
+    # Imported here: urllib3 (in shared.urlcheck) costs as much as indexing the whole app (python -X importtime).
+    from shared.optionurls import archive_blob_hosts, check_container_url, check_state_callback_url
+    from shared.urlcheck import UnsafeUrl
+
+    hosts = (*archive_blob_hosts(settings.storage_connection, env), *settings.byos_hosts)
+    settings = replace(settings, byos_hosts=hosts)
+    recording = settings.recording
+    try:
+        if recording.state_callback_url:
+            check_state_callback_url(recording.state_callback_url, settings.callback_url, settings.state_callback_hosts)
+    except UnsafeUrl as exc:
+        raise ConfigError(f"RECORDING_STATE_CALLBACK_URL {exc}") from None
+    try:
+        if recording.byos_container_url:
+            check_container_url(recording.byos_container_url, hosts)
+    except UnsafeUrl as exc:
+        raise ConfigError(f"RECORDING_BYOS_CONTAINER_URL {exc}") from None
+    return settings

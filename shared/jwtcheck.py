@@ -8,15 +8,19 @@ Errors::
 The token must be RS256, signed by a key of the issuer's JWKS, unexpired, with the configured ``iss`` and
 ``aud`` (the ACS resource's immutable id). The JWKS is fetched lazily with ``requests`` (so
 ``REQUESTS_CA_BUNDLE`` trusts a local emulator's CA), cached, and fetched again once when a token names a
-key id the cache does not hold (key rotation).
+key id the cache does not hold (key rotation). A verified token carries the id the replay ledger knows it by
+(``shared.callbackguard``): its ``jti``, or the hash of its signed part when it has none.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -33,6 +37,15 @@ class CallbackAuthError(Exception):
 
 class JwksUnavailable(Exception):
     """The JWKS could not be fetched or read; not the caller's fault, retry later (HTTP 503)."""
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A callback token that passed every check: the id the replay ledger knows it by, its expiry, its claims."""
+
+    token_id: str
+    expires_at: datetime
+    claims: Mapping[str, Any]
 
 
 class CallbackVerifier:
@@ -62,8 +75,8 @@ class CallbackVerifier:
         self._fetched_at: float | None = None
         self._lock = threading.Lock()
 
-    def verify(self, authorization: str | None) -> Mapping[str, Any]:
-        """Return the token's claims, or raise ``CallbackAuthError`` (401) / ``JwksUnavailable`` (transient)."""
+    def verify(self, authorization: str | None) -> VerifiedToken:
+        """Return the checked token, or raise ``CallbackAuthError`` (401) / ``JwksUnavailable`` (transient)."""
         token = _bearer_token(authorization)
         kid = _unverified_kid(token)
         key = self._key(kid)
@@ -79,7 +92,11 @@ class CallbackVerifier:
             )
         except jwt.PyJWTError as exc:
             raise CallbackAuthError(f"invalid callback token: {exc}") from None
-        return claims
+        return VerifiedToken(
+            token_id=_token_id(token, claims),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            claims=claims,
+        )
 
     def _key(self, kid: str | None) -> jwt.PyJWK:
         with self._lock:
@@ -118,6 +135,15 @@ def _bearer_token(authorization: str | None) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise CallbackAuthError("Authorization header is not 'Bearer <token>'")
     return token.strip()
+
+
+def _token_id(token: str, claims: Mapping[str, Any]) -> str:
+    """``jti:<jti>``, or for a token without one ``sha256:<hash of its signed header and payload>``."""
+    jti = claims.get("jti")
+    if isinstance(jti, str) and jti:
+        return f"jti:{jti}"
+    signed, _, _ = token.rpartition(".")
+    return "sha256:" + hashlib.sha256(signed.encode("ascii", "replace")).hexdigest()
 
 
 def _unverified_kid(token: str) -> str | None:

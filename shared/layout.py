@@ -30,6 +30,8 @@ _CLEAN_FOLDER = re.compile(r"^[A-Za-z0-9_-]+$")
 _TO_FOLDER = str.maketrans("+/", "-_")
 _TO_ID = str.maketrans("-_", "+/")
 _RECORDING_ID = re.compile(r"^[A-Za-z0-9_\-=+.]{1,512}$")
+# The callFolder is a Table PartitionKey (and index RowKey): at most 1 KiB, counted in UTF-16 (2 bytes a character).
+MAX_CALL_FOLDER = 512
 
 
 class LayoutError(ValueError):
@@ -42,16 +44,25 @@ def is_clean_base64(server_call_id: str) -> bool:
 
 
 def call_folder(server_call_id: str) -> str:
-    """serverCallId -> callFolder (see the module docstring)."""
+    """serverCallId -> callFolder (see the module docstring); LayoutError if it cannot key the call's rows."""
     if not server_call_id:
         raise LayoutError("serverCallId is empty")
     if is_clean_base64(server_call_id):
-        return server_call_id.rstrip("=").translate(_TO_FOLDER)
-    return FALLBACK_PREFIX + legacy_call_folder(server_call_id)
+        folder = server_call_id.rstrip("=").translate(_TO_FOLDER)
+    else:
+        folder = FALLBACK_PREFIX + legacy_call_folder(server_call_id)
+    if len(folder) > MAX_CALL_FOLDER:
+        raise LayoutError(
+            f"serverCallId is too long: its callFolder has {len(folder)} characters, a Table key at most "
+            f"{MAX_CALL_FOLDER}"
+        )
+    return folder
 
 
 def server_call_id(folder: str) -> str:
     """callFolder -> serverCallId; LayoutError if it is not one."""
+    if len(folder) > MAX_CALL_FOLDER:
+        raise LayoutError(f"callId has {len(folder)} characters; a call's has at most {MAX_CALL_FOLDER}")
     if folder.startswith(FALLBACK_PREFIX):
         decoded = _fallback_id(folder[len(FALLBACK_PREFIX) :])
     elif _CLEAN_FOLDER.match(folder) and len(folder) % 4 != 1:
@@ -81,7 +92,8 @@ def date_prefix(recording_start: datetime) -> str:
     """UTC date of the recording's start as ``yyyy/MM/dd``."""
     if recording_start.tzinfo is None:
         recording_start = recording_start.replace(tzinfo=UTC)
-    return recording_start.astimezone(UTC).strftime("%Y/%m/%d")
+    day = recording_start.astimezone(UTC)
+    return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"  # strftime's %Y does not zero-pad years < 1000 on Linux
 
 
 def _check_recording_id(recording_id: str) -> str:

@@ -33,6 +33,13 @@ def check_recording_url(url: str, allowed_suffixes: Sequence[str]) -> str:
     ``allowed_suffixes`` are host suffixes such as ``.asm.skype.com``; a host matches on a dot boundary and must
     have at least one label before the suffix (``asm.skype.com`` itself is refused).
     """
+    _check_suffix(https_host(url), allowed_suffixes)
+    return url
+
+
+def https_host(url: str) -> str:
+    """The lowercase DNS name of a plain ``https`` URL (default port, no userinfo, no fragment, one hostname under
+    both parsers), else ``UnsafeUrl``. Every allow-list check starts here."""
     if not isinstance(url, str):
         raise UnsafeUrl(f"URL must be a string, not {type(url).__name__}")
     _check_characters(url)
@@ -43,8 +50,7 @@ def check_recording_url(url: str, allowed_suffixes: Sequence[str]) -> str:
         raise UnsafeUrl("URL must not have a fragment")
     host = _host(parts)
     _check_same_host_under_urllib3(url, host)
-    _check_suffix(host, allowed_suffixes)
-    return url
+    return host
 
 
 def _check_characters(url: str) -> None:

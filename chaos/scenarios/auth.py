@@ -1,7 +1,9 @@
 """7. Authentication: bad callback tokens, missing or wrong function keys, Event Grid without the system key.
 
 Every one is a 401 and changes no state; the well-formed request beside them is accepted (so the 401s are the
-checks at work, not a broken route).
+checks at work, not a broken route). The red-team reproductions of ``redteam`` (a replayed token, a callback
+posted as another call's or for a call never seen, a future-dated state change, too many events) are refused or
+quarantined.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from chaos.harness import ChaosStack
 from chaos.result import Result
+from chaos.scenarios import redteam
 from chaos.scenarios.common import Size, finish, options
 from chaos.workload import is_recording, poll, run_calls, safe_call
 from local.client import LocalClient
@@ -93,20 +96,27 @@ def run(size: Size, keep: bool = False) -> Result:
     result = Result(NAME)
     with ChaosStack(NAME, options(), keep=keep) as cs:
         client = cs.client()
-        sid = str(client.place_call("4:+14255550100", AGENT)["serverCallId"])
-        result.check("call recording", bool(poll(lambda: is_recording(client, sid), 60)), "recording never active")
+        sid, other = (str(client.place_call("4:+14255550100", AGENT)["serverCallId"]) for _ in range(2))
+        for each in (sid, other):
+            recording = bool(poll(lambda each=each: is_recording(client, each), 60))  # type: ignore[misc]
+            result.check("call recording", recording, "recording never active")
         before = fingerprint(client, sid)
         call = safe_call(client, sid) or {"serverCallId": sid}
         sent = sum(check(cs, result, call) for check in (check_callbacks, check_grid))
         sent += check_api(cs, result, sid)
         for _ in range(size.pick(0, 4)):
             sent += check_callbacks(cs, result, call)
+        cases = redteam.Cases()
+        redteam.callback_binding(cs, cases, call, safe_call(client, other) or {"serverCallId": other})
+        cases.into(result)
+        sent += cases.sent
         result.check("rejected requests change no state", fingerprint(client, sid) == before, "the call changed")
         good = cs.post("/api/callbacks", b"[]", {"Authorization": f"Bearer {cs.tokens().valid()}"}).status_code
         result.check("a valid token is accepted", good == 200, f"valid token: {good}")
         result.faults = sent
-        result.load = f"{sent} unauthenticated requests against a live call"
+        result.load = f"{sent} unauthenticated or forged requests against live calls"
         client.hang_up(sid)
+        client.hang_up(other)
         others, _ = run_calls(client, size.pick(1, 4), record_seconds=0.5)
-        finish(cs, result, [sid, *others], timeout=size.seconds(60, 120))
+        finish(cs, result, [sid, other, *others], timeout=size.seconds(60, 120))
     return result

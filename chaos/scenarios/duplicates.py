@@ -23,7 +23,7 @@ def run(size: Size, keep: bool = False) -> Result:
     try:
         settings = {"CALLBACK_BASE_URL": relay.url}
         with ChaosStack(NAME, options(settings), keep=keep) as cs:
-            relay.target = cs.info["functionsUrl"]
+            relay.target, relay.sign = cs.info["functionsUrl"], cs.tokens().valid
             cs.emulator("POST", "faults/eventgrid", {"duplicates": COPIES, "shuffle": True, "delaySeconds": 0.2})
             sids, never_active = run_calls(cs.client(), calls, record_seconds=1.0, parallel=size.pick(4, 16))
             result.check(

@@ -1,7 +1,8 @@
 """6. Hostile input: generated malformed Event Grid events, callbacks and API requests, and the SSRF corpus.
 
 No crash, no 5xx; every bad event quarantined with its reason; nothing written outside the archive and
-quarantine containers; no corpus URL ever requested (trap listener and proxy refusal log both at zero).
+quarantine containers; no corpus URL ever requested (trap listener and proxy refusal log both at zero); none of
+the red-team reproductions of ``redteam`` (option URLs, oversized inputs, the sender's clock) accepted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from azure.storage.queue import QueueClient
 from chaos import payloads
 from chaos.harness import ChaosStack
 from chaos.result import Result
+from chaos.scenarios import redteam
 from chaos.scenarios.common import Size, options, poison_count
 from chaos.ssrf import Trap, corpus
 from chaos.workload import ARCHIVED, recordings, wait_settled
@@ -117,11 +119,17 @@ def run(size: Size, keep: bool = False) -> Result:
             for job in jobs.values():
                 queue.send_message(job)
             generate(cs, tally, size)
+            cases = red_team(cs, tally, trap)
             time.sleep(3)  # the queue listener picks up the corpus jobs
             judge(cs, result, tally, before, service, tunnels, trap, set(jobs))
             redirects = redirected_download(cs, result, trap)
-            result.faults = tally.sent + len(jobs) + redirects
-            result.load = f"{tally.sent} hostile requests, {len(jobs)} queue messages, {redirects} redirects"
+            redteam.sender_clock(cs, cases, result, lambda sid: wait_settled(cs.client(), [sid], timeout=90)[sid])
+            cases.into(result)
+            result.faults = tally.sent + len(jobs) + redirects + cases.sent
+            result.load = (
+                f"{tally.sent} hostile requests, {len(jobs)} queue messages, {redirects} redirects, "
+                f"{cases.sent} red-team cases"
+            )
     finally:
         trap.close()
     return result
@@ -153,6 +161,22 @@ def generate(cs: ChaosStack, tally: Tally, size: Size) -> None:
         tally.record("raw webhook body", status, body)
 
 
+def red_team(cs: ChaosStack, tally: Tally, trap: Trap) -> redteam.Cases:
+    """The red-team reproductions that need no download (option URLs, oversized inputs); each Event Grid event
+    among them must be quarantined."""
+    cases = redteam.Cases()
+
+    def grid(event: dict[str, Any]) -> int:
+        status = cs.post_grid([event])
+        tally.record("red-team event", status, event)
+        tally.must_quarantine.add(str(event["id"]))
+        return status
+
+    redteam.option_urls(cs, cases, trap.port)
+    redteam.oversized_inputs(cs, cases, grid)
+    return cases
+
+
 def judge(cs: ChaosStack, result: Result, tally: Tally, before: dict[str, set[str]], service: BlobServiceClient,
           tunnels: int, trap: Trap, jobs: set[str]) -> None:  # fmt: skip
     errors = [e for e in tally.server_errors if e]
@@ -174,7 +198,8 @@ def judge(cs: ChaosStack, result: Result, tally: Tally, before: dict[str, set[st
     )
     after = blob_names(service)
     allowed = {cs.info["archiveContainer"], "quarantine"}
-    stray = [f"{c}/{n}" for c, names in after.items() if c not in allowed for n in names - before.get(c, set())]
+    stray = [f"{c}/{n}" for c, names in after.items() if c not in allowed for n in names - before.get(c, set())
+             if not (c == "azure-webjobs-hosts" and n.startswith("timers/"))]  # the host's timer status  # fmt: skip
     result.check("nothing written outside archive and quarantine", not stray, f"new blobs: {stray[:3]}")
     archived = after.get(cs.info["archiveContainer"], set())
     result.check("nothing archived from hostile input", not archived, f"{len(archived)} archive blob(s)")

@@ -197,6 +197,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RECORDING_PARTICIPANT_ORDERING: ''
     RECORDING_BYOS_CONTAINER_URL: recordingByos ? '${blobEndpoint}${archiveContainer}' : ''
     RECORDING_STATE_CALLBACK_URL: ''
+    RECORDING_STATE_CALLBACK_HOSTS: ''
+    RECORDING_BYOS_HOSTS: ''
     CALLBACK_JWT_ISSUER: 'https://acscallautomation.communication.azure.com'
     CALLBACK_JWT_AUDIENCE: acsImmutableResourceId
     CALLBACK_JWKS_URL: 'https://acscallautomation.communication.azure.com/calling/keys'

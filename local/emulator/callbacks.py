@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 import jwt
+import yarl
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
@@ -122,8 +123,12 @@ class CallbackSender:
 
     async def _post(self, url: str, event: dict[str, Any]) -> int | None:
         headers = {"Authorization": f"Bearer {self.signer.token()}", "Content-Type": "application/json"}
+        # Verbatim: ACS posts to the callback URI the app gave it, query string included (the app's own values
+        # ride there: learn.microsoft.com/azure/communication-services/how-tos/call-automation/secure-webhook-endpoint;
+        # reference/acs-protocol.md section 5). yarl would otherwise re-quote it (``%2F`` -> ``/``).
+        target = yarl.URL(url, encoded=True)
         try:
-            async with self.session.post(url, data=json.dumps([event]), headers=headers) as response:
+            async with self.session.post(target, data=json.dumps([event]), headers=headers) as response:
                 await response.read()
                 return response.status
         except (aiohttp.ClientError, TimeoutError) as exc:

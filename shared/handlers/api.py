@@ -49,7 +49,7 @@ def start(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "")
         sid, folder = named_call(call_id, given_server_call_id)
         fields = _json_object(body)
         base = defaults(deps.settings.recording, deps.settings.callback_url)
-        options = resolved(overridden(base, fields), deps.store.get(sid))
+        options = resolved(overridden(base, fields, deps.settings), deps.store.get(sid))
     except (LayoutError, BadOptions) as exc:
         return error(400, str(exc))
     with call_context(call_folder=folder):
@@ -163,6 +163,8 @@ def _json_object(body: bytes) -> dict[str, Any]:
         value = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadOptions("body", f"is not JSON: {exc}") from None
+    except RecursionError:
+        raise BadOptions("body", "is nested too deeply to be recording options") from None
     if not isinstance(value, dict):
         raise BadOptions("body", "must be a JSON object")
     return value

@@ -1,55 +1,85 @@
-"""``/api/callbacks``: Call Automation callbacks, JWT-verified, applied to the call's state."""
+"""``/api/callbacks``: Call Automation callbacks, JWT-verified, bound to their call, applied to the call's state.
+
+A token is accepted once; an event is applied only to a call the app knows, and only when the request's URL
+carries that call's value (``shared.callbackguard``); anything else is quarantined with the reason.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from shared.acs import AcsRejected
 from shared.domain import DomainError, RecordingState, connect_request_id
 from shared.domain import events as ev
 from shared.events import CallbackEvent, EventParseError, parse_callbacks
-from shared.handlers.deps import Deps, Reply, error
+from shared.handlers.deps import Deps, Reply, error, not_after
 from shared.handlers.options import defaults, resolved
 from shared.handlers.recording import start_pending
-from shared.layout import call_folder
+from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
 
 log = get_logger(__name__)
 
+# ACS posts each callback event in a request of its own, with a fresh token (reference/acs-protocol.md section 5;
+# the emulator does the same). A call produces a handful of events at one moment (connected, participants,
+# recording state); more than this in one request did not come from ACS and is refused before any work.
+MAX_EVENTS_PER_REQUEST = 10
 
-def handle_callbacks(body: bytes, authorization: str | None, deps: Deps) -> Reply:
-    """401 for a missing or bad token (nothing changes); 503 when the JWKS is unreachable; else 200."""
+
+def handle_callbacks(body: bytes, authorization: str | None, call_mac: str | None, deps: Deps) -> Reply:
+    """401 for a missing, bad or already used token (nothing changes); 503 when the JWKS is unreachable; 400 for
+    more events than one request may carry; else 200. ``call_mac`` is the ``callMac`` of the request's URL."""
     from shared.jwtcheck import CallbackAuthError, JwksUnavailable  # PyJWT and requests load on first use
 
     if deps.verifier is None:
         log.warning("callback accepted WITHOUT JWT verification (CALLBACK_AUTH_DISABLED=true; local use only)")
-    else:
-        try:
-            deps.verifier.verify(authorization)
-        except CallbackAuthError as exc:
-            log.warning("callback refused: %s", exc)
-            return error(401, "invalid or missing callback token")
-        except JwksUnavailable as exc:
-            log.warning("callback signing keys unavailable: %s", exc)
-            return error(503, "callback signing keys unavailable; retry later")
+        return _accept(body, call_mac, deps)
+    try:
+        token = deps.verifier.verify(authorization)
+    except CallbackAuthError as exc:
+        log.warning("callback refused: %s", exc)
+        return error(401, "invalid or missing callback token")
+    except JwksUnavailable as exc:
+        log.warning("callback signing keys unavailable: %s", exc)
+        return error(503, "callback signing keys unavailable; retry later")
+    if not deps.guard.first_use(token.token_id, token.expires_at):
+        log.warning("callback refused: token %s was already used", token.token_id)
+        return error(401, "callback token was already used")
+    try:
+        return _accept(body, call_mac, deps)
+    except Exception:
+        # The platform answers 5xx and ACS retries: let that retry in (applying an event twice is a no-op).
+        deps.guard.release(token.token_id, token.expires_at)
+        raise
+
+
+def _accept(body: bytes, call_mac: str | None, deps: Deps) -> Reply:
     try:
         events = parse_callbacks(body)
     except EventParseError as exc:
         deps.quarantine.put("callback", exc.reason, body, source="callbacks")
         return Reply(200, {"accepted": 0, "quarantined": True})
-    for event in events:
-        on_callback(event, deps)
-    return Reply(200, {"accepted": len(events)})
+    if len(events) > MAX_EVENTS_PER_REQUEST:
+        return error(400, f"{len(events)} events in one request; ACS sends at most {MAX_EVENTS_PER_REQUEST}")
+    applied = sum(on_callback(event, call_mac, deps) for event in events)
+    return Reply(200, {"accepted": applied, "quarantined": len(events) - applied})
 
 
-def on_callback(event: CallbackEvent, deps: Deps) -> None:
+def on_callback(event: CallbackEvent, call_mac: str | None, deps: Deps) -> bool:
+    """Apply one callback to its call; quarantine it (False) if it names no call this app knows, was posted to
+    another call's URL, or the state cannot take it. Its time is clamped to the receipt time."""
     server_call_id = event.server_call_id or (
         deps.store.find_by_recording(event.recording_id) if event.recording_id else None
     )
-    if not server_call_id:
-        _quarantine(event, f"callback {event.kind} names no call this app knows", deps)
-        return
+    try:
+        refused = _refusal(server_call_id, call_mac, event, deps)
+    except LayoutError as exc:
+        refused = f"callback {event.kind} names a serverCallId the app cannot store: {exc}"
+    if refused or not server_call_id:
+        _quarantine(event, refused or f"callback {event.kind} names no call this app knows", deps)
+        return False
+    event = replace(event, occurred_at=not_after(event.occurred_at, deps.now()))
     context = call_context(
         call_folder=call_folder(server_call_id),
         recording_id=event.recording_id or "",
@@ -60,6 +90,20 @@ def on_callback(event: CallbackEvent, deps: Deps) -> None:
             _dispatch(server_call_id, event, deps)
         except DomainError as exc:
             _quarantine(event, f"callback {event.kind} cannot be applied: {exc}", deps)
+            return False
+    return True
+
+
+def _refusal(server_call_id: str | None, call_mac: str | None, event: CallbackEvent, deps: Deps) -> str:
+    """Why the callback must not touch ``server_call_id``'s state, or "" if it may."""
+    if not server_call_id:
+        return f"callback {event.kind} names no call this app knows"
+    call_folder(server_call_id)  # LayoutError: too long or empty to be a call's key
+    if not deps.guard.belongs(server_call_id, call_mac):
+        return f"callback {event.kind} was not posted to the callback URL the app gave ACS for its call"
+    if deps.store.get(server_call_id) is None:
+        return f"callback {event.kind} names a call this app does not know"
+    return ""
 
 
 def _dispatch(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.acs import CallAutomation
+from shared.callbackguard import CallbackGuard
 from shared.config import Settings
 from shared.domain import Call, Recording
 from shared.messages import ChunkJob, VerifyJob
@@ -15,13 +16,14 @@ from shared.store import CallStore
 
 if TYPE_CHECKING:
     from shared.archive import Archived
+    from shared.jwtcheck import VerifiedToken
     from shared.legalhold import LegalHolds
     from shared.quarantine import Quarantine
     from shared.review.blobs import ArchiveReader
 
 
 class Verifier(Protocol):
-    def verify(self, authorization: str | None) -> Mapping[str, Any]: ...
+    def verify(self, authorization: str | None) -> VerifiedToken: ...
 
 
 class SourceDeleter(Protocol):
@@ -32,6 +34,11 @@ class SourceDeleter(Protocol):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def not_after(moment: datetime, received: datetime) -> datetime:
+    """A sender's time, clamped to when the app received it: a body cannot date anything in the future."""
+    return min(moment, received)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class Deps:
     chunk_backlog: Callable[[], int]  # approximate messages on CHUNK_QUEUE + VERIFY_QUEUE, running ones included
     source: SourceDeleter
     verifier: Verifier | None  # None: callback JWT checks are switched off (local use only)
+    guard: CallbackGuard  # per-call callback URLs and the used-token ledger
     now: Callable[[], datetime] = field(default=utcnow)
     archived: ArchiveReader | None = None  # byte ranges of the archive, for review (None: review is not served)
     quarantined: ArchiveReader | None = None  # the quarantine container, for review

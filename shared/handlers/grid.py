@@ -17,7 +17,7 @@ from shared.events import (
     RecordingFilesReady,
     parse_grid_event,
 )
-from shared.handlers.deps import Deps
+from shared.handlers.deps import Deps, not_after
 from shared.handlers.jobs import chunk_job, files_ready_input
 from shared.handlers.reconcile import settle_stopped_call
 from shared.layout import LayoutError, call_folder
@@ -37,10 +37,14 @@ def handle_grid_event(raw: Mapping[str, Any], deps: Deps) -> list[ChunkJob]:
     if isinstance(event, IgnoredEvent):
         log.debug("ignoring %s event %s", event.event_type, event.event_id)
         return []
-    if isinstance(event, IncomingCall):
-        incoming_call(event, deps)
+    try:
+        if isinstance(event, IncomingCall):
+            incoming_call(event, deps)
+            return []
+        return files_ready(event, raw, deps)
+    except LayoutError as exc:  # e.g. a serverCallId too long to key a call's rows
+        deps.quarantine.put("eventgrid", str(exc), _payload(raw), source="acs_events")
         return []
-    return files_ready(event, raw, deps)
 
 
 def answers(policy: Sequence[str], callee: Identity) -> bool:
@@ -54,7 +58,7 @@ def incoming_call(event: IncomingCall, deps: Deps) -> None:
     with call_context(call_folder=call_folder(server_call_id), correlation_id=event.correlation_id):
         ringing = ev.CallRinging(
             event.event_id,
-            event.occurred_at,
+            not_after(event.occurred_at, deps.now()),
             "eventgrid",
             correlation_id=event.correlation_id,
             caller=event.caller.raw_id,
@@ -72,7 +76,8 @@ def incoming_call(event: IncomingCall, deps: Deps) -> None:
 def _answer(event: IncomingCall, deps: Deps) -> None:
     request_id = eventids.answer(event.event_id)
     try:
-        answered = deps.acs.answer(event.incoming_call_context, deps.settings.callback_url, request_id=request_id)
+        callback_url = deps.guard.call_url(deps.settings.callback_url, event.server_call_id)
+        answered = deps.acs.answer(event.incoming_call_context, callback_url, request_id=request_id)
     except AcsRejected as exc:
         log.warning("ACS refused to answer: %s", exc)
         failed = ev.AnswerFailed(eventids.answer_failed(event.event_id), deps.now(), "eventgrid", reason=str(exc))
@@ -97,7 +102,7 @@ def files_ready(event: RecordingFilesReady, raw: Mapping[str, Any], deps: Deps) 
         if known is not None:
             settle_stopped_call(known, deps, "eventgrid")
         try:
-            applied = deps.store.apply(server_call_id, files_ready_input(event, server_call_id))
+            applied = deps.store.apply(server_call_id, files_ready_input(event, server_call_id, deps.now()))
         except (DomainError, LayoutError) as exc:
             deps.quarantine.put("eventgrid", str(exc), _payload(raw), source="acs_events")
             return []

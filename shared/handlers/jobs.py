@@ -3,6 +3,8 @@ archive path is derived from them by ``shared.layout`` where it is used)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from shared import layout
 from shared.domain import Call, Chunk, ChunkFile, FilesInfo, Recording
 from shared.domain import events as ev
@@ -10,8 +12,14 @@ from shared.events import RecordingFilesReady
 from shared.messages import ChunkJob, ChunkRef
 
 
-def files_ready_input(event: RecordingFilesReady, server_call_id: str) -> ev.FilesReady:
-    """The orchestrator's input; LayoutError when the event's ids or format cannot name archive paths."""
+def files_ready_input(event: RecordingFilesReady, server_call_id: str, received_at: datetime) -> ev.FilesReady:
+    """The orchestrator's input for files-ready, received by the app at ``received_at``; LayoutError when the
+    event's ids or format cannot name archive paths.
+
+    Its chunks count as enqueued at ``received_at`` (the app enqueues them now). The files count as ready at the
+    event's ``eventTime`` clamped to ``received_at``: ACS deletes recordings 24 h after it made them ready (on its
+    own clock, so a late delivery is that much closer to deletion), and no body can date them in the future, which
+    would make the sweeper's ages negative and the recording never re-driven or expired."""
     layout.chunk_paths(event.recording_start, server_call_id, event.recording_id, 0, event.format)
     info = FilesInfo(
         recording_start=event.recording_start,
@@ -21,7 +29,7 @@ def files_ready_input(event: RecordingFilesReady, server_call_id: str) -> ev.Fil
         format=event.format,
         session_end_reason=event.session_end_reason,
         storage_type=event.storage_type,
-        ready_at=event.occurred_at,
+        ready_at=min(event.occurred_at, received_at),
     )
     files = tuple(
         ChunkFile(
@@ -35,7 +43,7 @@ def files_ready_input(event: RecordingFilesReady, server_call_id: str) -> ev.Fil
         for chunk in event.chunks
     )
     return ev.FilesReady(
-        event.event_id, event.occurred_at, "eventgrid", recording_id=event.recording_id, info=info, chunks=files
+        event.event_id, received_at, "eventgrid", recording_id=event.recording_id, info=info, chunks=files
     )
 
 

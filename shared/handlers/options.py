@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from shared.config import RecordingDefaults
+from shared.config import RecordingDefaults, Settings
 from shared.domain import Call, RecordingOptions
+from shared.optionurls import check_container_url, check_state_callback_url
+from shared.urlcheck import UnsafeUrl
 
 _CHOICES = {"content": ("audio", "audioVideo"), "channel": ("mixed", "unmixed"), "format": ("wav", "mp3", "mp4")}
 _FIELDS = {
@@ -20,6 +22,7 @@ _FIELDS = {
     "byosContainerUrl": "byos_container_url",
     "stateCallbackUrl": "state_callback_url",
 }
+_URL_FIELDS = ("byosContainerUrl", "stateCallbackUrl")
 
 
 class BadOptions(ValueError):
@@ -46,13 +49,14 @@ def defaults(settings: RecordingDefaults, callback_url: str) -> RecordingOptions
     )
 
 
-def overridden(base: RecordingOptions, body: Mapping[str, Any]) -> RecordingOptions:
-    """``base`` with the API body's fields applied; BadOptions names the first bad field."""
+def overridden(base: RecordingOptions, body: Mapping[str, Any], settings: Settings) -> RecordingOptions:
+    """``base`` with the API body's fields applied; BadOptions names the first bad field. ``settings`` says where
+    the URL options may point (``shared.optionurls``)."""
     changes: dict[str, Any] = {}
     for key, value in body.items():
         if key not in _FIELDS:
             raise BadOptions(key, f"unknown field; allowed: {', '.join(_FIELDS)}")
-        changes[_FIELDS[key]] = _value(key, value)
+        changes[_FIELDS[key]] = _url(key, _value(key, value), settings) if key in _URL_FIELDS else _value(key, value)
     options = replace(base, **changes)
     if options.channel == "mixed":
         for key in ("channelAffinity", "participantOrdering"):
@@ -71,6 +75,15 @@ def resolved(options: RecordingOptions, call: Call | None) -> RecordingOptions:
     affinity = tuple((channel, who(raw)) for channel, raw in options.channel_affinity)
     ordering = tuple(who(raw) for raw in options.participant_ordering)
     return replace(options, channel_affinity=affinity, participant_ordering=ordering)
+
+
+def _url(key: str, url: str, settings: Settings) -> str:
+    try:
+        if key == "stateCallbackUrl":
+            return check_state_callback_url(url, settings.callback_url, settings.state_callback_hosts)
+        return check_container_url(url, settings.byos_hosts)
+    except UnsafeUrl as exc:
+        raise BadOptions(key, str(exc)) from None
 
 
 def _for_channel(options: RecordingOptions) -> RecordingOptions:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shared.acs import AcsError, AcsRejected
 from shared.domain import Call, Recording, eventids
 from shared.domain import events as ev
@@ -15,12 +17,17 @@ def start_pending(call: Call, pending: Recording, deps: Deps, source: str) -> Ca
     """Ask ACS to start ``pending`` and record the outcome; return the call after it.
 
     The request id is stable, so a retry after a crash (or a redelivered CallConnected) sends the same
-    ``Repeatability-Request-ID``. ``AcsRejected`` marks the start failed and is re-raised; ``AcsTransient`` is
+    ``Repeatability-Request-ID``. The state callback URL ACS gets carries the call's value
+    (``shared.callbackguard``). ``AcsRejected`` marks the start failed and is re-raised; ``AcsTransient`` is
     re-raised with the start still pending (the redelivery tries again).
     """
-    options = pending.options
-    if options is None:
+    if pending.options is None:
         raise ValueError(f"the pending start {pending.request_id} has no recording options")
+    options = pending.options
+    if options.state_callback_url:
+        options = replace(
+            options, state_callback_url=deps.guard.call_url(options.state_callback_url, call.server_call_id)
+        )
     try:
         recording_id = deps.acs.start_recording(
             call.server_call_id, options, request_id=pending.request_id, call_connection_id=call.call_connection_id

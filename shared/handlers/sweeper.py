@@ -1,5 +1,10 @@
 """``sweeper``: reconcile calls whose callbacks were lost, re-drive stuck chunks, warn as ACS's retention nears,
-fail recordings whose source is gone."""
+fail recordings whose source is gone, forget expired callback tokens.
+
+Ages are measured on the app's clock: a chunk's enqueue time is when the app enqueued it, and a recording's ready
+time is never later than when the app received its files-ready (``shared.handlers.jobs.files_ready_input``), so no
+age is negative.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,9 @@ def sweep(deps: Deps) -> list[ChunkJob]:
     """One pass over the calls with work left (``shared.domain.reconcile.needs_sweeper``); return the chunk jobs to
     enqueue again. A call with nothing left leaves the sweeper's index."""
     now = deps.now()
+    purged = deps.guard.purge(now)
+    if purged:
+        log.info("forgot %d expired callback token(s)", purged)
     jobs: list[ChunkJob] = []
     for found in deps.store.open_calls():
         folder = call_folder(found.server_call_id)

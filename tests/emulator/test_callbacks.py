@@ -11,7 +11,7 @@ from azure.communication.callautomation import CallAutomationClient
 
 from local.emulator import Emulator
 from tests.emulator.conftest import Control
-from tests.emulator.flow import answered_call
+from tests.emulator.flow import answered_call, of_type, place_call
 from tests.emulator.receiver import Receiver
 
 
@@ -66,3 +66,28 @@ def test_the_openid_configuration_points_to_the_jwks(emu: Emulator) -> None:
     assert keys[0]["kty"] == "RSA"
     assert keys[0]["alg"] == "RS256"
     assert keys[0]["kid"]
+
+
+def test_callbacks_go_to_the_url_the_app_gave_query_string_and_all_verbatim(
+    control: Control, sdk: CallAutomationClient, subscribed: Receiver
+) -> None:
+    """ACS posts to the callback URI as given; apps put per-call values in its query string (Microsoft's guide to
+    securing the webhook: learn.microsoft.com/azure/communication-services/how-tos/call-automation/
+    secure-webhook-endpoint)."""
+    answer_path = "/api/callbacks?callMac=ab%2Fcd%3D&who=a+b"
+    state_path = "/api/callbacks?callMac=%7Estate"
+    server_call_id = place_call(control, ())["serverCallId"]
+    incoming = subscribed.wait(lambda ev: of_type(ev, "IncomingCall", serverCallId=server_call_id))
+    sdk.answer_call(incoming[0]["data"]["incomingCallContext"], subscribed.url(answer_path))
+    sdk.start_recording(server_call_id=server_call_id, recording_state_callback_url=subscribed.url(state_path))
+
+    def kinds_at(path: str) -> set[str]:
+        return {
+            str(event.get("type", "")).rsplit(".", 1)[-1]
+            for request in subscribed.requests
+            if request.path_qs == path
+            for event in request.json()
+        }
+
+    subscribed.wait(lambda _: "CallConnected" in kinds_at(answer_path), what="CallConnected at the answer URL")
+    subscribed.wait(lambda _: "RecordingStateChanged" in kinds_at(state_path), what="state callback at its URL")

@@ -119,12 +119,39 @@ def bearer(token: str) -> str:
 
 
 def test_a_valid_token_returns_its_claims(verifier: CallbackVerifier, signer: Signer) -> None:
-    claims = verifier.verify(bearer(signer.token(sub="acs")))
+    claims = verifier.verify(bearer(signer.token(sub="acs"))).claims
     assert (claims["iss"], claims["aud"], claims["sub"]) == (ISSUER, AUDIENCE, "acs")
 
 
 def test_the_bearer_scheme_is_case_insensitive(verifier: CallbackVerifier, signer: Signer) -> None:
-    assert verifier.verify(f"bearer  {signer.token()}")["aud"] == AUDIENCE
+    assert verifier.verify(f"bearer  {signer.token()}").claims["aud"] == AUDIENCE
+
+
+def test_a_token_is_known_by_its_jti_and_expires_when_its_exp_says(verifier: CallbackVerifier, signer: Signer) -> None:
+    exp = int(time.time()) + 200
+    verified = verifier.verify(bearer(signer.token(jti="a1b2", exp=exp)))
+    assert verified.token_id == "jti:a1b2"
+    assert verified.expires_at == datetime.fromtimestamp(exp, UTC)
+
+
+def test_a_token_without_jti_is_known_by_its_signed_part_whatever_its_signature_text(
+    verifier: CallbackVerifier, signer: Signer
+) -> None:
+    token = signer.token(jti=None)
+    head, payload, signature = token.split(".")
+    last = signature[-1]
+    # The last base64url character of a 256-byte signature carries 4 unused bits: another spelling, same bytes.
+    twin = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    respelled = twin[(twin.index(last) & ~0xF) | ((twin.index(last) + 1) & 0xF)]
+    other = f"{head}.{payload}.{signature[:-1]}{respelled}"
+    first = verifier.verify(bearer(token))
+    assert first.token_id == "sha256:" + hashlib.sha256(f"{head}.{payload}".encode()).hexdigest()
+    try:
+        second: str | None = verifier.verify(bearer(other)).token_id
+    except CallbackAuthError:
+        second = None  # PyJWT refuses the non-canonical spelling outright
+    assert other != token
+    assert second in (None, first.token_id), "a respelled signature must not give the token a second id"
 
 
 @pytest.mark.parametrize("header", [None, "", "   "])
@@ -221,7 +248,7 @@ def test_an_unknown_kid_triggers_one_refetch_then_succeeds_after_rotation(
 ) -> None:
     verifier.verify(bearer(signer.token()))
     jwks.keys = [signer.jwk(), other_signer.jwk()]
-    assert verifier.verify(bearer(other_signer.token()))["aud"] == AUDIENCE
+    assert verifier.verify(bearer(other_signer.token())).claims["aud"] == AUDIENCE
     assert jwks.requests == 2
 
 
@@ -257,7 +284,7 @@ def test_the_cache_expires(signer: Signer, jwks: Jwks) -> None:
 
 def test_a_token_without_kid_uses_the_only_key(verifier: CallbackVerifier, signer: Signer) -> None:
     token = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 300}, signer.key, "RS256")
-    assert verifier.verify(bearer(token))["iss"] == ISSUER
+    assert verifier.verify(bearer(token)).claims["iss"] == ISSUER
 
 
 def test_unusable_keys_in_the_jwks_are_skipped(verifier: CallbackVerifier, signer: Signer, jwks: Jwks) -> None:
@@ -268,7 +295,7 @@ def test_unusable_keys_in_the_jwks_are_skipped(verifier: CallbackVerifier, signe
         "not a key",
         signer.jwk(),
     ]
-    assert verifier.verify(bearer(signer.token()))["aud"] == AUDIENCE
+    assert verifier.verify(bearer(signer.token())).claims["aud"] == AUDIENCE
 
 
 @pytest.mark.parametrize(
@@ -359,7 +386,7 @@ def test_an_https_jwks_is_trusted_through_requests_ca_bundle(
     jwks, ca = https_jwks
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca))
     verifier = CallbackVerifier(ISSUER, AUDIENCE, jwks.url)
-    assert verifier.verify(bearer(signer.token()))["aud"] == AUDIENCE
+    assert verifier.verify(bearer(signer.token())).claims["aud"] == AUDIENCE
 
 
 def test_an_https_jwks_with_an_untrusted_certificate_is_transient(

@@ -47,9 +47,35 @@ def test_every_clean_base64_id_keeps_its_text_in_the_folder(body: str, tail: str
     assert layout.server_call_id(folder) == value
 
 
-@given(st.text(min_size=1))
+@given(st.text(min_size=1, max_size=95))  # at most 380 UTF-8 bytes: a fallback folder of <= 508
 def test_call_folder_round_trips_any_server_call_id(value: str) -> None:
     assert layout.server_call_id(layout.call_folder(value)) == value
+
+
+def test_a_server_call_id_whose_folder_would_not_fit_a_table_key_is_refused() -> None:
+    clean = "QUFB" * 128  # clean base64: its folder is its own 512 characters
+    assert len(layout.call_folder(clean)) == layout.MAX_CALL_FOLDER
+    with pytest.raises(layout.LayoutError, match="too long"):
+        layout.call_folder(clean + "QUFB")
+    other = "!" * 383  # not base64: "=" and 511 characters of base64url
+    assert len(layout.call_folder(other)) == layout.MAX_CALL_FOLDER
+    with pytest.raises(layout.LayoutError, match="too long"):
+        layout.call_folder(other + "!")
+    with pytest.raises(layout.LayoutError, match="characters"):
+        layout.server_call_id("A" * (layout.MAX_CALL_FOLDER + 1))
+
+
+@pytest.mark.parametrize(
+    ("start", "prefix"),
+    [
+        (datetime(1, 1, 1, tzinfo=UTC), "0001/01/01"),
+        (datetime(999, 12, 31, 23, 59, tzinfo=UTC), "0999/12/31"),
+        (datetime(9999, 12, 31, 23, 59, tzinfo=UTC), "9999/12/31"),
+    ],
+)
+def test_years_are_four_digits_in_archive_paths(start: datetime, prefix: str) -> None:
+    assert layout.date_prefix(start) == prefix
+    assert layout.recording_prefix(start, "call", "rec1").startswith(prefix + "/")
 
 
 @pytest.mark.parametrize("bad", ["", "a/b", "abc=", "a+b", "..", "A", "abcde", "=", "=a/b", "=Zg=", "=/w"])

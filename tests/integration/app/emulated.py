@@ -18,6 +18,7 @@ from azure.communication.callautomation import CallAutomationClient
 
 from local.client import wait_for
 from local.emulator import Emulator
+from local.emulator.callbacks import CallbackSigner
 from tests.emulator.receiver import Received, Receiver
 
 ANSWERED = "4:+18005550100"  # in the app's ANSWER_POLICY
@@ -113,6 +114,10 @@ class Acs:
         found = wait_for(lambda: self.callbacks(sid, name, **data)[nth:], name, WAIT_SECONDS, 0.05)
         request: Received = found[0]
         return request
+
+    def fresh_token(self) -> str:
+        """A new callback token signed with the emulator's key, as ACS signs each delivery (also a redelivery)."""
+        return CallbackSigner(self.emu.config.state_dir, self.emu.info["issuer"], self.emu.info["audience"]).token()
 
     # -- the recording files, read independently of the app ------------------------------------------------------
     def sdk(self) -> CallAutomationClient:

@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
 from azure.functions import meta
@@ -50,9 +51,12 @@ class App:
         return jobs.get() or []
 
     def callback(self, received: Received, *, authorization: str | None = None) -> func.HttpResponse:
-        """A captured callback request posted to ``callbacks`` (optionally with another Authorization header)."""
+        """A captured callback request posted to ``callbacks`` at the URL ACS used, query string included
+        (optionally with another Authorization header)."""
         headers = {"Authorization": authorization or received.headers.get("Authorization", "")}
-        request = func.HttpRequest("POST", "http://localhost/api/callbacks", headers=headers, body=received.body)
+        params = dict(parse_qsl(urlsplit(received.path_qs).query))
+        url = f"http://localhost{received.path_qs}"
+        request = func.HttpRequest("POST", url, headers=headers, params=params, body=received.body)
         response: func.HttpResponse = function_app.callbacks.build().get_user_function()(request)
         return response
 

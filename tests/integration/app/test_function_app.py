@@ -44,10 +44,11 @@ def test_call_connected_delivered_twice_starts_exactly_one_recording_at_the_emul
     app.grid(acs.grid_event(sid, "IncomingCall"))
     connected = acs.callback(sid, "CallConnected")
     assert app.callback(connected).status_code == 200
-    assert app.callback(connected).status_code == 200
+    assert app.callback(connected, authorization=f"Bearer {acs.fresh_token()}").status_code == 200
     (recording,) = acs.recordings(sid)
     assert (recording["state"], recording["options"]["recordingChannelType"]) == ("active", "unmixed")
-    assert recording["options"]["recordingStateCallbackUri"] == acs.hooks.url("/api/callbacks")
+    own_url = app.deps.guard.call_url(acs.hooks.url("/api/callbacks"), sid)
+    assert recording["options"]["recordingStateCallbackUri"] == own_url
     found = view(app, sid)
     (started,) = found["recordings"]
     assert (started["recordingId"], started["state"]) == (recording["recordingId"], "starting")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -12,6 +11,7 @@ from shared.acs import AcsRejected, AcsTransient, AnsweredCall, CallAutomation, 
 from shared.archive import Archived, ArchivePermanentError
 from shared.archive.manifest import render
 from shared.archive.readback import NotVerified
+from shared.callbackguard import CallbackGuard
 from shared.config import RecordingDefaults, Settings
 from shared.domain import Call, Recording, RecordingOptions, apply, new_call
 from shared.domain import events as ev
@@ -20,7 +20,7 @@ from shared.domain.reconcile import needs_sweeper
 from shared.domain.timeline import entry
 from shared.handlers.archive import Outputs
 from shared.handlers.deps import Deps
-from shared.jwtcheck import CallbackAuthError
+from shared.jwtcheck import CallbackAuthError, VerifiedToken
 from shared.messages import ChunkJob, VerifyJob
 from shared.store import Applied, CallStore, DayPage
 from shared.store.rows import day_key
@@ -216,12 +216,43 @@ def _sha(data: bytes) -> str:
 
 @dataclass
 class FakeVerifier:
-    token: str = "Bearer good"
+    """Accepts ``Bearer good`` (each use a new token, as ACS mints one per callback) and ``Bearer good:<id>``
+    (the token ``<id>``, to replay it)."""
 
-    def verify(self, authorization: str | None) -> Mapping[str, Any]:
-        if authorization != self.token:
+    token: str = "Bearer good"
+    issued: int = 0
+
+    def verify(self, authorization: str | None) -> VerifiedToken:
+        if authorization is None or not (authorization == self.token or authorization.startswith(self.token + ":")):
             raise CallbackAuthError("bad token")
-        return {"aud": "acs"}
+        self.issued += 1
+        token_id = authorization.partition(":")[2] or f"fresh-{self.issued}"
+        return VerifiedToken(token_id, datetime(2026, 11, 24, tzinfo=UTC), {"aud": "acs"})
+
+
+class MemoryGuard(CallbackGuard):
+    """The callback guard's contract in memory, with a fixed key."""
+
+    def __init__(self) -> None:
+        self.used: dict[str, datetime] = {}
+
+    def key(self) -> bytes:
+        return b"unit-test-callback-key"
+
+    def first_use(self, token_id: str, expires_at: datetime) -> bool:
+        if token_id in self.used:
+            return False
+        self.used[token_id] = expires_at
+        return True
+
+    def release(self, token_id: str, expires_at: datetime) -> None:
+        self.used.pop(token_id, None)
+
+    def purge(self, now: datetime) -> int:
+        expired = [token for token, expires in self.used.items() if expires < now]
+        for token in expired:
+            del self.used[token]
+        return len(expired)
 
 
 class Clock:
@@ -265,6 +296,7 @@ class World:
     archive: FakeArchive
     clock: Clock
     backlog: list[int]  # [messages on the chunk queue], as the sweeper sees them
+    guard: MemoryGuard
 
 
 def world(now: datetime | None = None, **setting_overrides: Any) -> World:
@@ -273,6 +305,7 @@ def world(now: datetime | None = None, **setting_overrides: Any) -> World:
     acs, store, quarantine = FakeAcs(), MemoryStore(), FakeQuarantine()
     source, archive = FakeSource(journal), FakeArchive(journal)
     clock = Clock(now or datetime(2026, 11, 23, 19, 0, tzinfo=UTC))
+    guard = MemoryGuard()
     deps = Deps(
         settings=settings(**setting_overrides),
         store=store,
@@ -284,9 +317,10 @@ def world(now: datetime | None = None, **setting_overrides: Any) -> World:
         chunk_backlog=lambda: backlog[0],
         source=source,
         verifier=FakeVerifier(),
+        guard=guard,
         now=clock,
     )
-    return World(deps, acs, store, quarantine, source, archive, clock, backlog)
+    return World(deps, acs, store, quarantine, source, archive, clock, backlog, guard)
 
 
 __all__ = ["AcsRejected", "AcsTransient", "World", "world"]

@@ -18,9 +18,9 @@ def recording_call(w: World) -> str:
     """An answered, connected call whose recording ACS reported active."""
     sid = p.server_call_id()
     handle_grid_event(p.incoming_call(sid), w.deps)
-    handle_callbacks(p.body(p.callback("CallConnected", sid)), "Bearer good", w.deps)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), "Bearer good", w.guard.call_mac(sid), w.deps)
     active = p.state_changed(sid, "rec-2", "active", "2026-11-23T18:59:00+00:00")
-    handle_callbacks(p.body(active), "Bearer good", w.deps)
+    handle_callbacks(p.body(active), "Bearer good", w.guard.call_mac(sid), w.deps)
     return sid
 
 
@@ -210,3 +210,65 @@ def test_a_call_id_and_server_call_id_that_disagree_are_a_400_naming_both() -> N
     assert api.command(other, "pause", w.deps, sid).status == 400
     assert api.start(other, b"", w.deps, sid).status == 400
     assert (w.acs.sent("pause"), len(w.acs.sent("start"))) == ([], started)
+
+
+def test_option_urls_that_would_send_acs_elsewhere_are_400s_with_the_reason() -> None:
+    w = world(byos_hosts=("archive.blob.core.windows.net",))
+    folder = call_folder(p.server_call_id())
+    refused = {
+        "stateCallbackUrl": [
+            "http://127.0.0.1:9999/x",
+            "https://evil.example.com/api/callbacks",
+            "https://app.example.evil.com/api/callbacks",
+            "https://app.example/api/callbacks?callMac=stolen",
+        ],
+        "byosContainerUrl": [
+            "https://169.254.169.254/metadata",
+            "http://archive.blob.core.windows.net/byos",
+            "https://127.0.0.1/devstoreaccount1/byos",
+            "https://evil.blob.core.windows.net/byos",
+            "https://archive.blob.core.windows.net/byos/deeper",
+            "https://archive.blob.core.windows.net/byos?sv=2024&sig=x",
+            "https://archive.blob.core.windows.net\\@evil.example.com/byos",
+        ],
+    }
+    for field, urls in refused.items():
+        for url in urls:
+            reply = api.start(folder, json.dumps({field: url}).encode(), w.deps)
+            assert reply.status == 400, url
+            assert reply.body["error"].startswith(f"{field}: "), reply.body
+    assert w.acs.requests == []
+
+
+def test_option_urls_on_the_apps_endpoint_and_the_archive_account_are_used() -> None:
+    w = world(byos_hosts=("archive.blob.core.windows.net",), state_callback_hosts=("relay.example.org",))
+    sid = p.server_call_id()
+    for state_url in ("https://app.example/api/callbacks", "https://relay.example.org/acs"):
+        body = {"stateCallbackUrl": state_url, "byosContainerUrl": "https://archive.blob.core.windows.net/byos"}
+        assert api.start(call_folder(sid), json.dumps(body).encode(), w.deps).status == 200
+        api.command(call_folder(sid), "stop", w.deps)
+    sent = [options for _, options, _ in w.acs.sent("start")]
+    mac = w.guard.call_mac(sid)
+    assert [o.state_callback_url for o in sent] == [
+        f"https://app.example/api/callbacks?callMac={mac}",
+        f"https://relay.example.org/acs?callMac={mac}",
+    ]
+    assert {o.byos_container_url for o in sent} == {"https://archive.blob.core.windows.net/byos"}
+
+
+def test_a_deeply_nested_body_is_a_400_not_a_server_error() -> None:
+    w = world()
+    folder = call_folder(p.server_call_id())
+    for deep in (b"[" * 10_000 + b"]" * 10_000, b'{"a":' * 10_000 + b"1" + b"}" * 10_000):
+        reply = api.start(folder, deep, w.deps)
+        assert reply.status == 400
+        assert "body" in reply.body["error"]
+
+
+def test_a_call_id_too_long_for_a_table_key_is_a_400_on_every_route() -> None:
+    w = world()
+    folder = "QUFB" * 150  # 600 characters of base64url: a serverCallId of 450 bytes
+    assert api.start(folder, b"", w.deps).status == 400
+    assert "characters" in api.start(folder, b"", w.deps).body["error"]
+    assert api.command(folder, "pause", w.deps).status == 400
+    assert api.get_call(folder, w.deps).status == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
 
@@ -10,7 +11,7 @@ from shared.acs import AcsRejected, AcsTransient
 from shared.domain import CallState, RecordingState
 from shared.handlers.callbacks import handle_callbacks
 from shared.handlers.grid import handle_grid_event
-from shared.jwtcheck import JwksUnavailable
+from shared.jwtcheck import JwksUnavailable, VerifiedToken
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import World, world
 
@@ -25,29 +26,32 @@ def answered(w: World) -> str:
 
 def test_a_missing_or_bad_token_is_401_and_changes_nothing() -> None:
     w = world()
-    sid = p.server_call_id()
+    sid = answered(w)
+    before = w.store.get(sid)
     body = p.body(p.callback("CallConnected", sid))
-    assert handle_callbacks(body, None, w.deps).status == 401
-    assert handle_callbacks(body, "Bearer forged", w.deps).status == 401
-    assert w.store.calls == {}
-    assert w.acs.requests == []
+    assert handle_callbacks(body, None, w.guard.call_mac(sid), w.deps).status == 401
+    assert handle_callbacks(body, "Bearer forged", w.guard.call_mac(sid), w.deps).status == 401
+    assert w.store.get(sid) == before
+    assert w.acs.sent("start") == []
 
 
 def test_unreachable_signing_keys_are_a_retryable_503() -> None:
     class Down:
-        def verify(self, authorization: str | None) -> dict[str, str]:
+        def verify(self, authorization: str | None) -> VerifiedToken:
             raise JwksUnavailable("connection refused")
 
     w = world()
-    deps = type(w.deps)(**{**w.deps.__dict__, "verifier": Down()})
-    assert handle_callbacks(p.body(p.callback("CallConnected", p.server_call_id())), GOOD, deps).status == 503
+    sid = answered(w)
+    deps = replace(w.deps, verifier=Down())
+    assert handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), deps).status == 503
 
 
 def test_with_verification_off_every_request_logs_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     w = world()
-    deps = type(w.deps)(**{**w.deps.__dict__, "verifier": None})
+    sid = answered(w)
+    deps = replace(w.deps, verifier=None)
     with caplog.at_level(logging.WARNING):
-        reply = handle_callbacks(p.body(p.callback("CallDisconnected", p.server_call_id())), None, deps)
+        reply = handle_callbacks(p.body(p.callback("CallDisconnected", sid)), None, w.guard.call_mac(sid), deps)
     assert reply.status == 200
     assert any("WITHOUT JWT verification" in r.getMessage() for r in caplog.records)
 
@@ -55,14 +59,14 @@ def test_with_verification_off_every_request_logs_a_warning(caplog: pytest.LogCa
 def test_call_connected_starts_a_recording_with_the_configured_options() -> None:
     w = world()
     sid = answered(w)
-    reply = handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    reply = handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
     assert reply.status == 200
     (start,) = w.acs.sent("start")
     server_call, options, connection = start
     assert (server_call, connection) == (sid, "conn-1")
     assert (options.content, options.channel, options.format) == ("audio", "unmixed", "wav")
     assert options.channel_affinity == ((0, "4:+14255550123"),), "caller placeholder resolved"
-    assert options.state_callback_url == "https://app.example/api/callbacks"
+    assert options.state_callback_url == f"https://app.example/api/callbacks?callMac={w.guard.call_mac(sid)}"
     call = w.store.get(sid)
     assert call is not None
     assert call.state is CallState.CONNECTED
@@ -73,9 +77,9 @@ def test_a_redelivered_call_connected_does_not_start_a_second_recording() -> Non
     w = world()
     sid = answered(w)
     event = p.callback("CallConnected", sid)
-    handle_callbacks(p.body(event), GOOD, w.deps)
-    handle_callbacks(p.body(event), GOOD, w.deps)
-    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    handle_callbacks(p.body(event), GOOD, w.guard.call_mac(sid), w.deps)
+    handle_callbacks(p.body(event), GOOD, w.guard.call_mac(sid), w.deps)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
     assert len(w.acs.sent("start")) == 1
     call = w.store.get(sid)
     assert call is not None
@@ -88,8 +92,8 @@ def test_a_start_interrupted_by_a_transient_error_resumes_on_redelivery_with_the
     event = p.callback("CallConnected", sid)
     w.acs.fail_next["start"] = AcsTransient("start: 503", 503)
     with pytest.raises(AcsTransient):
-        handle_callbacks(p.body(event), GOOD, w.deps)
-    handle_callbacks(p.body(event), GOOD, w.deps)
+        handle_callbacks(p.body(event), GOOD, w.guard.call_mac(sid), w.deps)
+    handle_callbacks(p.body(event), GOOD, w.guard.call_mac(sid), w.deps)
     call = w.store.get(sid)
     assert call is not None
     assert [r.recording_id for r in call.recordings] == ["rec-2"]
@@ -99,7 +103,7 @@ def test_a_refused_start_marks_the_recording_failed() -> None:
     w = world()
     sid = answered(w)
     w.acs.fail_next["start"] = AcsRejected("start recording: 400 bad options", 400)
-    assert handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps).status == 200
+    assert handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps).status == 200
     call = w.store.get(sid)
     assert call is not None
     assert call.recordings[0].state is RecordingState.FAILED
@@ -108,11 +112,12 @@ def test_a_refused_start_marks_the_recording_failed() -> None:
 
 def test_recording_state_callbacks_drive_the_recording_and_ignore_older_ones() -> None:
     w = world()
+    w.clock.advance(minutes=1)  # the callbacks below are dated before the receipt time, so kept as they are
     sid = answered(w)
-    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
     newer = p.state_changed(sid, "rec-2", "inactive", "2026-11-23T19:00:09+00:00")
     older = p.state_changed(sid, "rec-2", "active", "2026-11-23T19:00:05+00:00")
-    handle_callbacks(p.body(newer, older), GOOD, w.deps)
+    handle_callbacks(p.body(newer, older), GOOD, w.guard.call_mac(sid), w.deps)
     call = w.store.get(sid)
     assert call is not None
     assert call.recordings[0].state is RecordingState.PAUSED
@@ -121,9 +126,9 @@ def test_recording_state_callbacks_drive_the_recording_and_ignore_older_ones() -
 def test_disconnected_and_start_failed_callbacks_are_recorded() -> None:
     w = world()
     sid = answered(w)
-    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
     failed = p.callback("StartRecordingFailed", sid, recordingId="rec-2")
-    handle_callbacks(p.body(failed, p.callback("CallDisconnected", sid)), GOOD, w.deps)
+    handle_callbacks(p.body(failed, p.callback("CallDisconnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
     call = w.store.get(sid)
     assert call is not None
     assert call.state is CallState.DISCONNECTED
@@ -132,7 +137,7 @@ def test_disconnected_and_start_failed_callbacks_are_recorded() -> None:
 
 def test_a_malformed_callback_body_is_quarantined_and_acknowledged() -> None:
     w = world()
-    reply = handle_callbacks(b"{not json", GOOD, w.deps)
+    reply = handle_callbacks(b"{not json", GOOD, None, w.deps)
     assert reply.status == 200
     assert [kind for kind, _, _ in w.quarantine.kept] == ["callback"]
 
@@ -141,7 +146,9 @@ def test_a_callback_the_state_cannot_take_is_quarantined_and_the_rest_applied() 
     w = world()
     sid = answered(w)
     unknown_start = p.callback("StartRecordingFailed", sid)
-    reply = handle_callbacks(p.body(unknown_start, p.callback("CallDisconnected", sid)), GOOD, w.deps)
+    reply = handle_callbacks(
+        p.body(unknown_start, p.callback("CallDisconnected", sid)), GOOD, w.guard.call_mac(sid), w.deps
+    )
     assert reply.status == 200
     ((kind, reason, payload),) = w.quarantine.kept
     assert kind == "callback"
@@ -155,6 +162,6 @@ def test_a_callback_the_state_cannot_take_is_quarantined_and_the_rest_applied() 
 def test_a_callback_that_names_no_known_call_is_quarantined() -> None:
     w = world()
     orphan = p.state_changed("", "rec-nobody-knows", "active", "2026-11-23T19:00:05+00:00")
-    assert handle_callbacks(p.body(orphan), GOOD, w.deps).status == 200
+    assert handle_callbacks(p.body(orphan), GOOD, w.guard.call_mac(""), w.deps).status == 200
     assert [(kind, "names no call" in reason) for kind, reason, _ in w.quarantine.kept] == [("callback", True)]
     assert w.store.calls == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +20,8 @@ def test_an_incoming_call_the_policy_matches_is_answered_with_the_callback_url()
     w = world(answer_policy=("+18005550100",))
     sid = p.server_call_id()
     assert handle_grid_event(p.incoming_call(sid), w.deps) == []
-    assert w.acs.sent("answer") == [("eyJhbGciOiJub25lIn0.eyJjYyI6MX0.", "https://app.example/api/callbacks")]
+    own_url = f"https://app.example/api/callbacks?callMac={w.guard.call_mac(sid)}"
+    assert w.acs.sent("answer") == [("eyJhbGciOiJub25lIn0.eyJjYyI6MX0.", own_url)]
     call = w.store.get(sid)
     assert call is not None
     assert call.state is CallState.ANSWERED
@@ -142,3 +144,39 @@ def test_a_files_ready_event_announcing_more_chunks_than_any_recording_has_is_qu
     call = w.store.get(sid)
     assert call is not None
     assert [r.recording_id for r in call.recordings] == ["rec-big"]
+
+
+def test_a_server_call_id_too_long_for_a_table_key_is_quarantined_not_an_error() -> None:
+    w = world()
+    long_sid = "aHR0cHM6" + "A" * 600
+    assert handle_grid_event(p.incoming_call(long_sid), w.deps) == []
+    assert handle_grid_event(p.files_ready(long_sid, "rec-1"), w.deps) == []
+    assert [(kind, "too long" in reason) for kind, reason, _ in w.quarantine.kept] == [("eventgrid", True)] * 2
+    assert w.store.calls == {}
+    assert w.acs.requests == []
+
+
+def test_files_ready_is_dated_by_the_apps_clock_not_the_events_time() -> None:
+    w = world()
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid, time="9999-12-31T23:59:59Z"), w.deps)
+    handle_grid_event(p.files_ready(sid, "rec-1", time="9999-12-31T23:59:59Z"), w.deps)
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.created_at == w.clock.now, "an IncomingCall cannot date the call in the future"
+    files = call.recordings[0].files
+    assert files is not None
+    assert files.ready_at == w.clock.now
+    assert all(chunk.enqueued_at == w.clock.now for chunk in call.recordings[0].chunks)
+
+
+def test_a_late_files_ready_keeps_its_ready_time_for_retention_and_its_chunks_count_as_enqueued_now() -> None:
+    w = world()
+    sid = p.server_call_id()
+    handle_grid_event(p.files_ready(sid, "rec-1", time="2026-11-22T19:00:00Z"), w.deps)
+    call = w.store.get(sid)
+    assert call is not None
+    files = call.recordings[0].files
+    assert files is not None
+    assert files.ready_at == datetime(2026, 11, 22, 19, 0, tzinfo=UTC), "ACS's retention runs from its own time"
+    assert all(chunk.enqueued_at == w.clock.now for chunk in call.recordings[0].chunks)

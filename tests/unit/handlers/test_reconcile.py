@@ -33,9 +33,14 @@ def answered(w: World) -> str:
 def recorded(w: World) -> tuple[str, str]:
     """A call connected through its callback, with its recording active."""
     sid = answered(w)
-    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
     recording_id = current(w, sid).recordings[0].recording_id
-    handle_callbacks(p.body(p.state_changed(sid, recording_id, "active", "2026-11-23T19:00:03Z")), GOOD, w.deps)
+    handle_callbacks(
+        p.body(p.state_changed(sid, recording_id, "active", "2026-11-23T19:00:03Z")),
+        GOOD,
+        w.guard.call_mac(sid),
+        w.deps,
+    )
     return sid, recording_id
 
 
@@ -75,7 +80,7 @@ def test_a_late_call_connected_after_reconciliation_starts_no_second_recording()
     w.clock.advance(seconds=AFTER + 1)
     sweep(w.deps)
     started = current(w, sid).recordings
-    reply = handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+    reply = handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
     assert reply.status == 200
     assert len(w.acs.sent("start")) == 1
     assert current(w, sid).recordings == started
@@ -163,7 +168,7 @@ def test_a_start_whose_outcome_was_lost_is_sent_again_with_its_request_id() -> N
     sid = answered(w)
     w.acs.fail_next["start"] = AcsTransient("503 busy", 503)
     with pytest.raises(AcsTransient):
-        handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.deps)
+        handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
     pending = current(w, sid).recordings[0]
     assert (pending.recording_id, pending.state) == ("", RecordingState.STARTING)
     w.clock.advance(seconds=AFTER + 5)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -74,3 +74,25 @@ def test_a_chunk_never_started_is_not_enqueued_again_while_the_chunk_queue_holds
     assert sweep(w.deps) == [], "its job may still wait behind the others, or run"
     w.backlog[0] = 0
     assert [(j.chunk.index, j.attempt) for j in sweep(w.deps)] == [(0, 1)]
+
+
+def test_a_files_ready_dated_in_the_future_is_still_re_driven_and_expired_on_time() -> None:
+    w = world(now=READY_AT, stuck_chunk_after_seconds=900)
+    sid = p.server_call_id()
+    handle_grid_event(p.files_ready(sid, "rec-1", chunks=1, time="9999-12-31T23:59:59Z"), w.deps)
+    w.clock.advance(seconds=901)
+    assert [(j.chunk.index, j.attempt) for j in sweep(w.deps)] == [(0, 1)]
+    w.clock.advance(hours=24)
+    sweep(w.deps)
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.recordings[0].state is RecordingState.FAILED
+
+
+def test_the_sweeper_forgets_callback_tokens_that_have_expired() -> None:
+    w = world(now=READY_AT)
+    w.guard.first_use("old", READY_AT)
+    w.guard.first_use("live", READY_AT + timedelta(minutes=5))
+    w.clock.advance(minutes=1)
+    sweep(w.deps)
+    assert set(w.guard.used) == {"live"}
