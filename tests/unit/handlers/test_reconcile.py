@@ -227,12 +227,12 @@ def test_a_start_whose_answer_was_lost_becomes_the_recording_acs_made_even_after
     connected = p.body(p.callback("CallConnected", sid))
     for _ in range(3):  # ACS retries a callback answered 500 a few times, then gives up
         with pytest.raises(ServiceRequestError):
-            handle_callbacks(connected, GOOD, w.deps)
+            handle_callbacks(connected, GOOD, w.guard.call_mac(sid), w.deps)
     (made,) = [value for value in w.acs.by_repeatability.values() if isinstance(value, str)]
     store.down = False
     active = p.state_changed(sid, made, "active", "2026-11-23T19:00:05Z")
     inactive = p.state_changed(sid, made, "inactive", "2026-11-23T19:00:09Z")
-    handle_callbacks(p.body(active, inactive, p.callback("CallDisconnected", sid)), GOOD, w.deps)
+    handle_callbacks(p.body(active, inactive, p.callback("CallDisconnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
     assert [r.recording_id for r in current(w, sid).recordings] == ["", made], "the start and what ACS reported"
 
     w.clock.advance(seconds=AFTER + 10)
@@ -267,7 +267,8 @@ def test_files_ready_for_a_call_acs_still_has_connected_changes_only_the_recordi
     handle_grid_event(p.files_ready(sid, recording_id, chunks=1), w.deps)
 
     assert current(w, sid).state is CallState.CONNECTED
-    assert w.acs.sent("start") == [(sid, current(w, sid).recordings[0].options, "conn-1")], "no second recording"
+    started = [(server_call, options.format, connection) for server_call, options, connection in w.acs.sent("start")]
+    assert started == [(sid, current(w, sid).recordings[0].options.format, "conn-1")], "no second recording"
 
 
 def test_files_ready_is_taken_while_acs_cannot_say_how_the_call_is() -> None:
@@ -284,7 +285,7 @@ def test_files_ready_is_taken_while_acs_cannot_say_how_the_call_is() -> None:
 def test_files_ready_for_a_call_already_disconnected_asks_acs_nothing() -> None:
     w = world(reconcile_after_seconds=AFTER)
     sid, recording_id = recorded(w)
-    handle_callbacks(p.body(p.callback("CallDisconnected", sid)), GOOD, w.deps)
+    handle_callbacks(p.body(p.callback("CallDisconnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
 
     handle_grid_event(p.files_ready(sid, recording_id, chunks=1), w.deps)
 
