@@ -194,6 +194,7 @@ module functionApp './app/function.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     acsEndpoint: acs.outputs.endpoint
     acsImmutableResourceId: acs.outputs.immutableResourceId
+    acsResourceId: acs.outputs.id
     answerPolicy: answerPolicy
     recordingContent: recordingContent
     recordingChannel: recordingChannel

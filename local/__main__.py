@@ -20,6 +20,7 @@ from azure.core.exceptions import AzureError
 from local import demo, exports, lifecycle, stack, stackfile, verbs
 from local.azurite import AzuriteMissing
 from local.client import ClientError, LocalClient
+from local.emulator.config import FILES_READY_SHAPES
 
 _RAW_ID = re.compile(r"^(4:\+[1-9][0-9]{6,14}|8:\S+)$")
 
@@ -54,7 +55,12 @@ def _client(args: argparse.Namespace) -> LocalClient:
 
 
 def _up(args: argparse.Namespace) -> int:
-    options = stack.StackOptions(state_dir=Path(args.state_dir), host_auth=not args.no_auth, time_scale=args.time_scale)
+    options = stack.StackOptions(
+        state_dir=Path(args.state_dir),
+        host_auth=not args.no_auth,
+        time_scale=args.time_scale,
+        files_ready_shape=args.files_ready_shape,
+    )
     return lifecycle.up(options, detach=args.detach, join=args.join, as_json=args.json)
 
 
@@ -117,6 +123,12 @@ def _stack_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     up.add_argument("--json", action="store_true", help="print one JSON object describing the stack")
     up.add_argument("--no-auth", action="store_true", help="serve the Functions host without keys")
     up.add_argument("--time-scale", type=float, default=1.0, help="seconds of audio per second of recording")
+    up.add_argument(
+        "--files-ready-shape",
+        choices=FILES_READY_SHAPES,
+        default="full",
+        help="the published shape of RecordingFileStatusUpdated the ACS emulator sends",
+    )
     up.set_defaults(run=_up)
     down = commands.add_parser("down", help="stop every process of the stack `status` shows")
     down.set_defaults(run=lambda a: lifecycle.down(Path(a.state_dir)))

@@ -52,6 +52,7 @@ def local_settings(info: Mapping[str, Any], port: int) -> dict[str, Any]:
         CALLBACK_JWKS_URL=info["jwksUrl"],
         CALLBACK_JWT_ISSUER=info["issuer"],
         CALLBACK_JWT_AUDIENCE=info["audience"],
+        ACS_RESOURCE_ID=info.get("topic", ""),
         CALLBACK_AUTH_DISABLED="false",
         ARCHIVE_CONTAINER=info.get("archiveContainer", values.get("ARCHIVE_CONTAINER", "recordings")),
     )

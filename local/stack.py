@@ -42,6 +42,7 @@ class StackOptions:
     time_scale: float = 1.0
     files_ready_delay: float = 1.0
     max_chunk_seconds: float = 4 * 3600
+    files_ready_shape: str = "full"  # local.emulator.config.FILES_READY_SHAPES
     host_auth: bool = True
     event_schema: str = "EventGridSchema"
     host_processes: int = 1
@@ -148,7 +149,7 @@ class Stack:
             sys.executable, "-m", "local.emulator", "--state-dir", str(state / "emulator"),
             "--storage-connection-string", self.azurite.connection_string if self.azurite else "",
             "--time-scale", str(opts.time_scale), "--files-ready-delay", str(opts.files_ready_delay),
-            "--max-chunk-seconds", str(opts.max_chunk_seconds),
+            "--max-chunk-seconds", str(opts.max_chunk_seconds), "--files-ready-shape", opts.files_ready_shape,
         ]  # fmt: skip
         proc, emulator = _spawn("emulator", args, state / "logs", _base_env(), 60)
         self.processes["emulator"] = proc
@@ -160,6 +161,7 @@ class Stack:
             jwksUrl=emulator["jwksUrl"],
             issuer=emulator["issuer"],
             audience=emulator["audience"],
+            topic=emulator["topic"],
         )
         return emulator
 
@@ -172,6 +174,7 @@ class Stack:
             "CALLBACK_JWKS_URL": emulator["jwksUrl"],
             "CALLBACK_JWT_ISSUER": emulator["issuer"],
             "CALLBACK_JWT_AUDIENCE": emulator["audience"],
+            "ACS_RESOURCE_ID": emulator["topic"],
             "CALLBACK_AUTH_DISABLED": "false",
         }
         settings.update(self.options.settings)

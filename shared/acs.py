@@ -7,17 +7,25 @@ Errors::
      +-- AcsTransient   ACS 5xx / 408 / 429, network failure, timeout: raise so the platform retries
      +-- AcsRejected    any other 4xx: the request cannot succeed as it is (``status`` says which)
 
-Start and answer send a ``Repeatability-Request-ID`` derived from the app's request id, so a retried request
-(after a crash or a redelivered event) is recognised by ACS instead of starting a second recording.
+Start and answer are repeatable requests (OASIS Repeatable Requests 1.0, as ACS applies them:
+https://learn.microsoft.com/en-us/rest/api/communication/repeatable-requests): ``Repeatability-Request-ID`` is a
+version-4 UUID derived from the app's request id, and ``Repeatability-First-Sent`` the time the app first made the
+request (IMF-fixdate), the same on every retry, so ACS recognises a retried request (after a crash or a redelivered
+event) instead of starting a second recording. ACS tracks a request for 5 minutes; a retry after that is refused
+with 412, which the app takes as a refusal. The SDK itself sends a fresh ``uuid4`` and the current time
+(``_generated/operations/_operations.py``; reference/acs-captures/sdk_requests_v160_https_connstr.json).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.domain import RecordingOptions
@@ -57,10 +65,20 @@ class AnsweredCall:
 
 
 class CallAutomation(Protocol):
-    def answer(self, incoming_call_context: str, callback_url: str, *, request_id: str) -> AnsweredCall: ...
+    """``request_id`` names a repeatable request; ``first_sent`` is when the app first made it (None: now)."""
+
+    def answer(
+        self, incoming_call_context: str, callback_url: str, *, request_id: str, first_sent: datetime | None = None
+    ) -> AnsweredCall: ...
 
     def start_recording(
-        self, server_call_id: str, options: RecordingOptions, *, request_id: str, call_connection_id: str = ""
+        self,
+        server_call_id: str,
+        options: RecordingOptions,
+        *,
+        request_id: str,
+        call_connection_id: str = "",
+        first_sent: datetime | None = None,
     ) -> str:
         """Start recording; return the recordingId."""
         ...
@@ -82,8 +100,17 @@ class CallAutomation(Protocol):
 
 
 def repeatability_id(request_id: str) -> str:
-    """A stable UUID for an app request id (the header must be a UUID)."""
-    return str(uuid.uuid5(_REQUEST_NAMESPACE, request_id))
+    """A stable version-4 UUID for an app request id: the first 16 bytes of a SHA-256 of the id, with the version
+    and variant bits of a random UUID set (RFC 9562 section 5.4), so the same request always carries the same id."""
+    digest = bytearray(hashlib.sha256(f"{_REQUEST_NAMESPACE}:{request_id}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x40
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(digest)))
+
+
+def first_sent_header(first_sent: datetime) -> str:
+    """``Repeatability-First-Sent``: an IMF-fixdate in GMT (``Mon, 23 Nov 2026 19:05:33 GMT``)."""
+    return format_datetime(first_sent.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
 class AcsCallAutomation:
@@ -92,10 +119,13 @@ class AcsCallAutomation:
     def __init__(self, client: CallAutomationClient) -> None:
         self._client = client
 
-    def answer(self, incoming_call_context: str, callback_url: str, *, request_id: str) -> AnsweredCall:
+    def answer(
+        self, incoming_call_context: str, callback_url: str, *, request_id: str, first_sent: datetime | None = None
+    ) -> AnsweredCall:
+        headers = _headers(request_id, first_sent)
         with _mapped("answer"):
             result = self._client.answer_call(
-                incoming_call_context, callback_url, operation_context=request_id, headers=_headers(request_id)
+                incoming_call_context, callback_url, operation_context=request_id, headers=headers
             )
         return AnsweredCall(
             call_connection_id=str(result.call_connection_id or ""),
@@ -104,14 +134,20 @@ class AcsCallAutomation:
         )
 
     def start_recording(
-        self, server_call_id: str, options: RecordingOptions, *, request_id: str, call_connection_id: str = ""
+        self,
+        server_call_id: str,
+        options: RecordingOptions,
+        *,
+        request_id: str,
+        call_connection_id: str = "",
+        first_sent: datetime | None = None,
     ) -> str:
         where: dict[str, str] = (
             {"call_connection_id": call_connection_id} if call_connection_id else {"server_call_id": server_call_id}
         )
         start: Callable[..., Any] = self._client.start_recording  # overloads by locator keyword
         with _mapped("start recording"):
-            result = start(**where, **start_options(options), headers=_headers(request_id))
+            result = start(**where, **start_options(options), headers=_headers(request_id, first_sent))
         return str(result.recording_id)
 
     def pause_recording(self, recording_id: str) -> None:
@@ -205,8 +241,12 @@ def _value(state: Any) -> str:
     return str(getattr(state, "value", state) or "")
 
 
-def _headers(request_id: str) -> dict[str, str]:
-    return {"Repeatability-Request-ID": repeatability_id(request_id)}
+def _headers(request_id: str, first_sent: datetime | None) -> dict[str, str]:
+    """The repeatability headers; without ``first_sent`` (a request made for the first time) it is now."""
+    return {
+        "Repeatability-Request-ID": repeatability_id(request_id),
+        "Repeatability-First-Sent": first_sent_header(first_sent or datetime.now(UTC)),
+    }
 
 
 @contextmanager

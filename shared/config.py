@@ -40,6 +40,12 @@ SPECS: Final[tuple[Spec, ...]] = (
         None,
         "ACS endpoint used with managed identity (DefaultAzureCredential) when no connection string.",
     ),
+    Spec(
+        "ACS_RESOURCE_ID",
+        "",
+        "ARM id of the ACS resource (`/subscriptions/.../communicationServices/<name>`); when set, an Event Grid "
+        "event whose `topic` (or CloudEvents `source`) names another resource is quarantined.",
+    ),
     Spec("AZURE_CLIENT_ID", None, "Client id of the user-assigned managed identity (Azure only)."),
     Spec(
         "CALLBACK_BASE_URL", None, "Public base URL of this app; callbacks go to `{CALLBACK_BASE_URL}/api/callbacks`."
@@ -217,6 +223,7 @@ class Settings:
     reconcile_after_seconds: int = 120
     state_callback_hosts: tuple[str, ...] = ()
     byos_hosts: tuple[str, ...] = ()  # the archive account's blob hosts and RECORDING_BYOS_HOSTS
+    acs_resource_id: str = ""  # empty: the topic of Event Grid events is not checked
 
     @property
     def callback_url(self) -> str:
@@ -283,6 +290,7 @@ def _read(env: Mapping[str, str]) -> Settings:
         reconcile_after_seconds=_int(env, "RECONCILE_AFTER_SECONDS"),
         state_callback_hosts=_csv(env, "RECORDING_STATE_CALLBACK_HOSTS"),
         byos_hosts=_csv(env, "RECORDING_BYOS_HOSTS"),
+        acs_resource_id=_text(env, "ACS_RESOURCE_ID"),
     )
 
 

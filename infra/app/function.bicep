@@ -46,6 +46,9 @@ param acsEndpoint string
 @description('Immutable resource id of the ACS resource: the audience of its callback JWTs.')
 param acsImmutableResourceId string
 
+@description('ARM id of the ACS resource: the topic of its Event Grid events.')
+param acsResourceId string
+
 @description('Which incoming calls to answer: "*", or a comma list of target rawIds / phone numbers.')
 param answerPolicy string
 
@@ -201,6 +204,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RECORDING_BYOS_HOSTS: ''
     CALLBACK_JWT_ISSUER: 'https://acscallautomation.communication.azure.com'
     CALLBACK_JWT_AUDIENCE: acsImmutableResourceId
+    ACS_RESOURCE_ID: acsResourceId
     CALLBACK_JWKS_URL: 'https://acscallautomation.communication.azure.com/calling/keys'
     CALLBACK_AUTH_DISABLED: 'false'
     ARCHIVE_CONTAINER: archiveContainer

@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .config import EmulatorConfig
+from .config import FILES_READY_SHAPES, EmulatorConfig
 from .server import Emulator
 
 
@@ -28,6 +28,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--time-scale", type=float, default=1.0, help="seconds of media per second recorded")
     parser.add_argument("--max-chunk-seconds", type=float, default=4 * 3600, help="longest chunk, in media seconds")
     parser.add_argument("--retention-seconds", type=float, default=24 * 3600, help="recordings are 404 after this")
+    parser.add_argument(
+        "--files-ready-shape", choices=FILES_READY_SHAPES, default="full", help="shape of RecordingFileStatusUpdated"
+    )
     return parser.parse_args(argv)
 
 
@@ -41,6 +44,7 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         time_scale=args.time_scale,
         max_chunk_seconds=args.max_chunk_seconds,
         retention_seconds=args.retention_seconds,
+        files_ready_shape=args.files_ready_shape,
         host=args.host,
         port=args.port,
         proxy_port=args.proxy_port,

@@ -22,6 +22,7 @@ from .identifiers import new_incoming_call_context, new_recording_id, new_server
 from .models import APP_IDENTITY, CONNECT_DELAY, Call, Connection, Effects, Recording
 from .options import RecordingOptions, assign_channels
 from .recording import InvalidTransition, RecState, Timeline, even_chunks, plan_chunks
+from .repeatability import Repeatable
 
 
 class Backend:
@@ -43,7 +44,7 @@ class Backend:
             self.recordings: dict[str, Recording] = {}
             self.objects: dict[str, StoredChunk] = {}
             self.deliveries: list[dict[str, Any]] = []
-            self.repeatability: dict[str, tuple[int, Any]] = {}
+            self.repeatability: dict[str, tuple[Repeatable, tuple[int, Any]]] = {}
             self.contexts: dict[str, str] = {}
             self.faults = Faults()
 
@@ -242,6 +243,10 @@ class Backend:
             recording = self.recordings.get(recording_id)
             if recording is None or recording.files_ready:
                 return
+            if not recording.timeline.was_active:
+                # Started paused (pauseOnStart) and never resumed: ACS makes no file and sends no files-ready.
+                recording.files_ready = True
+                return
             facts = self.facts(recording)
             plans = plan_chunks(recording.timeline, int(self.settings.max_chunk_seconds * 1000))
             self._finish(recording, files.build_chunks(facts, plans, self.clock()))
@@ -250,9 +255,8 @@ class Backend:
         recording.chunks, recording.files_ready = chunks, True
         self.objects.update((chunk.document_id, chunk) for chunk in chunks)
         byos = bool(recording.options.container_url and self.config.storage_connection_string)
-        event = files.files_ready_event(
-            self.facts(recording), chunks, recording.session_end_reason or "CallEnded", byos
-        )
+        reason = recording.session_end_reason or "CallEnded"
+        event = files.files_ready_event(self.facts(recording), chunks, reason, byos, self.settings.files_ready_shape)
         if deliver:
             self.effects.files_ready(recording, chunks, event)
         return event

@@ -14,6 +14,10 @@ TOPIC = (
 )
 
 
+FILES_READY_SHAPES = ("full", "quickstart", "spec-example", "byos")
+"""The shapes of ``RecordingFileStatusUpdated`` the emulator can send (``files.files_ready_event``)."""
+
+
 @dataclass
 class EmulatorConfig:
     """How to start the emulator. ``None`` for the key or resource id: generated once and kept in ``state_dir``."""
@@ -34,6 +38,7 @@ class EmulatorConfig:
     # Event Grid's retry schedule (10 s, 30 s, 1 min, 5 min, ...) multiplied by this factor.
     eventgrid_retry_scale: float = 0.01
     eventgrid_timeout_seconds: float = 30.0
+    files_ready_shape: str = "full"
 
 
 @dataclass
@@ -46,6 +51,7 @@ class Settings:
     retention_seconds: float
     eventgrid_retry_scale: float
     eventgrid_timeout_seconds: float
+    files_ready_shape: str = "full"
 
     @classmethod
     def from_config(cls, config: EmulatorConfig) -> Settings:
@@ -56,10 +62,13 @@ class Settings:
             retention_seconds=config.retention_seconds,
             eventgrid_retry_scale=config.eventgrid_retry_scale,
             eventgrid_timeout_seconds=config.eventgrid_timeout_seconds,
+            files_ready_shape=config.files_ready_shape,
         )
 
-    def as_json(self) -> dict[str, float]:
-        return {name: float(getattr(self, attribute)) for name, attribute in SETTING_NAMES.items()}
+    def as_json(self) -> dict[str, float | str]:
+        values: dict[str, float | str] = {name: float(getattr(self, attr)) for name, attr in SETTING_NAMES.items()}
+        values[SHAPE_SETTING] = self.files_ready_shape
+        return values
 
 
 SETTING_NAMES: dict[str, str] = {  # control-plane name -> ``Settings`` attribute
@@ -70,3 +79,4 @@ SETTING_NAMES: dict[str, str] = {  # control-plane name -> ``Settings`` attribut
     "eventGridRetryScale": "eventgrid_retry_scale",
     "eventGridTimeoutSeconds": "eventgrid_timeout_seconds",
 }
+SHAPE_SETTING = "filesReadyShape"  # one of FILES_READY_SHAPES

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .config import SETTING_NAMES
+from .config import FILES_READY_SHAPES, SETTING_NAMES, SHAPE_SETTING
 from .context import CONTEXT, json_object
 from .eventgrid import SubscriptionError, parse_subscription
 from .exceptions import BadRequest
@@ -114,10 +114,15 @@ async def settings(request: web.Request) -> web.Response:
     backend = request.app[CONTEXT].backend
     if request.method == "POST":
         body = await json_object(request)
-        unknown = set(body) - set(SETTING_NAMES)
+        unknown = set(body) - {*SETTING_NAMES, SHAPE_SETTING}
         if unknown:
-            raise BadRequest(f"unknown settings {sorted(unknown)}; known: {sorted(SETTING_NAMES)}")
+            raise BadRequest(f"unknown settings {sorted(unknown)}; known: {sorted([*SETTING_NAMES, SHAPE_SETTING])}")
+        shape = body.pop(SHAPE_SETTING, None)
+        if shape is not None and shape not in FILES_READY_SHAPES:
+            raise BadRequest(f"{SHAPE_SETTING} must be one of {', '.join(FILES_READY_SHAPES)}")
         with backend.lock:
+            if shape is not None:
+                backend.settings.files_ready_shape = shape
             for name, value in body.items():
                 if not isinstance(value, int | float) or value < 0:
                     raise BadRequest(f"{name} must be a non-negative number")

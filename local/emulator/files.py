@@ -41,8 +41,13 @@ class StoredChunk:
             "deleteLocation": base,
         }
 
-    def as_event_chunk(self) -> dict[str, Any]:
-        return {"documentId": self.document_id, "index": self.index, "endReason": self.end_reason, **self.locations()}
+    def as_event_chunk(self, delete_kind: str | None = None) -> dict[str, Any]:
+        """The chunk in files-ready; with ``delete_kind`` the delete location is ``.../content/{delete_kind}`` (the
+        older published form, ``deletedata``) instead of the object itself."""
+        chunk = {"documentId": self.document_id, "index": self.index, "endReason": self.end_reason, **self.locations()}
+        if delete_kind:
+            chunk["deleteLocation"] = f"{chunk['deleteLocation']}/content/{delete_kind}"
+        return chunk
 
 
 @dataclass(frozen=True)
@@ -120,21 +125,37 @@ def build_chunks(facts: RecordingFacts, plans: list[ChunkPlan], now: float) -> l
 
 
 def files_ready_event(
-    facts: RecordingFacts, chunks: list[StoredChunk], session_end_reason: str, byos: bool
+    facts: RecordingFacts, chunks: list[StoredChunk], session_end_reason: str, byos: bool, shape: str = "full"
 ) -> GridEvent:
+    """``RecordingFileStatusUpdated`` in one of the published shapes (``config.FILES_READY_SHAPES``).
+
+    ``full``: every field, the long subject ``.../serverCallId/{id}/recordingId/{id}`` (the latest concepts page's
+    schema comment). ``quickstart``: the call recording quickstart's schema: subject ``.../serverCallId/{id}``, no
+    content/channel/format types, delete location ``.../content/deletedata``
+    (tests/fixtures/events/published/docs_quickstart_eg_recording_file_status_updated.json). ``spec-example``: the
+    Event Grid spec example: subject ``.../recordingId/{id}``, no serverCallId, delete location
+    ``.../content/deletedata`` (published/spec_eg_recording_file_status_updated.json). ``byos``: the
+    bring-your-own-storage page: the quickstart's shape plus ``storageType`` and ``recordingId``
+    (published/docs_byos_eg_recording_file_status_updated.json). A recording made with external storage always
+    carries ``storageType`` and ``recordingId``.
+    """
     opts = facts.options
+    call, server, rec = facts.correlation_id, facts.server_call_id, facts.recording_id
+    deletes = "deletedata" if shape != "full" else None
     data: dict[str, Any] = {
-        "recordingStorageInfo": {"recordingChunks": [chunk.as_event_chunk() for chunk in chunks]},
+        "recordingStorageInfo": {"recordingChunks": [chunk.as_event_chunk(deletes) for chunk in chunks]},
         "recordingStartTime": timestamp(facts.started_at),
         "recordingDurationMs": sum(chunk.spec.duration_ms for chunk in chunks),
         "sessionEndReason": session_end_reason,
-        "recordingContentType": PASCAL[opts.content],
-        "recordingChannelType": PASCAL[opts.channel],
-        "recordingFormatType": opts.format.capitalize(),
     }
-    if byos:
-        data.update(storageType="AzureBlob", recordingId=facts.recording_id)
-    subject = (
-        f"/recording/call/{facts.correlation_id}/serverCallId/{facts.server_call_id}/recordingId/{facts.recording_id}"
-    )
+    if shape in ("full", "spec-example"):
+        data["recordingContentType"] = PASCAL[opts.content]
+        data["recordingChannelType"] = PASCAL[opts.channel]
+        data["recordingFormatType"] = opts.format.capitalize()
+    if byos or shape == "byos":
+        data.update(storageType="AzureBlob", recordingId=rec)
+    subject = {
+        "full": f"/recording/call/{call}/serverCallId/{server}/recordingId/{rec}",
+        "spec-example": f"/recording/call/{call}/recordingId/{rec}",
+    }.get(shape, f"/recording/call/{call}/serverCallId/{server}")
     return GridEvent(FILES_READY, subject, data)

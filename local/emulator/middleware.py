@@ -1,4 +1,4 @@
-"""Cross-cutting request handling: ACS error bodies, HMAC checks, common headers, Repeatability-Request-ID."""
+"""Cross-cutting request handling: ACS error bodies, HMAC checks, common headers, repeatable requests."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aiohttp.typedefs import Handler
 from . import auth
 from .context import CONTEXT
 from .exceptions import AcsError, BadRequest
+from .repeatability import check_repeat, repeatable
 from .responses import RestHandler
 
 log = logging.getLogger(__name__)
@@ -73,16 +74,21 @@ def rest(handler: RestHandler) -> Handler:
         if not key:
             status, body = await handler(request)
             return _json(status, body, request)
-        cache_key = f"{request.method} {request.path} {key}"
+        this = repeatable(
+            request.method, request.path, key, request.headers.get("Repeatability-First-Sent"), time.time()
+        )
         with backend.lock:
-            cached = backend.repeatability.get(cache_key)
-        if cached is None:
+            seen = backend.repeatability.get(this.key)
+        if seen is not None:
+            check_repeat(seen[0], this)
+            cached = seen[1]
+        else:
             try:
                 cached = await handler(request)
             except AcsError as exc:
                 cached = (exc.status, exc.body())
             with backend.lock:
-                backend.repeatability.setdefault(cache_key, cached)
+                backend.repeatability.setdefault(this.key, (this, cached))
         response = _json(cached[0], cached[1], request)
         response.headers["Repeatability-Result"] = "accepted"
         return response

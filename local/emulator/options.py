@@ -82,8 +82,10 @@ def parse_options(body: dict[str, Any]) -> RecordingOptions:
         raise BadRequest(f"{content} {channel} recording is not available as {fmt}")
     ordering = tuple(raw_id_of(item) for item in body.get("audioChannelParticipantOrdering") or [])
     affinity = _affinity(body.get("channelAffinity") or [])
-    if channel == "mixed" and (ordering or affinity):
-        raise BadRequest("channel ordering and affinity apply to unmixed recordings only")
+    if channel == "mixed" and ordering:
+        raise BadRequest("audioChannelParticipantOrdering applies to unmixed recordings only")
+    # channelAffinity on a mixed recording is accepted and has no effect, as the service accepts it (the SDK sends
+    # ``channelAffinity: []`` with every start, reference/acs-protocol.md section 2.1).
     if len(set(ordering)) != len(ordering) or len(ordering) > MAX_CHANNELS:
         raise BadRequest(f"audioChannelParticipantOrdering lists at most {MAX_CHANNELS} distinct participants")
     callback = body.get("recordingStateCallbackUri")

@@ -71,6 +71,11 @@ class Timeline:
             self.spans.append(Span(target, now))
         return target
 
+    @property
+    def was_active(self) -> bool:
+        """Recorded anything at all (a recording started paused and never resumed did not)."""
+        return any(span.state is RecState.ACTIVE for span in self.spans)
+
     def active_seconds(self, now: float) -> float:
         return sum((s.end if s.end is not None else now) - s.start for s in self.spans if s.state is RecState.ACTIVE)
 

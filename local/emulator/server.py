@@ -27,7 +27,7 @@ from azure.core.exceptions import AzureError
 from . import byos, urls
 from .backend import Backend
 from .callbacks import CallbackSender, CallbackSigner
-from .config import EmulatorConfig
+from .config import TOPIC, EmulatorConfig
 from .context import CONTEXT, Context
 from .deadletter import DeadLetters
 from .eventgrid import EventGrid, parse_subscription
@@ -209,6 +209,7 @@ class Emulator:
             "jwksUrl": f"{url}/calling/keys",
             "issuer": self.config.issuer,
             "audience": self.resource_id,
+            "topic": TOPIC,
             "clientEnv": {"HTTPS_PROXY": proxy, "NO_PROXY": "127.0.0.1,localhost", "REQUESTS_CA_BUNDLE": str(ca_path)},
         }
 

@@ -51,7 +51,11 @@ def render(call: Call, recording: Recording, version: int, now: datetime) -> Doc
         "schemaVersion": SCHEMA_VERSION,
         "serverCallId": call.server_call_id,
         "callFolder": layout.call_folder(call.server_call_id),
+        # "serverCallId", or "callId" when files-ready named no call the app knows: serverCallId then holds the
+        # {callId} of the event's subject, under which the recording is filed
+        "filedUnder": files.filed_under.value,
         "recordingId": recording.recording_id,
+        "recordingIdFrom": files.recording_id_from,
         "recordingStart": timestamp(files.recording_start),
         "format": files.format,
         "correlationId": call.correlation_id,

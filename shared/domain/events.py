@@ -171,7 +171,10 @@ class SourceDeleted(Input):
 
 @dataclass(frozen=True, kw_only=True)
 class RetentionWarned(Input):
+    """ACS's retention nears and the recording is not complete; ``missing`` says why, in words."""
+
     recording_id: str
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

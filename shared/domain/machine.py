@@ -91,6 +91,7 @@ def _connected(call: Call, event: ev.CallConnected) -> Call:
         recording_id="",
         state=RecordingState.STARTING,
         request_id=connect_request_id(event.event_id),
+        requested_at=event.at,
         options=event.start,
     )
     return replace(moved, recordings=(*moved.recordings, pending))
@@ -128,6 +129,7 @@ def _start(call: Call, event: ev.StartRecording) -> Call:
         recording_id="",
         state=RecordingState.STARTING,
         request_id=event.request_id,
+        requested_at=event.at,
         options=event.options,
     )
     return replace(moved, recordings=(*moved.recordings, pending))
@@ -167,7 +169,7 @@ def _reported(call: Call, event: ev.RecordingStateReported) -> Call:
     target = call.recording(event.recording_id)
     if target is None:
         state = RecordingState.ACTIVE if event.active else RecordingState.PAUSED
-        fresh = Recording(recording_id=event.recording_id, state=state, state_at=event.at)
+        fresh = Recording(recording_id=event.recording_id, state=state, state_at=event.at, was_active=event.active)
         return replace(call, recordings=(*call.recordings, fresh))
     return _put(call, target, rec.report(target, event))
 

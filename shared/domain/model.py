@@ -24,6 +24,7 @@ class RecordingState(StrEnum):
     ARCHIVED = "archived"
     SOURCE_DELETED = "source_deleted"
     FAILED = "failed"
+    NO_MEDIA = "no_media"  # started paused, stopped without ever being active: ACS makes no file (files still taken)
 
 
 LIVE = frozenset({RecordingState.STARTING, RecordingState.ACTIVE, RecordingState.PAUSED})
@@ -101,18 +102,36 @@ class Chunk:
         return self.copy.sha256 if self.copy is not None else ""
 
 
+class FiledUnder(StrEnum):
+    """Which id names a recording's call folder: its serverCallId, or (when files-ready names none and the app
+    cannot place the recording) the ``{callId}`` of the event's subject."""
+
+    SERVER_CALL_ID = "serverCallId"
+    CALL_ID = "callId"
+
+
 @dataclass(frozen=True, kw_only=True)
 class FilesInfo:
-    """What files-ready said about the recording as a whole."""
+    """What files-ready said about the recording as a whole, with what a lean event left out derived.
+
+    ``kind_from`` says where content, channel and format came from (``event``, ``files`` of an earlier event,
+    ``options`` the app started the recording with, the chunk's ``metadata`` document, or its ``bytes``);
+    ``recording_id_from`` where the recording id came from (``event``, ``state``: the call's recording waiting
+    for files, or ``documentId``: the first announced chunk's, when nothing names the recording).
+    """
 
     recording_start: datetime
-    duration_ms: int
+    duration_ms: int | None  # optional in the published schema
     content_type: str
     channel_type: str
     format: str
     session_end_reason: str
     storage_type: str
     ready_at: datetime
+    filed_under: FiledUnder = FiledUnder.SERVER_CALL_ID
+    subject_call_id: str = ""
+    recording_id_from: str = "event"
+    kind_from: str = "event"
 
 
 @dataclass(frozen=True)
@@ -122,6 +141,7 @@ class Recording:
     recording_id: str
     state: RecordingState
     request_id: str = ""  # the start request that created it ("" when ACS told us first)
+    requested_at: datetime | None = None  # when the app made that request (its Repeatability-First-Sent)
     options: RecordingOptions | None = None
     state_at: datetime | None = None  # time of the newest state report or command applied
     stop_requested: bool = False
@@ -129,6 +149,7 @@ class Recording:
     chunks: tuple[Chunk, ...] = ()
     reason: str = ""  # why it failed
     retention_warned: bool = False
+    was_active: bool = False  # ACS reported it active at least once (it has media)
 
     def chunk(self, index: int) -> Chunk | None:
         return next((c for c in self.chunks if c.index == index), None)

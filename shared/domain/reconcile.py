@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from shared.domain.model import LIVE, Call, CallState, Recording, RecordingState
+from shared.domain.verdict import announced_whole
 
 _UP = (CallState.ANSWERED, CallState.CONNECTED)
 
@@ -26,8 +27,19 @@ def unsettled(call: Call) -> bool:
 
 
 def needs_sweeper(call: Call) -> bool:
-    """The call has work for the sweeper: it is unsettled, or a recording waits for the archive."""
-    return unsettled(call) or any(r.state is RecordingState.FILES_READY for r in call.recordings)
+    """The call has work for the sweeper: it is unsettled, a recording waits for the archive, or one is archived
+    with chunks missing that the sweeper has not reported yet."""
+    waiting = any(r.state is RecordingState.FILES_READY or unreported_gap(r) for r in call.recordings)
+    return unsettled(call) or waiting
+
+
+def unreported_gap(recording: Recording) -> bool:
+    """Every announced chunk is archived, but ACS has not announced them all (a gap, or a last chunk that says
+    more follow), and the sweeper has not reported it yet."""
+    archived = recording.state in (RecordingState.ARCHIVED, RecordingState.SOURCE_DELETED)
+    return (
+        archived and recording.files is not None and not recording.retention_warned and not announced_whole(recording)
+    )
 
 
 def call_due(call: Call, now: datetime, after: timedelta) -> bool:

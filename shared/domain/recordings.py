@@ -16,8 +16,17 @@ def move(recording: Recording, trigger: str, at: datetime | None = None) -> Reco
     target = recording_target(trigger, recording.state)
     if target is None:
         return recording
-    changed = replace(recording, state=target)
+    if target is RecordingState.STOPPED and _never_recorded(recording):
+        target = RecordingState.NO_MEDIA  # started paused and never resumed: ACS makes no file
+    changed = replace(recording, state=target, was_active=recording.was_active or target is RecordingState.ACTIVE)
     return replace(changed, state_at=at) if at is not None else changed
+
+
+def _never_recorded(recording: Recording) -> bool:
+    """Started with ``pauseOnStart`` and never active. A recording started unpaused records from its start, so one
+    whose active report was lost still has media: only the paused start is known to have none."""
+    started_paused = recording.options is not None and recording.options.pause_on_start
+    return started_paused and not recording.was_active
 
 
 def report(recording: Recording, event: ev.RecordingStateReported) -> Recording:
@@ -49,7 +58,8 @@ def reconciled(recording: Recording, event: ev.RecordingReconciled, call_ended: 
 
 def stop(recording: Recording, at: datetime, trigger: str = "stop") -> Recording:
     moved = move(recording, trigger, at)
-    return replace(moved, stop_requested=True) if moved.state is RecordingState.STOPPED else moved
+    ended = moved is not recording and moved.state in (RecordingState.STOPPED, RecordingState.NO_MEDIA)
+    return replace(moved, stop_requested=True) if ended else moved
 
 
 def files_ready(recording: Recording, event: ev.FilesReady) -> Recording:

@@ -6,9 +6,12 @@ from dataclasses import fields
 from typing import Any
 
 from shared.domain import events as ev
-from shared.domain.model import Call
+from shared.domain.model import LIVE, Call
+from shared.domain.verdict import judge
 
-_DETAIL = ("reason", "active", "status", "index", "size", "sha256", "attempt", "request_id", "caller", "callee")
+_DETAIL = (
+    "reason", "active", "status", "index", "size", "sha256", "attempt", "request_id", "caller", "callee", "missing",
+)  # fmt: skip
 _LEGAL_HOLD_DETAIL = ("held", "tag", "blob_versions")
 
 
@@ -30,13 +33,15 @@ def entry(event: ev.Input, call: Call) -> dict[str, Any]:
     if recording is not None:
         line["recordingId"] = recording.recording_id
         line["recordingState"] = recording.state.value
+        if recording.state not in LIVE:
+            line.update(judge(recording).as_json())
     if isinstance(event, ev.ChunkArchived):
         line.update(size=event.copy.size, sha256=event.copy.sha256)
     names = {f.name for f in fields(event)}
     for name in (*_DETAIL, *_LEGAL_HOLD_DETAIL):
         value = getattr(event, name, None) if name in names else None
-        if value not in (None, ""):
-            line[_camel(name)] = value
+        if value not in (None, "", ()):
+            line[_camel(name)] = list(value) if isinstance(value, tuple) else value
     return line
 
 

@@ -20,7 +20,8 @@ _R = RecordingState
 _ALL_CALL = tuple(CallState)
 _ALL_REC = tuple(RecordingState)
 _LIVE = LIVE
-_DONE = (_R.STOPPED, _R.FILES_READY, _R.ARCHIVED, _R.SOURCE_DELETED, _R.FAILED)
+_WARNED = (_R.FILES_READY, _R.ARCHIVED, _R.SOURCE_DELETED)  # files whose archive may still be incomplete
+_DONE = (_R.STOPPED, _R.FILES_READY, _R.ARCHIVED, _R.SOURCE_DELETED, _R.FAILED, _R.NO_MEDIA)
 
 
 def _row(targets: Mapping[_S, _S], ignore: Iterable[_S] = ()) -> dict[str, str]:
@@ -53,7 +54,7 @@ RECORDING_TABLE: Final[dict[str, dict[str, str]]] = {
     "call_ended": _row(dict.fromkeys(_LIVE, _R.STOPPED), ignore=_DONE),
     "start_failed": _row({_R.STARTING: _R.FAILED}, ignore=(_R.ACTIVE, _R.PAUSED, *_DONE)),
     "files_ready": _row(
-        dict.fromkeys((*_LIVE, _R.STOPPED, _R.FILES_READY, _R.ARCHIVED), _R.FILES_READY),
+        dict.fromkeys((*_LIVE, _R.STOPPED, _R.FILES_READY, _R.ARCHIVED, _R.NO_MEDIA), _R.FILES_READY),
         ignore=(_R.SOURCE_DELETED, _R.FAILED),
     ),
     "chunk_archived": _row({state: state for state in (_R.FILES_READY, _R.ARCHIVED, _R.SOURCE_DELETED, _R.FAILED)}),
@@ -61,7 +62,7 @@ RECORDING_TABLE: Final[dict[str, dict[str, str]]] = {
     "archive_failed": _row({_R.FILES_READY: _R.FAILED, _R.FAILED: _R.FAILED}, ignore=(_R.ARCHIVED, _R.SOURCE_DELETED)),
     "source_deleted": _row({_R.ARCHIVED: _R.SOURCE_DELETED, _R.SOURCE_DELETED: _R.SOURCE_DELETED}),
     "retention_warned": _row(
-        {_R.FILES_READY: _R.FILES_READY}, ignore=tuple(s for s in _ALL_REC if s is not _R.FILES_READY)
+        {state: state for state in _WARNED}, ignore=tuple(s for s in _ALL_REC if s not in _WARNED)
     ),
     "source_expired": _row({_R.FILES_READY: _R.FAILED}, ignore=tuple(s for s in _ALL_REC if s is not _R.FILES_READY)),
 }

@@ -4,6 +4,8 @@ ACS may split a recording's chunks over several files-ready events, in any order
 only when its chunk indexes run 0..N without a gap, the last chunk's ``endReason`` does not say that more follow
 (``ChunkMaximumSizeExceeded`` and its kin), and every chunk is archived (read back from storage and matched).
 Microsoft marks ``endReason`` optional: a last chunk without one is taken as the end of the session.
+A recording started with ``pauseOnStart`` that stopped without ever being active has no media:
+ACS makes no file and sends no files-ready event for it, so it is ``no_media`` rather than waiting for files.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def judge(recording: Recording) -> RecordingVerdict:
     """The verdict on one recording, from its state and its chunks."""
     if recording.state is RecordingState.FAILED:
         return RecordingVerdict(verdict=Verdict.FAILED, missing=(recording.reason or "the recording failed",))
+    if recording.state is RecordingState.NO_MEDIA:
+        return RecordingVerdict(verdict=Verdict.NO_MEDIA)
     if not recording.chunks:
         return RecordingVerdict(verdict=Verdict.INCOMPLETE, missing=("no files announced by ACS yet",))
     missing = (*_gaps(recording), *_unfinished(recording), *_unverified(recording))

@@ -9,6 +9,7 @@ CloudEvents 1.0 (``specversion``/``type``/``time``); callbacks are a JSON array 
 from shared.events._callbacks import parse_callbacks
 from shared.events._fields import parse_timestamp
 from shared.events._grid import INCOMING_CALL, RECORDING_FILE_STATUS_UPDATED, parse_grid_event
+from shared.events._kind import SNIFF_BYTES, RecordingKind, kind_from_bytes, kind_from_metadata
 from shared.events._model import (
     CallbackEvent,
     EventParseError,
@@ -23,6 +24,7 @@ from shared.events._model import (
 __all__ = [
     "INCOMING_CALL",
     "RECORDING_FILE_STATUS_UPDATED",
+    "SNIFF_BYTES",
     "CallbackEvent",
     "EventParseError",
     "GridEvent",
@@ -31,6 +33,9 @@ __all__ = [
     "IncomingCall",
     "RecordingChunkInfo",
     "RecordingFilesReady",
+    "RecordingKind",
+    "kind_from_bytes",
+    "kind_from_metadata",
     "parse_callbacks",
     "parse_grid_event",
     "parse_timestamp",

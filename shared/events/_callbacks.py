@@ -11,7 +11,7 @@ from shared.events._model import CallbackEvent, EventParseError
 _TYPE_PREFIX = "Microsoft.Communication."
 _STATES = {"active": "active", "inactive": "inactive"}
 _REQUIRED = {
-    "CallConnected": ("callConnectionId", "serverCallId"),
+    "CallConnected": ("callConnectionId",),  # serverCallId is absent in a published 2022 CallConnected
     "CallDisconnected": ("callConnectionId",),
     "AnswerFailed": ("callConnectionId",),
     "RecordingStateChanged": ("recordingId", "state"),

@@ -25,9 +25,9 @@ class Identity:
 @dataclass(frozen=True)
 class IncomingCall:
     event_id: str
-    server_call_id: str
-    correlation_id: str
-    incoming_call_context: str
+    server_call_id: str  # "" when the event leaves it out (optional in the published schema)
+    correlation_id: str  # "" when absent
+    incoming_call_context: str  # "" when absent: the call cannot be answered
     caller: Identity
     callee: Identity
     caller_display_name: str
@@ -40,26 +40,31 @@ class RecordingChunkInfo:
 
     index: int
     document_id: str
-    end_reason: str
+    end_reason: str  # "" when the event leaves it out (optional in the published schema)
     content_location: str
     metadata_location: str
-    delete_location: str
+    delete_location: str  # derived from the content location's object when the event leaves it out
 
 
 @dataclass(frozen=True)
 class RecordingFilesReady:
-    """``RecordingFileStatusUpdated``: every chunk of a recording is ready for download at ACS."""
+    """``RecordingFileStatusUpdated``: chunks of a recording are ready for download at ACS.
+
+    Microsoft publishes three subject forms (``/recording/call/{callId}/serverCallId/{id}``,
+    ``/recording/call/{callId}/recordingId/{id}`` and the long form with both) and marks the duration and the
+    content, channel and format types optional; what an event leaves out is None here.
+    """
 
     event_id: str
-    server_call_id: str | None  # None with the older subject form /recording/call/{callId}/recordingId/{id}
-    call_id: str
-    recording_id: str
+    server_call_id: str | None  # None when neither the subject nor data names one
+    call_id: str  # the subject's {callId}
+    recording_id: str | None  # data.recordingId, else the subject's; None when neither names one
     chunks: tuple[RecordingChunkInfo, ...]  # sorted by index
     recording_start: datetime
-    duration_ms: int
-    content_type: str  # "audio" | "audioVideo"
-    channel_type: str  # "mixed" | "unmixed"
-    format: str  # "wav" | "mp3" | "mp4"
+    duration_ms: int | None
+    content_type: str | None  # "audio" | "audioVideo"
+    channel_type: str | None  # "mixed" | "unmixed"
+    format: str | None  # "wav" | "mp3" | "mp4"
     session_end_reason: str
     storage_type: str  # "acs" | "azureBlob"
     occurred_at: datetime

@@ -62,7 +62,8 @@ def handle_chunk(body: str | bytes, deps: Deps) -> Outputs:
 def _known_chunk(job: ChunkJob, deps: Deps) -> tuple[Chunk | None, str]:
     """The chunk in the call's state, or why the job must not run."""
     try:
-        for url in (job.file.content_location, job.file.metadata_location, job.file.delete_location):
+        deletes = (job.file.delete_location,) if job.file.delete_location else ()  # none: the chunk stays at ACS
+        for url in (job.file.content_location, job.file.metadata_location, *deletes):
             check_recording_url(url, deps.settings.allowed_host_suffixes)
     except UnsafeUrl as exc:
         return None, f"unsafe recording URL: {exc}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,8 +26,11 @@ class Verifier(Protocol):
     def verify(self, authorization: str | None) -> VerifiedToken: ...
 
 
-class SourceDeleter(Protocol):
-    """Deletes a recording at ACS through its ``deleteLocation`` (``shared.archive.RecordingSource``)."""
+class RecordingFiles(Protocol):
+    """Recording files at ACS (``shared.archive.RecordingSource``): read some bytes of one (to learn what a lean
+    files-ready event leaves out), or delete one through its ``deleteLocation``."""
+
+    def download(self, url: str, offset: int = 0, length: int | None = None) -> Iterator[bytes]: ...
 
     def delete(self, url: str) -> None: ...
 
@@ -51,7 +54,7 @@ class Deps:
     read_back: Callable[[VerifyJob], None]  # shared.archive.readback.read_back: raises NotVerified
     publish_manifest: Callable[[Call, Recording, int], None]  # shared.archive.manifest.publish (state version)
     chunk_backlog: Callable[[], int]  # approximate messages on CHUNK_QUEUE + VERIFY_QUEUE, running ones included
-    source: SourceDeleter
+    source: RecordingFiles
     verifier: Verifier | None  # None: callback JWT checks are switched off (local use only)
     guard: CallbackGuard  # per-call callback URLs and the used-token ledger
     now: Callable[[], datetime] = field(default=utcnow)

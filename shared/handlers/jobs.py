@@ -4,6 +4,7 @@ archive path is derived from them by ``shared.layout`` where it is used)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from shared import layout
 from shared.domain import Call, Chunk, ChunkFile, FilesInfo, Recording
@@ -11,25 +12,32 @@ from shared.domain import events as ev
 from shared.events import RecordingFilesReady
 from shared.messages import ChunkJob, ChunkRef
 
+if TYPE_CHECKING:
+    from shared.handlers.filesready import Placement
 
-def files_ready_input(event: RecordingFilesReady, server_call_id: str, received_at: datetime) -> ev.FilesReady:
-    """The orchestrator's input for files-ready, received by the app at ``received_at``; LayoutError when the
-    event's ids or format cannot name archive paths.
+
+def files_ready_input(event: RecordingFilesReady, placed: Placement, received_at: datetime) -> ev.FilesReady:
+    """The orchestrator's input for ``event``, with the call, recording and kind ``placed`` found for it, received
+    by the app at ``received_at``; LayoutError when the ids or format cannot name archive paths.
 
     Its chunks count as enqueued at ``received_at`` (the app enqueues them now). The files count as ready at the
     event's ``eventTime`` clamped to ``received_at``: ACS deletes recordings 24 h after it made them ready (on its
     own clock, so a late delivery is that much closer to deletion), and no body can date them in the future, which
     would make the sweeper's ages negative and the recording never re-driven or expired."""
-    layout.chunk_paths(event.recording_start, server_call_id, event.recording_id, 0, event.format)
+    layout.chunk_paths(event.recording_start, placed.call_key, placed.recording_id, 0, placed.format)
     info = FilesInfo(
         recording_start=event.recording_start,
         duration_ms=event.duration_ms,
-        content_type=event.content_type,
-        channel_type=event.channel_type,
-        format=event.format,
+        content_type=placed.kind.content or "",
+        channel_type=placed.kind.channel or "",
+        format=placed.format,
         session_end_reason=event.session_end_reason,
         storage_type=event.storage_type,
         ready_at=min(event.occurred_at, received_at),
+        filed_under=placed.filed_under,
+        subject_call_id=event.call_id,
+        recording_id_from=placed.recording_id_from,
+        kind_from=placed.kind_from,
     )
     files = tuple(
         ChunkFile(
@@ -43,7 +51,7 @@ def files_ready_input(event: RecordingFilesReady, server_call_id: str, received_
         for chunk in event.chunks
     )
     return ev.FilesReady(
-        event.event_id, received_at, "eventgrid", recording_id=event.recording_id, info=info, chunks=files
+        event.event_id, received_at, "eventgrid", recording_id=placed.recording_id, info=info, chunks=files
     )
 
 

@@ -30,7 +30,11 @@ def start_pending(call: Call, pending: Recording, deps: Deps, source: str) -> Ca
         )
     try:
         recording_id = deps.acs.start_recording(
-            call.server_call_id, options, request_id=pending.request_id, call_connection_id=call.call_connection_id
+            call.server_call_id,
+            options,
+            request_id=pending.request_id,
+            call_connection_id=call.call_connection_id,
+            first_sent=pending.requested_at,
         )
     except AcsRejected as exc:
         fail_start(call.server_call_id, pending, exc, deps, source)

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 
 from shared.domain import Call, Chunk, ChunkState, Recording, RecordingState, eventids
 from shared.domain import events as ev
-from shared.domain.reconcile import needs_sweeper
+from shared.domain.reconcile import needs_sweeper, unreported_gap
+from shared.domain.verdict import judge
 from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_job
 from shared.handlers.reconcile import reconcile
@@ -50,7 +51,27 @@ def _sweep_archive(call: Call, now: datetime, deps: Deps) -> list[ChunkJob]:
         if recording.state is RecordingState.FILES_READY and recording.files is not None:
             with call_context(recording_id=recording.recording_id):
                 jobs.extend(_sweep_recording(call, recording, now, deps))
+        elif unreported_gap(recording):
+            with call_context(recording_id=recording.recording_id):
+                _report_gap(call, recording, now, deps)
     return jobs
+
+
+def _report_gap(call: Call, recording: Recording, now: datetime, deps: Deps) -> None:
+    """Every announced chunk is archived, yet chunks are missing: say what, once, before ACS's retention ends."""
+    assert recording.files is not None
+    if now - recording.files.ready_at >= timedelta(hours=deps.settings.retention_warning_hours):
+        _warn(call, recording, now, deps)
+
+
+def _warn(call: Call, recording: Recording, now: datetime, deps: Deps) -> None:
+    assert recording.files is not None
+    left = timedelta(hours=deps.settings.retention_hours) - (now - recording.files.ready_at)
+    missing = judge(recording).missing
+    log.warning("recording not complete yet; ACS deletes it in %s; missing: %s", left, "; ".join(missing))
+    rid = recording.recording_id
+    warned = ev.RetentionWarned(eventids.warned(rid), now, "sweeper", recording_id=rid, missing=missing)
+    deps.store.apply(call.server_call_id, warned)
 
 
 def _sweep_recording(call: Call, recording: Recording, now: datetime, deps: Deps) -> list[ChunkJob]:
@@ -67,11 +88,7 @@ def _sweep_recording(call: Call, recording: Recording, now: datetime, deps: Deps
         )
         return []
     if age >= timedelta(hours=settings.retention_warning_hours) and not recording.retention_warned:
-        left = timedelta(hours=settings.retention_hours) - age
-        log.warning("recording not archived yet; ACS deletes it in %s", left)
-        deps.store.apply(
-            call.server_call_id, ev.RetentionWarned(eventids.warned(rid), now, "sweeper", recording_id=rid)
-        )
+        _warn(call, recording, now, deps)
     return _requeue(call, recording, now, deps)
 
 

@@ -88,6 +88,10 @@ def _files(files: FilesInfo | None, prefix: str) -> dict[str, Any] | None:
         "storageType": files.storage_type,
         "manifestPath": manifest_path(prefix),
         "readyAt": _time(files.ready_at),
+        "filedUnder": files.filed_under.value,
+        "subjectCallId": files.subject_call_id,
+        "recordingIdFrom": files.recording_id_from,
+        "kindFrom": files.kind_from,
     }
 
 

@@ -157,6 +157,7 @@ def test_settings_are_written_for_a_second_host_and_never_over_an_existing_file(
     values = json.loads((cli.cwd / "local.settings.json").read_text())["Values"]
     assert values["CALLBACK_BASE_URL"] == "http://127.0.0.1:7199"
     assert values["CALLBACK_JWT_AUDIENCE"] == stack_info["audience"]
+    assert values["ACS_RESOURCE_ID"] == stack_info["topic"]
     assert values["CALLBACK_JWKS_URL"] == stack_info["jwksUrl"]
     assert values["ACS_CONNECTION_STRING"] == stack_info["acsConnectionString"]
     assert values["AzureWebJobsStorage"] == stack_info["storageConnectionString"]

@@ -30,7 +30,9 @@ def test_settings_change_any_subset_and_reject_unknown_names(control: Control) -
         "retentionSeconds",
         "eventGridRetryScale",
         "eventGridTimeoutSeconds",
+        "filesReadyShape",
     }
+    assert changed["filesReadyShape"] == "full"
     assert control("POST", "settings", {"speed": 2}).status_code == 400
     assert control("POST", "settings", {"timeScale": -1}).status_code == 400
 

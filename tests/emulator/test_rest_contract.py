@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -204,19 +206,56 @@ def test_a_repeated_request_id_returns_the_first_result(
 ) -> None:
     answered = answered_call(control, sdk, subscribed)
     body = {"callConnectionId": answered.call_connection_id, "channelAffinity": []}
-    headers = {
-        "Repeatability-Request-ID": str(uuid.uuid4()),
-        "Repeatability-First-Sent": "Mon, 23 Nov 2026 19:05:33 GMT",
-    }
+    headers = repeatable_headers()
     first = signed(emu, "POST", f"/calling/recordings{API}", body, headers=headers)
     again = signed(emu, "POST", f"/calling/recordings{API}", body, headers=headers)
     assert first.status_code == again.status_code == 202
     assert first.json()["recordingId"] == again.json()["recordingId"]
     assert again.headers["Repeatability-Result"] == "accepted"
-    other = signed(
-        emu, "POST", f"/calling/recordings{API}", body, headers={"Repeatability-Request-ID": str(uuid.uuid4())}
-    )
+    other = signed(emu, "POST", f"/calling/recordings{API}", body, headers=repeatable_headers())
     assert other.status_code == 409, "a new request id is a new request"
+
+
+def repeatable_headers(request_id: str | None = None, sent: datetime | None = None) -> dict[str, str]:
+    return {
+        "Repeatability-Request-ID": request_id or str(uuid.uuid4()),
+        "Repeatability-First-Sent": format_datetime(sent or datetime.now(UTC), usegmt=True),
+    }
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Repeatability-Request-ID": "not-a-guid", "Repeatability-First-Sent": "now"}, 400),
+        (repeatable_headers() | {"Repeatability-First-Sent": "2026-11-23T19:05:33Z"}, 400),
+        ({"Repeatability-Request-ID": str(uuid.uuid4())}, 400),
+        (repeatable_headers(sent=datetime.now(UTC) - timedelta(minutes=6)), 412),
+    ],
+)
+def test_repeatability_headers_are_checked_as_acs_documents(
+    emu: Emulator,
+    control: Control,
+    sdk: CallAutomationClient,
+    subscribed: Receiver,
+    headers: dict[str, str],
+    status: int,
+) -> None:
+    # https://learn.microsoft.com/en-us/rest/api/communication/repeatable-requests (response code table)
+    answered = answered_call(control, sdk, subscribed)
+    body = {"callConnectionId": answered.call_connection_id, "channelAffinity": []}
+    assert signed(emu, "POST", f"/calling/recordings{API}", body, headers=headers).status_code == status
+
+
+def test_a_repeat_that_does_not_match_its_first_request_is_refused(
+    emu: Emulator, control: Control, sdk: CallAutomationClient, subscribed: Receiver
+) -> None:
+    answered = answered_call(control, sdk, subscribed)
+    body = {"callConnectionId": answered.call_connection_id, "channelAffinity": []}
+    request_id = str(uuid.uuid4())
+    first = repeatable_headers(request_id, datetime.now(UTC) - timedelta(seconds=20))
+    assert signed(emu, "POST", f"/calling/recordings{API}", body, headers=first).status_code == 202
+    later = repeatable_headers(request_id)
+    assert signed(emu, "POST", f"/calling/recordings{API}", body, headers=later).status_code == 400
 
 
 def test_an_injected_start_failure_is_accepted_then_reported_by_start_recording_failed(

@@ -75,6 +75,7 @@ def app_settings(acs: Acs, storage: str, name: str) -> dict[str, str]:
         "RECORDING_FORMAT": "wav",
         "CALLBACK_JWT_ISSUER": info["issuer"],
         "CALLBACK_JWT_AUDIENCE": info["audience"],
+        "ACS_RESOURCE_ID": info["topic"],
         "CALLBACK_JWKS_URL": info["jwksUrl"],
         "ARCHIVE_CONTAINER": name + "a",
         "QUARANTINE_CONTAINER": name + "q",

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -89,6 +92,29 @@ def test_start_and_answer_send_the_uuid_derived_from_the_request_id(server: Reco
     assert start["headers"]["Repeatability-Request-ID"] == repeatability_id("connect:e1")
     assert answer["headers"]["Repeatability-Request-ID"] == repeatability_id("answer:e1")
     assert repeatability_id("connect:e1") == repeatability_id("connect:e1") != repeatability_id("connect:e2")
+
+
+def test_the_repeatability_id_is_a_version_4_uuid_on_the_wire(server: Recorder, port: AcsCallAutomation) -> None:
+    port.start_recording("c2lk", RecordingOptions(), request_id="connect:e1", call_connection_id="conn-1")
+    sent = uuid.UUID(server.seen[0]["headers"]["Repeatability-Request-ID"])
+    assert (sent.version, sent.variant) == (4, uuid.RFC_4122)
+
+
+def test_a_retried_request_keeps_the_time_it_was_first_sent(server: Recorder, port: AcsCallAutomation) -> None:
+    first = datetime(2026, 12, 1, 9, 30, 15, 987000, tzinfo=UTC)
+    for _ in range(2):
+        port.start_recording("c2lk", RecordingOptions(), request_id="connect:e1", first_sent=first)
+        port.answer("ctx", "https://app.example/api/callbacks", request_id="answer:e1", first_sent=first)
+    sent = {s["headers"]["Repeatability-First-Sent"] for s in server.seen}
+    assert sent == {"Tue, 01 Dec 2026 09:30:15 GMT"}
+    assert len(server.seen) == 4
+
+
+def test_a_request_made_for_the_first_time_is_first_sent_now(server: Recorder, port: AcsCallAutomation) -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    port.answer("ctx", "https://app.example/api/callbacks", request_id="answer:e9")
+    sent = parsedate_to_datetime(server.seen[0]["headers"]["Repeatability-First-Sent"])
+    assert before <= sent <= datetime.now(UTC)
 
 
 def test_a_start_without_a_connection_sends_a_server_call_locator(server: Recorder, port: AcsCallAutomation) -> None:

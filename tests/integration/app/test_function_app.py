@@ -14,6 +14,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import function_app
+from local.client import wait_for
 from shared.layout import call_folder
 from tests.integration.app.emulated import ANSWERED, DECLINED, Acs, body
 from tests.integration.app.flow import command, connected_call, view
@@ -131,3 +132,20 @@ def test_a_callback_whose_token_is_tampered_or_foreign_is_401_and_changes_nothin
     assert view(app, sid)["state"] == "answered"
     assert app.callback(connected).status_code == 200
     assert len(acs.recordings(sid)) == 1
+
+
+def test_a_recording_started_paused_and_never_resumed_ends_with_no_media_instead_of_waiting(app: App, acs: Acs) -> None:
+    sid = acs.place_call(ANSWERED)
+    app.grid(acs.grid_event(sid, "IncomingCall"))
+    acs.callback(sid, "CallConnected")  # connected at the emulator; the app has not handled it
+    route = {"callId": call_folder(sid)}
+    status, answer = app.api(function_app.start_recording, "POST", route, b'{"pauseOnStart": true}')
+    assert status == 200, answer
+    assert app.callback(acs.callback(sid, "RecordingStateChanged", state="inactive")).status_code == 200
+    acs.control("POST", "calls/hangup", {"serverCallId": sid})
+    assert app.callback(acs.callback(sid, "CallDisconnected")).status_code == 200
+    (recording,) = app.api(function_app.get_call, "GET", route)[1]["recordings"]
+    assert (recording["state"], recording["verdict"]) == ("no_media", {"verdict": "no_media", "missing": []})
+    wait_for(lambda: acs.recording(sid)["filesReady"], "the emulator to finish with the recording", 15, 0.05)
+    assert acs.grid_events(sid, "RecordingFileStatusUpdated") == [], "and sent no files-ready, as ACS sends none"
+    assert app.sweep() == []

@@ -7,24 +7,36 @@ import pytest
 from shared.domain import CallState, InvalidTransition, RecordingState
 from shared.domain.transitions import CALL_TABLE, RECORDING_TABLE, call_target, recording_target
 
-REC_STATES = ("starting", "active", "paused", "stopped", "files_ready", "archived", "source_deleted", "failed")
+REC_STATES = (
+    "starting", "active", "paused", "stopped", "files_ready", "archived", "source_deleted", "failed", "no_media"
+)  # fmt: skip
 RECORDING_EXPECTED = {
-    #                 starting   active     paused     stopped    files_ready  archived   source_deleted  failed
-    "report_active": ("active", "active", "active", "=", "=", "=", "=", "="),
-    "report_paused": ("paused", "paused", "paused", "=", "=", "=", "=", "="),
-    "report_stopped": ("stopped", "stopped", "stopped", "stopped", "=", "=", "=", "="),
-    "pause": ("!", "paused", "!", "!", "!", "!", "!", "!"),
-    "resume": ("!", "!", "active", "!", "!", "!", "!", "!"),
-    "stop": ("stopped", "stopped", "stopped", "=", "=", "=", "=", "="),
-    "call_ended": ("stopped", "stopped", "stopped", "=", "=", "=", "=", "="),
-    "start_failed": ("failed", "=", "=", "=", "=", "=", "=", "="),
-    "files_ready": ("files_ready", "files_ready", "files_ready", "files_ready", "files_ready", "files_ready", "=", "="),
-    "chunk_archived": ("!", "!", "!", "!", "files_ready", "archived", "source_deleted", "failed"),
-    "chunk_requeued": ("!", "!", "!", "!", "files_ready", "=", "=", "="),
-    "archive_failed": ("!", "!", "!", "!", "failed", "=", "=", "failed"),
-    "source_deleted": ("!", "!", "!", "!", "!", "source_deleted", "source_deleted", "!"),
-    "retention_warned": ("=", "=", "=", "=", "files_ready", "=", "=", "="),
-    "source_expired": ("=", "=", "=", "=", "failed", "=", "=", "="),
+    #                 starting   active     paused     stopped    files_ready  archived   source_deleted  failed  no_media
+    "report_active": ("active", "active", "active", "=", "=", "=", "=", "=", "="),
+    "report_paused": ("paused", "paused", "paused", "=", "=", "=", "=", "=", "="),
+    "report_stopped": ("stopped", "stopped", "stopped", "stopped", "=", "=", "=", "=", "="),
+    "pause": ("!", "paused", "!", "!", "!", "!", "!", "!", "!"),
+    "resume": ("!", "!", "active", "!", "!", "!", "!", "!", "!"),
+    "stop": ("stopped", "stopped", "stopped", "=", "=", "=", "=", "=", "="),
+    "call_ended": ("stopped", "stopped", "stopped", "=", "=", "=", "=", "=", "="),
+    "start_failed": ("failed", "=", "=", "=", "=", "=", "=", "=", "="),
+    "files_ready": (
+        "files_ready",
+        "files_ready",
+        "files_ready",
+        "files_ready",
+        "files_ready",
+        "files_ready",
+        "=",
+        "=",
+        "files_ready",
+    ),
+    "chunk_archived": ("!", "!", "!", "!", "files_ready", "archived", "source_deleted", "failed", "!"),
+    "chunk_requeued": ("!", "!", "!", "!", "files_ready", "=", "=", "=", "!"),
+    "archive_failed": ("!", "!", "!", "!", "failed", "=", "=", "failed", "!"),
+    "source_deleted": ("!", "!", "!", "!", "!", "source_deleted", "source_deleted", "!", "!"),
+    "retention_warned": ("=", "=", "=", "=", "files_ready", "archived", "source_deleted", "=", "="),
+    "source_expired": ("=", "=", "=", "=", "failed", "=", "=", "=", "="),
 }
 
 CALL_STATES = ("ringing", "answered", "connected", "disconnected")

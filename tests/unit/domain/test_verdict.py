@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from shared.domain import ChunkState, Recording, RecordingState, apply, new_call
+from shared.domain import events as ev
 from shared.domain.verdict import Verdict, announced_whole, judge
 from tests.unit.domain import builders as b
 
@@ -85,3 +86,51 @@ def test_pending_chunks_are_the_ones_counted_unverified() -> None:
     recording = _recording(2, archived=(0,))
     assert [c.state for c in recording.chunks] == [ChunkState.ARCHIVED, ChunkState.PENDING]
     assert judge(recording).missing == ("chunk 1 not verified in the archive",)
+
+
+def _ended(*reports: bool) -> Recording:
+    """A recording started paused-on-start, with these state reports, whose call then ended."""
+    paused = ev.CallConnected(
+        "connected", b.at(2), "callback", "conn-1", "corr", replace(b.OPTIONS, pause_on_start=True)
+    )
+    events = [b.ringing(), paused, b.started(), b.report(False, 3.5)]
+    events += [b.report(active, 4 + n) for n, active in enumerate(reports)]
+    call = None
+    for event in (*events, b.disconnected()):
+        call = apply(call or new_call(b.SID, event), event)
+    assert call is not None
+    recording = call.recording(b.REC)
+    assert recording is not None
+    return recording
+
+
+def test_a_recording_paused_on_start_and_never_resumed_ends_with_no_media() -> None:
+    recording = _ended()
+    assert recording.state is RecordingState.NO_MEDIA
+    assert judge(recording).verdict is Verdict.NO_MEDIA
+    assert judge(recording).missing == ()
+
+
+def test_a_recording_resumed_once_waits_for_its_files() -> None:
+    recording = _ended(True, False)
+    assert recording.state is RecordingState.STOPPED
+    assert judge(recording).verdict is Verdict.INCOMPLETE
+
+
+def test_files_for_a_no_media_recording_are_still_taken() -> None:
+    recording = _ended()
+    call = apply(new_call(b.SID, b.ringing()), b.ringing())
+    call = apply(replace(call, recordings=(recording,)), b.files_ready(1))
+    taken = call.recording(b.REC)
+    assert taken is not None
+    assert taken.state is RecordingState.FILES_READY
+
+
+def test_a_recording_started_unpaused_whose_active_report_was_lost_still_waits_for_files() -> None:
+    call = None
+    for event in (b.ringing(), b.connected(), b.started(), b.disconnected()):
+        call = apply(call or new_call(b.SID, event), event)
+    assert call is not None
+    recording = call.recording(b.REC)
+    assert recording is not None
+    assert recording.state is RecordingState.STOPPED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -35,13 +36,17 @@ class FakeAcs(CallAutomation):
         self.fail_next: dict[str, Exception] = {}
         self.call_states: dict[str, str | None] = {}  # by call connection id; None: ACS answers 404
         self.recording_states: dict[str, str | None] = {}  # by recording id; None: ACS answers 404
+        self.first_sent: list[datetime | None] = []  # Repeatability-First-Sent of every answer/start, in order
 
     def _fail(self, operation: str) -> None:
         error = self.fail_next.pop(operation, None)
         if error is not None:
             raise error
 
-    def answer(self, incoming_call_context: str, callback_url: str, *, request_id: str) -> AnsweredCall:
+    def answer(
+        self, incoming_call_context: str, callback_url: str, *, request_id: str, first_sent: datetime | None = None
+    ) -> AnsweredCall:
+        self.first_sent.append(first_sent)
         self._fail("answer")
         key = repeatability_id(request_id)
         if key not in self.by_repeatability:
@@ -51,8 +56,15 @@ class FakeAcs(CallAutomation):
         return result
 
     def start_recording(
-        self, server_call_id: str, options: RecordingOptions, *, request_id: str, call_connection_id: str = ""
+        self,
+        server_call_id: str,
+        options: RecordingOptions,
+        *,
+        request_id: str,
+        call_connection_id: str = "",
+        first_sent: datetime | None = None,
     ) -> str:
+        self.first_sent.append(first_sent)
         self._fail("start")
         key = repeatability_id(request_id)
         if key not in self.by_repeatability:
@@ -143,10 +155,20 @@ class FakeQuarantine:
 
 @dataclass
 class FakeSource:
-    """ACS's delete; every delete goes into the shared ``journal``."""
+    """ACS storage: ``files`` by URL (a missing one is gone: ``ArchivePermanentError``, as a 404 is); every delete
+    goes into the shared ``journal``."""
 
     journal: list[tuple[Any, ...]]
     deleted: list[str] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
+
+    def download(self, url: str, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        self.downloads.append(url)
+        if url not in self.files:
+            raise ArchivePermanentError(f"{url} is gone (404)")
+        data = self.files[url][offset:]
+        return iter([data if length is None else data[:length]])
 
     def delete(self, url: str) -> None:
         self.deleted.append(url)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from shared.acs import AcsRejected, AcsTransient
 from shared.domain import CallState, RecordingState
+from shared.events import parse_timestamp
 from shared.handlers.callbacks import handle_callbacks
 from shared.handlers.grid import handle_grid_event
 from shared.jwtcheck import JwksUnavailable, VerifiedToken
@@ -93,10 +95,14 @@ def test_a_start_interrupted_by_a_transient_error_resumes_on_redelivery_with_the
     w.acs.fail_next["start"] = AcsTransient("start: 503", 503)
     with pytest.raises(AcsTransient):
         handle_callbacks(p.body(event), GOOD, w.guard.call_mac(sid), w.deps)
+    w.clock.advance(seconds=30)
     handle_callbacks(p.body(event), GOOD, w.guard.call_mac(sid), w.deps)
     call = w.store.get(sid)
     assert call is not None
     assert [r.recording_id for r in call.recordings] == ["rec-2"]
+    _answer, *start_sent = w.acs.first_sent
+    first = min(parse_timestamp(event["time"]), w.clock.now - timedelta(seconds=30))  # clamped to its first receipt
+    assert start_sent == [first] * 2  # Repeatability-First-Sent kept across the retry
 
 
 def test_a_refused_start_marks_the_recording_failed() -> None:

@@ -22,6 +22,7 @@ def test_an_incoming_call_the_policy_matches_is_answered_with_the_callback_url()
     assert handle_grid_event(p.incoming_call(sid), w.deps) == []
     own_url = f"https://app.example/api/callbacks?callMac={w.guard.call_mac(sid)}"
     assert w.acs.sent("answer") == [("eyJhbGciOiJub25lIn0.eyJjYyI6MX0.", own_url)]
+    assert w.acs.first_sent == [w.clock.now]  # the IncomingCall's eventTime, clamped to its receipt
     call = w.store.get(sid)
     assert call is not None
     assert call.state is CallState.ANSWERED
@@ -104,11 +105,16 @@ def test_the_older_subject_form_finds_its_call_through_the_recording_id() -> Non
     assert [(j.chunk.server_call_id, j.chunk.index) for j in jobs] == [(sid, 0), (sid, 1)]
 
 
-def test_the_older_subject_form_for_an_unknown_recording_is_quarantined() -> None:
+def test_the_older_subject_form_for_an_unknown_recording_is_archived_under_the_subjects_call_id() -> None:
     w = world()
-    assert handle_grid_event(p.files_ready(None, "rec-unknown"), w.deps) == []
-    assert len(w.quarantine.kept) == 1
-    assert "rec-unknown" in w.quarantine.kept[0][1]
+    jobs = handle_grid_event(p.files_ready(None, "rec-unknown"), w.deps)
+    assert [(j.chunk.server_call_id, j.chunk.recording_id) for j in jobs] == [("c1", "rec-unknown")] * 2
+    assert w.quarantine.kept == []
+    call = w.store.get("c1")
+    assert call is not None
+    files = call.recordings[0].files
+    assert files is not None
+    assert (files.filed_under.value, files.subject_call_id) == ("callId", "c1")
 
 
 def test_an_unsafe_recording_url_is_quarantined_and_nothing_is_enqueued() -> None:
@@ -180,3 +186,24 @@ def test_a_late_files_ready_keeps_its_ready_time_for_retention_and_its_chunks_co
     assert files is not None
     assert files.ready_at == datetime(2026, 11, 22, 19, 0, tzinfo=UTC), "ACS's retention runs from its own time"
     assert all(chunk.enqueued_at == w.clock.now for chunk in call.recordings[0].chunks)
+
+
+def test_an_incoming_call_without_a_context_is_recorded_ringing_and_not_answered() -> None:
+    w = world()
+    sid = p.server_call_id()
+    event = p.incoming_call(sid)
+    del event["data"]["incomingCallContext"]
+    assert handle_grid_event(event, w.deps) == []
+    assert w.acs.sent("answer") == []
+    assert w.quarantine.kept == []
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.state is CallState.RINGING
+
+
+def test_an_incoming_call_without_a_server_call_id_is_acknowledged_and_left_alone() -> None:
+    w = world()
+    event = p.incoming_call(p.server_call_id())
+    del event["data"]["serverCallId"]
+    assert handle_grid_event(event, w.deps) == []
+    assert (w.acs.sent("answer"), w.quarantine.kept, w.store.calls) == ([], [], {})

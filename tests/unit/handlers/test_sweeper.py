@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain import RecordingState
+from shared.handlers.api import get_call
 from shared.handlers.grid import handle_grid_event
 from shared.handlers.sweeper import sweep
 from shared.layout import call_folder
@@ -96,3 +97,41 @@ def test_the_sweeper_forgets_callback_tokens_that_have_expired() -> None:
     w.clock.advance(minutes=1)
     sweep(w.deps)
     assert set(w.guard.used) == {"live"}
+
+
+def test_an_archived_recording_with_a_chunk_never_announced_is_reported_once_before_retention_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    w = world(now=READY_AT, stuck_chunk_after_seconds=10**6)
+    sid = p.server_call_id()
+    cut = p.chunk(0) | {"endReason": "ChunkMaximumSizeExceeded"}
+    for job in handle_grid_event(p.files_ready(sid, "rec-1", chunk_list=[cut]), w.deps):
+        deliver(w, job)
+    assert w.store.get(sid).recordings[0].state is RecordingState.ARCHIVED  # type: ignore[union-attr]
+    sweep(w.deps)
+    assert not any("not complete" in r.getMessage() for r in caplog.records), "not before the warning time"
+    w.clock.advance(hours=20, seconds=1)
+    with caplog.at_level(logging.WARNING):
+        sweep(w.deps)
+        sweep(w.deps)
+    warnings = [r.getMessage() for r in caplog.records if "recording not complete yet" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "chunk 0 ended with ChunkMaximumSizeExceeded: chunk 1 not announced" in warnings[0]
+    line = w.store.timeline(sid)[-1]
+    assert (line["event"], line["verdict"]) == ("RetentionWarned", "incomplete")
+    assert line["missing"] == ["chunk 0 ended with ChunkMaximumSizeExceeded: chunk 1 not announced"]
+    assert w.store.open_calls() == []
+
+
+def test_the_control_api_shows_the_verdict_and_what_is_missing() -> None:
+    w = world(now=READY_AT)
+    sid = p.server_call_id()
+    jobs = handle_grid_event(p.files_ready(sid, "rec-1", chunks=2), w.deps)
+    deliver(w, jobs[0])
+    view = get_call(call_folder(sid), w.deps).body
+    (recording,) = view["recordings"]
+    assert recording["verdict"] == {"verdict": "incomplete", "missing": ["chunk 1 not verified in the archive"]}
+    deliver(w, jobs[1])
+    view = get_call(call_folder(sid), w.deps).body
+    assert view["recordings"][0]["verdict"] == {"verdict": "complete", "missing": []}
+    assert view["timeline"][-1]["verdict"] == "complete"
