@@ -77,17 +77,20 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     def read_back(job: VerifyJob) -> None:
         readback.read_back(job, archive_container, options)
 
+    table = _table(settings, env)
+    store = TableCallStore(table)
+
     def publish_manifest(call: Call, recording: Recording, version: int) -> None:
-        manifest.publish(archive_container, call, recording, version, datetime.now(UTC))
+        timeline = store.timeline(call.server_call_id)
+        manifest.publish(archive_container, call, recording, version, datetime.now(UTC), timeline=timeline)
 
     verifier = None
     if not settings.callback_auth_disabled:
         verifier = CallbackVerifier(settings.jwt_issuer, settings.jwt_audience, settings.jwks_url)
     quarantine_container = _container(settings, env, settings.quarantine_container)
-    table = _table(settings, env)
     return Deps(
         settings=settings,
-        store=TableCallStore(table),
+        store=store,
         acs=AcsCallAutomation(acs_client),
         quarantine=BlobQuarantine(quarantine_container),
         archive=archive,

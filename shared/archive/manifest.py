@@ -4,6 +4,10 @@ The call's state in the table is the truth; the manifest is rendered from it (``
 state holds as archived, that is read back from storage and matched. It is written after every verification
 (``publish``) and carries the state's version: a projection never replaces one rendered from a newer state
 (the version is compared under the manifest's ETag, so two writers cannot interleave).
+
+Each manifest is sealed (``shared.archive.seal``): it carries the SHA-256 of its own canonical content and of the
+call's timeline when it was rendered, so ``python -m tools.audit`` can show, from the archive alone, that neither
+the manifest nor a blob it lists changed.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ import json
 import logging
 import random
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shared import layout
 from shared.archive.errors import ArchiveTransientError
+from shared.archive.seal import sealed, stored_bytes, timeline_sha256
 from shared.archive.translate import from_storage
 from shared.domain.model import Call, Chunk, ChunkState, Recording
 from shared.domain.verdict import judge
@@ -25,7 +31,7 @@ if TYPE_CHECKING:
     from azure.storage.blob import BlobClient, ContainerClient
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: sealed (manifestSha256, timelineSha256)
 ATTEMPTS = 50
 Document = dict[str, Any]
 
@@ -42,12 +48,15 @@ def manifest_path(call: Call, recording: Recording) -> str:
     )
 
 
-def render(call: Call, recording: Recording, version: int, now: datetime) -> Document:
-    """The manifest of ``recording`` as the state at ``version`` says: its verified chunks only."""
+def render(
+    call: Call, recording: Recording, version: int, now: datetime, *, timeline: Sequence[Mapping[str, Any]]
+) -> Document:
+    """The sealed manifest of ``recording`` as the state at ``version`` says: its verified chunks only.
+    ``timeline``: the call's timeline lines, oldest first, as read with that state."""
     files = recording.files
     if files is None:
         raise ValueError(f"recording {recording.recording_id} has no files yet")
-    return {
+    return sealed({
         "schemaVersion": SCHEMA_VERSION,
         "serverCallId": call.server_call_id,
         "callFolder": layout.call_folder(call.server_call_id),
@@ -63,7 +72,8 @@ def render(call: Call, recording: Recording, version: int, now: datetime) -> Doc
         "stateVersion": version,
         "chunks": [_entry(call, recording, c) for c in recording.chunks if c.state is ChunkState.ARCHIVED],
         "updatedAt": timestamp(now),
-    }
+        "timelineSha256": timeline_sha256(timeline),
+    })  # fmt: skip
 
 
 def _entry(call: Call, recording: Recording, chunk: Chunk) -> Document:
@@ -120,7 +130,7 @@ def _write(blob: BlobClient, document: Document, etag: str | None, metadata: dic
     from azure.core.exceptions import AzureError, ResourceExistsError, ResourceModifiedError
     from azure.storage.blob import ContentSettings
 
-    data = json.dumps(document, indent=2, sort_keys=False).encode("utf-8")
+    data = stored_bytes(document)
     settings = ContentSettings(content_type="application/json")
     try:
         if etag is None:
@@ -144,11 +154,19 @@ def _version(document: Document | None) -> int:
     return found if isinstance(found, int) and not isinstance(found, bool) else -1
 
 
-def publish(container: ContainerClient, call: Call, recording: Recording, version: int, now: datetime) -> bool:
+def publish(
+    container: ContainerClient,
+    call: Call,
+    recording: Recording,
+    version: int,
+    now: datetime,
+    *,
+    timeline: Sequence[Mapping[str, Any]],
+) -> bool:
     """Write the manifest rendered from the state at ``version``; False when one as new or newer is stored."""
     path = manifest_path(call, recording)
     blob = container.get_blob_client(path)
-    document = render(call, recording, version, now)
+    document = render(call, recording, version, now, timeline=timeline)
     metadata = {"callFolder": document["callFolder"], "recordingId": recording.recording_id}
     if call.server_call_id.isascii() and call.server_call_id.isprintable():
         metadata["serverCallId"] = call.server_call_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -41,7 +42,7 @@ def stored(container: ContainerClient, call: Call, recording: Recording) -> dict
 
 def test_the_manifest_names_only_verified_chunks_at_their_layout_paths(container: ContainerClient) -> None:
     call, recording = call_with(0, 2)
-    assert manifest.publish(container, call, recording, 5, NOW)
+    assert manifest.publish(container, call, recording, 5, NOW, timeline=())
     body = stored(container, call, recording)
     assert [c["index"] for c in body["chunks"]] == [0, 2]
     prefix = layout.recording_prefix(b.T0, b.SID, b.REC)
@@ -53,15 +54,33 @@ def test_the_manifest_names_only_verified_chunks_at_their_layout_paths(container
 
 def test_an_older_projection_never_replaces_a_newer_one(container: ContainerClient) -> None:
     newer, older = call_with(0, 1, 2), call_with(0)
-    assert manifest.publish(container, *newer, 7, NOW)
-    assert not manifest.publish(container, *older, 6, NOW)
-    assert not manifest.publish(container, *newer, 7, NOW), "the same projection again writes nothing"
+    assert manifest.publish(container, *newer, 7, NOW, timeline=())
+    assert not manifest.publish(container, *older, 6, NOW, timeline=())
+    assert not manifest.publish(container, *newer, 7, NOW, timeline=()), "the same projection again writes nothing"
     body = stored(container, *newer)
     assert ([c["index"] for c in body["chunks"]], body["verdict"]["verdict"]) == ([0, 1, 2], "complete")
 
 
 def test_a_newer_projection_replaces_an_older_one(container: ContainerClient) -> None:
     older, newer = call_with(0), call_with(0, 1)
-    assert manifest.publish(container, *older, 3, NOW)
-    assert manifest.publish(container, *newer, 4, NOW)
+    assert manifest.publish(container, *older, 3, NOW, timeline=())
+    assert manifest.publish(container, *newer, 4, NOW, timeline=())
     assert [c["index"] for c in stored(container, *newer)["chunks"]] == [0, 1]
+
+
+def test_the_manifest_is_sealed_with_its_canonical_sha256_and_the_timeline_it_was_rendered_with(
+    container: ContainerClient,
+) -> None:
+    from shared.archive.seal import canonical, seal_problem
+
+    call, recording = call_with(0, 1, 2)
+    timeline = [{"event": "CallConnected", "at": "2026-11-23T19:00:02+00:00", "caller": "4:+1425555ÿ"}]
+    assert manifest.publish(container, call, recording, 5, NOW, timeline=timeline)
+    body = stored(container, call, recording)
+    unsealed = {key: value for key, value in body.items() if key != "manifestSha256"}
+    rule = json.dumps(unsealed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    assert canonical(unsealed) == rule
+    assert body["manifestSha256"] == hashlib.sha256(rule).hexdigest()
+    assert body["timelineSha256"] == hashlib.sha256(canonical(timeline)).hexdigest()
+    assert seal_problem(body) == ""
+    assert "edited after it was written" in seal_problem({**body, "stateVersion": 6})

@@ -223,7 +223,7 @@ class FakeArchive:
         self.journal.append(("read back", job.chunk.recording_id, job.chunk.index))
 
     def publish_manifest(self, call: Call, recording: Recording, version: int) -> None:
-        document = render(call, recording, version, datetime(2026, 11, 23, tzinfo=UTC))
+        document = render(call, recording, version, datetime(2026, 11, 23, tzinfo=UTC), timeline=())
         stored = self.manifests.get(recording.recording_id)
         if stored is not None and stored["stateVersion"] >= version:
             return

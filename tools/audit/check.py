@@ -1,0 +1,163 @@
+"""Check one archived recording against its manifest: the seal, every listed blob's size and SHA-256, the chunk
+indexes the verdict claims, and that no blob of the recording is left unlisted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from shared import layout
+from shared.archive.seal import SEAL, TIMELINE, seal_problem, stored_bytes
+from shared.domain.verdict import CONTINUED_END_REASONS
+
+MANIFEST_LIMIT_BYTES = 16 * 1024 * 1024
+Document = dict[str, Any]
+
+
+class Reader(Protocol):
+    def head(self, name: str, limit: int) -> bytes: ...
+
+    def sha256(self, name: str) -> tuple[int, str]: ...
+
+
+@dataclass
+class RecordingAudit:
+    """What the audit found for one recording folder (``{yyyy}/{MM}/{dd}/{callFolder}/{recordingId}``)."""
+
+    prefix: str
+    verdict: str = ""
+    chunks: int = 0
+    blobs: int = 0
+    bytes: int = 0
+    timeline_sha256: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_json(self) -> dict[str, object]:
+        date, folder, recording_id = "-".join(self.prefix.split("/")[:3]), *self.prefix.split("/")[3:5]
+        return {
+            "ok": self.ok, "prefix": self.prefix, "date": date, "callFolder": folder, "recordingId": recording_id,
+            "verdict": self.verdict, "chunks": self.chunks, "blobsChecked": self.blobs, "bytesChecked": self.bytes,
+            "timelineSha256": self.timeline_sha256, "problems": list(self.problems),
+        }  # fmt: skip
+
+
+def audit_recording(reader: Reader, prefix: str, sizes: Mapping[str, int], accept_incomplete: bool) -> RecordingAudit:
+    """Audit the recording under ``prefix``; ``sizes``: every blob under it, as listed, with its size."""
+    found = RecordingAudit(prefix)
+    name = layout.manifest_path(prefix)
+    document = _manifest(reader, name, sizes, found)
+    if document is None:
+        found.problems.extend(f"{blob}: in the archive but not listed in any manifest" for blob in sorted(sizes))
+        return found
+    found.timeline_sha256 = str(document.get(TIMELINE, ""))
+    listed = _check_entries(reader, prefix, document, sizes, found)
+    _check_verdict(document, found, accept_incomplete)
+    unlisted = sorted(set(sizes) - listed - {name})
+    found.problems.extend(f"{blob}: in the archive but not listed in the manifest" for blob in unlisted)
+    return found
+
+
+def _manifest(reader: Reader, name: str, sizes: Mapping[str, int], found: RecordingAudit) -> Document | None:
+    if name not in sizes:
+        found.problems.append(f"{name}: missing (the recording has no manifest)")
+        return None
+    raw = reader.head(name, MANIFEST_LIMIT_BYTES)
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        found.problems.append(f"{name}: not a JSON object")
+        return None
+    problem = seal_problem(document)
+    if problem:
+        found.problems.append(f"{name}: {problem}")
+    elif stored_bytes(document) != raw:
+        found.problems.append(f"{name}: its bytes differ from the sealed document's stored form (edited)")
+    for key, expected in (("callFolder", name.split("/")[3]), ("recordingId", name.split("/")[4])):
+        if document.get(key) != expected:
+            found.problems.append(f"{name}: {key} {document.get(key)!r} is not its folder's {expected!r}")
+    return document
+
+
+def _check_entries(
+    reader: Reader, prefix: str, document: Document, sizes: Mapping[str, int], found: RecordingAudit
+) -> set[str]:
+    """Check every blob the manifest lists; the names it lists."""
+    listed: set[str] = set()
+    fmt = str(document.get("format", ""))
+    entries = _list(document.get("chunks"))
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("index"), int):
+            found.problems.append(f"{layout.manifest_path(prefix)}: a chunk entry without an index")
+            continue
+        index = entry["index"]
+        expected = (layout.chunk_path(prefix, index, fmt), layout.metadata_path(prefix, index))
+        if (entry.get("blobPath"), entry.get("metadataPath")) != expected:
+            found.problems.append(f"chunk {index}: the manifest places it off the layout ({entry.get('blobPath')})")
+        files = [
+            (expected[0], entry.get("size"), entry.get("sha256")),
+            (expected[1], None, entry.get("metadataSha256")),
+        ]
+        for part in (p for p in _list(entry.get("participantFiles")) if isinstance(p, dict)):
+            files.append((str(part.get("blobPath", "")), part.get("size"), part.get("sha256")))
+        for name, size, sha256 in files:
+            listed.add(name)
+            _check_blob(reader, name, size, sha256, sizes, found)
+    found.chunks = len(entries)
+    return listed
+
+
+def _check_blob(
+    reader: Reader, name: str, size: object, sha256: object, sizes: Mapping[str, int], found: RecordingAudit
+) -> None:
+    """``size`` None: not in the manifest (a metadata document), matched by SHA-256 alone."""
+    if name not in sizes:
+        found.problems.append(f"{name}: listed in the manifest, missing from the archive")
+        return
+    if size is not None and sizes[name] != size:
+        found.problems.append(f"{name}: holds {sizes[name]} bytes, the manifest says {size}")
+        return
+    count, digest = reader.sha256(name)
+    found.blobs += 1
+    found.bytes += count
+    if count != sizes[name]:
+        found.problems.append(f"{name}: {count} bytes read, {sizes[name]} listed")
+    elif digest != sha256:
+        found.problems.append(f"{name}: SHA-256 {digest}, the manifest says {sha256}")
+
+
+def _check_verdict(document: Document, found: RecordingAudit, accept_incomplete: bool) -> None:
+    """The chunk indexes and the last chunk's endReason must bear out the manifest's verdict."""
+    stated = document["verdict"] if isinstance(document.get("verdict"), dict) else {}
+    found.verdict = str(stated.get("verdict", ""))
+    entries = [e for e in _list(document.get("chunks")) if isinstance(e, dict) and isinstance(e.get("index"), int)]
+    indexes = sorted(e["index"] for e in entries)
+    gaps = [i for i in range(indexes[-1] + 1) if i not in indexes] if indexes else []
+    if len(set(indexes)) != len(indexes):
+        found.problems.append("the manifest lists a chunk index twice")
+    last = max(entries, key=lambda e: int(e["index"]), default={})
+    continued = str(last.get("endReason", "")).lower() in CONTINUED_END_REASONS
+    if found.verdict == "complete":
+        if not indexes:
+            found.problems.append("verdict complete, but the manifest lists no chunk")
+        for gap in gaps:
+            found.problems.append(f"verdict complete, but chunk {gap} is not in the manifest")
+        if continued:
+            found.problems.append(f"verdict complete, but chunk {last['index']} ended with {last['endReason']}")
+    elif not accept_incomplete:
+        missing = "; ".join(str(m) for m in _list(stated.get("missing"))) or "no reason given"
+        found.problems.append(f"verdict {found.verdict or 'absent'}: {missing}")
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+__all__ = ["SEAL", "RecordingAudit", "audit_recording"]

@@ -1,0 +1,41 @@
+"""The audit's output: a table for people, or JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from tools.audit.check import RecordingAudit
+
+HEADER = ("STATUS", "DATE", "CALL", "RECORDING", "VERDICT", "CHUNKS", "BLOBS", "BYTES")
+
+
+def table(audits: Sequence[RecordingAudit], problems: Sequence[str] = ()) -> str:
+    rows = [HEADER]
+    for audit in audits:
+        record = audit.as_json()
+        rows.append((
+            "OK" if audit.ok else "FAIL", str(record["date"]), _short(str(record["callFolder"])),
+            _short(str(record["recordingId"])), audit.verdict or "-", str(audit.chunks), str(audit.blobs),
+            f"{audit.bytes:,}",
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.extend(f"FAIL {problem}" for problem in problems)
+    for audit in audits:
+        lines.extend(f"FAIL {audit.prefix}: {problem}" for problem in audit.problems)
+    failed = sum(not a.ok for a in audits) + len(problems)
+    blobs = sum(a.blobs for a in audits)
+    lines.append(f"{len(audits)} recording(s), {blobs} blob(s) read back, {failed} failure(s)")
+    return "\n".join(lines)
+
+
+def as_json(audits: Sequence[RecordingAudit], problems: Sequence[str], span: tuple[str, str]) -> str:
+    ok = not problems and all(a.ok for a in audits)
+    body = {"ok": ok, "from": span[0], "to": span[1], "problems": list(problems),
+            "recordings": [a.as_json() for a in audits]}  # fmt: skip
+    return json.dumps(body, indent=2)
+
+
+def _short(text: str, width: int = 28) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
