@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from local.inspect_archive import list_archive, render_tree, verify_manifests
 from local.review import page_url
 from local.stack import STATE, Stack, StackOptions
 from shared.layout import call_folder
+from tools.audit.__main__ import main as audit_main
 
 CALLER = "4:+14255550100"  # a PSTN caller
 CALLEE = "4:+18005550199"  # the ACS number the answer policy accepts
@@ -120,7 +122,7 @@ def run(say: Callable[[str], object] = sys.stdout.write, state: Path = STATE / "
         call = _wait_for_archive(client, server_call_id, say)
         _step(say, "timeline")
         _print_timeline(call, say)
-        verdict = _show_archive(stack, server_call_id, say)
+        verdict = _show_archive(stack, server_call_id, say) or _audit(stack, server_call_id, say)
         _review(stack, server_call_id, keep, say)
         return verdict
     finally:
@@ -163,3 +165,15 @@ def _show_archive(stack: Stack, server_call_id: str, say: Callable[[str], object
         return 1
     say(f"    OK: {verified} chunk(s) archived, size and SHA-256 match the manifest\n")
     return 0
+
+
+def _audit(stack: Stack, server_call_id: str, say: Callable[[str], object]) -> int:
+    """``python -m tools.audit`` on the call: the archive alone, sealed manifests and every blob read back."""
+    today = datetime.now(UTC).date()
+    span = ["--from", (today - timedelta(days=1)).isoformat(), "--to", today.isoformat()]
+    where = ["--container", stack.info["archiveContainer"], "--call", call_folder(server_call_id)]
+    _step(say, f"audit: python -m tools.audit {' '.join(span + where)} (storage only, not the app's table)")
+    sys.stdout.flush()
+    code = audit_main([*span, *where, "--connection-string", stack.info["storageConnectionString"]])
+    sys.stdout.flush()
+    return code
