@@ -56,7 +56,7 @@ def reset() -> None:
 
 def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     from shared.acs import AcsCallAutomation, client_from_settings
-    from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk, manifest, readback
+    from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk, manifest, readback, tags
     from shared.handlers.deps import Deps
     from shared.jwtcheck import CallbackVerifier
     from shared.legalhold import BlobLegalHolds
@@ -82,7 +82,8 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
 
     def publish_manifest(call: Call, recording: Recording, version: int) -> None:
         timeline = store.timeline(call.server_call_id)
-        manifest.publish(archive_container, call, recording, version, datetime.now(UTC), timeline=timeline)
+        if manifest.publish(archive_container, call, recording, version, datetime.now(UTC), timeline=timeline):
+            tags.tag_recording(archive_container, call, recording, settings.retention_class_rules)
 
     verifier = None
     if not settings.callback_auth_disabled:

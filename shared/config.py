@@ -7,6 +7,7 @@ and the Bicep ``appSettings`` mirror this list one to one (tests check it).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
@@ -103,6 +104,13 @@ SPECS: Final[tuple[Spec, ...]] = (
         "chunk-verifications",
         "Queue of chunk verifications: read each copied chunk back and match it before it counts as archived "
         "(its poison queue is `<name>-poison`).",
+    ),
+    Spec(
+        "RETENTION_CLASS_RULES",
+        "",
+        "Blob index tag `retentionClass` of a call's archived blobs: comma list of `<prefix>=<class>`, the first "
+        "whose prefix starts the callee's rawId or phone number wins (`+44=uk-7y,8:acs:=internal,*=standard`); "
+        "empty or no match: no such tag. Classes use letters, digits and `+-.:_/`.",
     ),
     Spec("CALLS_TABLE", "calls", "Table of per-call state, history and event-id ledger."),
     Spec("ACS_ALLOWED_HOST_SUFFIXES", ACS_HOST_SUFFIXES, "Host suffixes a recording URL may have."),
@@ -212,6 +220,7 @@ class Settings:
     chunk_queue: str = "recording-chunks"
     verify_queue: str = "chunk-verifications"
     calls_table: str = "calls"
+    retention_class_rules: tuple[tuple[str, str], ...] = ()
     allowed_host_suffixes: tuple[str, ...] = field(default=tuple(ACS_HOST_SUFFIXES.split(",")))
     streaming_threshold_bytes: int = 8 * 1024 * 1024
     block_size_bytes: int = 4 * 1024 * 1024
@@ -238,6 +247,22 @@ def _affinity(env: Mapping[str, str]) -> tuple[tuple[int, str], ...]:
             raise ConfigError(f"RECORDING_CHANNEL_AFFINITY entries look like 0=<rawId>, not {item!r}")
         pairs.append((int(channel), participant.strip()))
     return tuple(pairs)
+
+
+_TAG_VALUE = re.compile(r"^[A-Za-z0-9+\-.:_/]{1,256}$")  # a blob index tag value (no space or `=` here)
+
+
+def _retention_rules(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    rules: list[tuple[str, str]] = []
+    for item in _csv(env, "RETENTION_CLASS_RULES"):
+        prefix, sep, name = item.rpartition("=")
+        if not sep or not prefix.strip() or not _TAG_VALUE.match(name.strip()):
+            raise ConfigError(
+                f"RETENTION_CLASS_RULES entries look like <prefix>=<class> (class: letters, digits, +-.:_/), "
+                f"not {item!r}"
+            )
+        rules.append((prefix.strip(), name.strip()))
+    return tuple(rules)
 
 
 def _recording(env: Mapping[str, str]) -> RecordingDefaults:
@@ -279,6 +304,7 @@ def _read(env: Mapping[str, str]) -> Settings:
         chunk_queue=_text(env, "CHUNK_QUEUE"),
         verify_queue=_text(env, "VERIFY_QUEUE"),
         calls_table=_text(env, "CALLS_TABLE"),
+        retention_class_rules=_retention_rules(env),
         allowed_host_suffixes=_csv(env, "ACS_ALLOWED_HOST_SUFFIXES"),
         streaming_threshold_bytes=_int(env, "STREAMING_THRESHOLD_BYTES"),
         block_size_bytes=max(1, _int(env, "ARCHIVE_BLOCK_SIZE_BYTES")),

@@ -212,6 +212,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     CHUNK_QUEUE: chunkQueue
     VERIFY_QUEUE: verifyQueue
     CALLS_TABLE: callsTable
+    RETENTION_CLASS_RULES: ''
     ACS_ALLOWED_HOST_SUFFIXES: '.asm.skype.com,.asyncgw.teams.microsoft.com,.ams.gov.teams.microsoft.us'
     STREAMING_THRESHOLD_BYTES: '8388608'
     ARCHIVE_BLOCK_SIZE_BYTES: '4194304'

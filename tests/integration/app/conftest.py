@@ -80,6 +80,7 @@ def app_settings(acs: Acs, storage: str, name: str) -> dict[str, str]:
         "ARCHIVE_CONTAINER": name + "a",
         "QUARANTINE_CONTAINER": name + "q",
         "CALLS_TABLE": name,
+        "RETENTION_CLASS_RULES": "+1800=toll-free,*=standard",
         "STREAMING_THRESHOLD_BYTES": str(STREAMING_THRESHOLD_BYTES),
         "ARCHIVE_BLOCK_SIZE_BYTES": str(64 * 1024),
         "ARCHIVE_CONCURRENCY": "2",

@@ -11,6 +11,7 @@ import pytest
 
 import function_app
 from shared.archive.readback import NotVerified
+from shared.archive.seal import seal_problem, timeline_sha256
 from tests.integration.app.conftest import MAX_CHUNK_SECONDS
 from tests.integration.app.emulated import Acs
 from tests.integration.app.flow import stopped_recording, view
@@ -59,6 +60,17 @@ def test_the_manifest_and_the_delete_wait_for_the_last_chunk_to_be_read_back(app
     manifest = json.loads(app.archive.download_blob(manifest_name).readall())
     assert [c["index"] for c in manifest["chunks"]] == [0, 1]
     assert manifest["verdict"]["verdict"] == "complete"
+    assert seal_problem(manifest) == ""
+    sealed_with = app.deps.store.timeline(sid)[: manifest["stateVersion"]]  # the lines up to the manifest's state
+    assert manifest["timelineSha256"] == timeline_sha256(sealed_with)
+    for blob in app.archive.list_blobs(name_starts_with=manifest_name.removesuffix("manifest.json")):
+        tags = app.archive.get_blob_client(blob.name).get_blob_tags()
+        assert tags == {
+            "recordingDate": manifest["recordingStart"][:10],
+            "verdict": "complete",
+            "format": "wav",
+            "retentionClass": "toll-free",
+        }, blob.name  # fmt: skip  (the callee is +1800...)
     assert [c["deleted"] for c in acs.recording(sid)["chunks"]] == [True, True]
     assert view(app, sid)["recordings"][0]["state"] == "source_deleted"
 
