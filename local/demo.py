@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import sys
@@ -23,6 +24,7 @@ from tools.audit.__main__ import main as audit_main
 CALLER = "4:+14255550100"  # a PSTN caller
 CALLEE = "4:+18005550199"  # the ACS number the answer policy accepts
 AGENT = "8:acs:contoso-agent-7"
+CHUNK_MEDIA = re.compile(r"/chunk-\d{4}\.(wav|mp3|mp4)$")
 DEMO_SETTINGS = {
     "ANSWER_POLICY": "+18005550199",
     "RECORDING_CONTENT": "audio",
@@ -153,7 +155,7 @@ def _show_archive(stack: Stack, server_call_id: str, say: Callable[[str], object
     checks = verify_manifests(container, blobs)
     failures = [p for check in checks for p in check.problems]
     verified = sum(check.verified for check in checks)
-    media = [b for b in blobs if "/chunk-" in b.name and not b.name.endswith(".metadata.json")]
+    media = [b for b in blobs if CHUNK_MEDIA.search(b.name)]  # not the metadata nor the per-participant files
     if not checks or not media:
         failures.append("no manifest or no media was archived")
     if verified != len(media):

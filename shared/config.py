@@ -122,6 +122,12 @@ SPECS: Final[tuple[Spec, ...]] = (
     Spec("ARCHIVE_BLOCK_SIZE_BYTES", "4194304", "Block size of ranged downloads and staged blocks."),
     Spec("ARCHIVE_CONCURRENCY", "4", "Parallel ranged downloads / staged blocks per chunk."),
     Spec(
+        "PARTICIPANT_FILES",
+        "true",
+        "Beside each unmixed WAV chunk, write one mono WAV per participant (`chunk-NNNN.<participant>.wav`), "
+        "listed and verified like the chunk; `false` turns it off.",
+    ),
+    Spec(
         "DELETE_SOURCE_AFTER_ARCHIVE",
         "false",
         "Delete a recording at ACS once it is complete and every chunk was read back from the archive and matched.",
@@ -225,6 +231,7 @@ class Settings:
     streaming_threshold_bytes: int = 8 * 1024 * 1024
     block_size_bytes: int = 4 * 1024 * 1024
     archive_concurrency: int = 4
+    participant_files: bool = True
     delete_source_after_archive: bool = False
     stuck_chunk_after_seconds: int = 900
     retention_hours: int = 24
@@ -309,6 +316,7 @@ def _read(env: Mapping[str, str]) -> Settings:
         streaming_threshold_bytes=_int(env, "STREAMING_THRESHOLD_BYTES"),
         block_size_bytes=max(1, _int(env, "ARCHIVE_BLOCK_SIZE_BYTES")),
         archive_concurrency=max(1, _int(env, "ARCHIVE_CONCURRENCY")),
+        participant_files=_flag(env, "PARTICIPANT_FILES"),
         delete_source_after_archive=_flag(env, "DELETE_SOURCE_AFTER_ARCHIVE"),
         stuck_chunk_after_seconds=_int(env, "STUCK_CHUNK_AFTER_SECONDS"),
         retention_hours=_int(env, "RETENTION_HOURS"),

@@ -13,6 +13,12 @@ start (UTC).
   dropped), so the two forms cannot collide.
 
 Either form holds only characters that are safe in a blob name, a Table key and a URL path segment.
+
+Beside an unmixed WAV chunk, one mono WAV per participant: ``chunk-{index:04}.{participant}.wav``, where
+``participant`` is the participant's rawId written reversibly (``participant_token``): letters, digits, ``+``, ``-``
+and ``.`` stay, ``:`` becomes ``_``, and every other character becomes ``~`` and two uppercase hex digits per UTF-8
+byte (``4:+14255550100`` -> ``4_+14255550100``; ``8:acs:abc_1`` -> ``8_acs_abc~5F1``). ``_`` and ``~`` never stand
+for themselves, so ``participant_id`` reverses it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ _TO_ID = str.maketrans("-_", "+/")
 _RECORDING_ID = re.compile(r"^[A-Za-z0-9_\-=+.]{1,512}$")
 # The callFolder is a Table PartitionKey (and index RowKey): at most 1 KiB, counted in UTF-16 (2 bytes a character).
 MAX_CALL_FOLDER = 512
+_TOKEN_KEPT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-.")
+_TOKEN = re.compile(r"^(?:[A-Za-z0-9+\-._]|~[0-9A-F]{2})+$")
 
 
 class LayoutError(ValueError):
@@ -121,6 +129,50 @@ def chunk_path(prefix: str, index: int, fmt: str) -> str:
 
 def metadata_path(prefix: str, index: int) -> str:
     return f"{prefix}/chunk-{index:04d}.metadata.json"
+
+
+def participant_token(raw_id: str) -> str:
+    """A participant's rawId as it appears in a blob name (see the module docstring)."""
+    if not raw_id:
+        raise LayoutError("a participant's rawId is empty")
+    parts: list[str] = []
+    for char in raw_id:
+        if char in _TOKEN_KEPT:
+            parts.append(char)
+        elif char == ":":
+            parts.append("_")
+        else:
+            parts.append("".join(f"~{byte:02X}" for byte in char.encode("utf-8")))
+    return "".join(parts)
+
+
+def participant_id(token: str) -> str:
+    """``participant_token`` reversed; LayoutError if ``token`` is not one."""
+    if not _TOKEN.match(token):
+        raise LayoutError(f"{token!r} is not a participant token")
+    raw = bytearray()
+    i = 0
+    while i < len(token):
+        if token[i] == "~":
+            raw.append(int(token[i + 1 : i + 3], 16))
+            i += 3
+        else:
+            raw += b":" if token[i] == "_" else token[i].encode("ascii")
+            i += 1
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LayoutError(f"{token!r} does not decode to a rawId") from None
+    if participant_token(decoded) != token:
+        raise LayoutError(f"{token!r} is not in canonical form")
+    return decoded
+
+
+def participant_path(prefix: str, index: int, raw_id: str) -> str:
+    """The mono WAV of one participant of an unmixed WAV chunk."""
+    if index < 0:
+        raise LayoutError("chunk index must not be negative")
+    return f"{prefix}/chunk-{index:04d}.{participant_token(raw_id)}.wav"
 
 
 def manifest_path(prefix: str) -> str:

@@ -136,6 +136,7 @@ class VerifyJob:
             "durationMs": self.copy.duration_ms,
             "pauseResumeIntervals": list(self.copy.pause_intervals),
             "participants": list(self.copy.participants),
+            "participantFiles": list(self.copy.participant_files),
             "correlationId": self.correlation_id,
             "traceparent": self.traceparent,
         }
@@ -155,6 +156,7 @@ class VerifyJob:
             duration_ms=duration,
             pause_intervals=body.objects("pauseResumeIntervals"),
             participants=body.objects("participants"),
+            participant_files=body.objects("participantFiles"),
         )
         return cls(
             chunk=ChunkRef.from_body(body),

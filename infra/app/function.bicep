@@ -217,6 +217,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     STREAMING_THRESHOLD_BYTES: '8388608'
     ARCHIVE_BLOCK_SIZE_BYTES: '4194304'
     ARCHIVE_CONCURRENCY: '4'
+    PARTICIPANT_FILES: 'true'
     DELETE_SOURCE_AFTER_ARCHIVE: deleteSourceAfterArchive ? 'true' : 'false'
     STUCK_CHUNK_AFTER_SECONDS: '900'
     RETENTION_HOURS: '24'

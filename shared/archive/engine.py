@@ -10,9 +10,10 @@ import contextvars
 import hashlib
 import logging
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from shared.archive.acsmeta import chunk_copy
 from shared.archive.errors import ArchivePermanentError, ArchiveTransientError
@@ -20,6 +21,7 @@ from shared.archive.fetch import Reader
 from shared.archive.media import copy_media
 from shared.archive.options import ArchiveOptions
 from shared.archive.source import RecordingSource, SourceStream
+from shared.archive.split import split_participants, stored_blocks
 from shared.archive.writer import Stager, blob_metadata, content_type, put_blob
 from shared.domain.model import ChunkCopy
 from shared.messages import ChunkJob
@@ -101,7 +103,22 @@ def archive_chunk(
         document=document,
         metadata_sha256=metadata_sha256,
     )
+    if options.participant_files and job.chunk.format.lower() == "wav" and copy.participants:
+        copy = replace(copy, participant_files=_split(job, container, copy, media.payload, options))
     return Archived(copy, media.payload)
+
+
+def _split(
+    job: ChunkJob, container: ContainerClient, copy: ChunkCopy, payload: bytes | None, options: ArchiveOptions
+) -> tuple[dict[str, Any], ...]:
+    """The per-participant files of an unmixed WAV chunk, from the payload or (streamed) the committed blob."""
+    block = options.block_size_bytes
+    blocks: Iterator[bytes]
+    if payload is not None:
+        blocks = (payload[offset : offset + block] for offset in range(0, len(payload), block))
+    else:
+        blocks = stored_blocks(container, job.chunk.paths.media, copy.size, block)
+    return split_participants(container, job.chunk, copy.participants, blocks, copy.size, options)
 
 
 __all__: list[str] = ["Archived", "archive_chunk"]

@@ -98,6 +98,7 @@ def _entry(call: Call, recording: Recording, chunk: Chunk) -> Document:
         "durationMs": copy.duration_ms,
         "pauseResumeIntervals": list(copy.pause_intervals),
         "participants": list(copy.participants),
+        "participantFiles": list(copy.participant_files),
         "metadataPath": paths.metadata,
         "metadataSha256": copy.metadata_sha256,
         "endReason": chunk.file.end_reason,

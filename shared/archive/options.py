@@ -14,11 +14,13 @@ class ArchiveOptions:
     """``streaming_threshold_bytes``: chunks up to this size are returned as a payload for the blob output binding,
     larger ones are staged as blocks with the Storage SDK. ``concurrency`` ranged downloads and ``concurrency`` block
     uploads run at once; memory per chunk stays near ``2 x concurrency x block_size_bytes`` whatever the chunk's size.
+    ``participant_files``: split an unmixed WAV chunk into one mono WAV per participant (``shared.archive.split``).
     """
 
     streaming_threshold_bytes: int
     block_size_bytes: int
     concurrency: int
+    participant_files: bool = True  # one mono WAV per participant beside an unmixed WAV chunk
 
     def __post_init__(self) -> None:
         if self.streaming_threshold_bytes < 0:
@@ -32,4 +34,5 @@ class ArchiveOptions:
             streaming_threshold_bytes=settings.streaming_threshold_bytes,
             block_size_bytes=settings.block_size_bytes,
             concurrency=settings.archive_concurrency,
+            participant_files=settings.participant_files,
         )

@@ -15,10 +15,11 @@ import hashlib
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from shared import layout
 from shared.archive.engine import METADATA_LIMIT_BYTES
-from shared.archive.errors import ArchiveTransientError
+from shared.archive.errors import ArchivePermanentError, ArchiveTransientError
 from shared.archive.options import ArchiveOptions
 from shared.archive.writer import storage_call
 from shared.messages import VerifyJob
@@ -50,11 +51,22 @@ def read_back(
         try:
             _match(container.get_blob_client(paths.metadata), None, job.copy.metadata_sha256, options)
             _match(container.get_blob_client(paths.media), job.copy.size, job.copy.sha256, options)
+            for part in job.copy.participant_files:
+                _match(container.get_blob_client(_participant_path(job, part)), part["size"], part["sha256"], options)
             return
         except Absent:
             if pause is None:
                 raise
             time.sleep(pause)
+
+
+def _participant_path(job: VerifyJob, part: dict[str, Any]) -> str:
+    """Where the layout puts this participant's file (a job naming any other blob is refused)."""
+    prefix = job.chunk.paths.media.rsplit("/", 1)[0]
+    expected = layout.participant_path(prefix, job.chunk.index, str(part.get("participantId", "")))
+    if part.get("blobPath") != expected or not isinstance(part.get("size"), int):
+        raise ArchivePermanentError(f"chunk {job.chunk.index}: a participant file off the layout or without size")
+    return expected
 
 
 def _match(blob: BlobClient, size: int | None, sha256: str, options: ArchiveOptions) -> None:

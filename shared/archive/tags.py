@@ -57,13 +57,16 @@ def recording_tags(call: Call, recording: Recording, rules: RetentionRules) -> d
 
 
 def recording_blobs(call: Call, recording: Recording) -> list[str]:
-    """The manifest and every blob it lists (the media and ACS metadata of each archived chunk)."""
+    """The manifest and every blob it lists (the media, ACS metadata and participant files of each archived
+    chunk)."""
     assert recording.files is not None
     files = recording.files
     prefix = layout.recording_prefix(files.recording_start, call.server_call_id, recording.recording_id)
     names = [layout.manifest_path(prefix)]
     for chunk in (c for c in recording.chunks if c.state is ChunkState.ARCHIVED):
         names += [layout.chunk_path(prefix, chunk.index, files.format), layout.metadata_path(prefix, chunk.index)]
+        parts = chunk.copy.participant_files if chunk.copy is not None else ()
+        names += [str(part["blobPath"]) for part in parts if isinstance(part.get("blobPath"), str)]
     return names
 
 

@@ -75,6 +75,8 @@ class ChunkCopy:
     duration_ms: int | None = None
     pause_intervals: tuple[dict[str, Any], ...] = ()
     participants: tuple[dict[str, Any], ...] = ()  # {"participantId", "channel"?}
+    participant_files: tuple[dict[str, Any], ...] = ()  # unmixed WAV: {"participantId", "channel", "blobPath",
+    # "size", "sha256"} of each participant's mono WAV
 
 
 @dataclass(frozen=True)

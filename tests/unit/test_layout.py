@@ -112,3 +112,23 @@ def test_recording_ids_that_would_escape_the_folder_are_refused(recording_id: st
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(layout.LayoutError):
         layout.chunk_path("p", 0, "ogg")
+
+
+@pytest.mark.parametrize(
+    ("raw_id", "token"),
+    [
+        ("4:+14255550100", "4_+14255550100"),
+        ("8:acs:1b5c-f3_00000022-aa", "8_acs_1b5c-f3~5F00000022-aa"),
+        ("28:bot é/x~", "28_bot~20~C3~A9~2Fx~7E"),
+    ],
+)
+def test_a_participant_token_is_readable_safe_and_reverses_to_the_raw_id(raw_id: str, token: str) -> None:
+    assert layout.participant_token(raw_id) == token
+    assert layout.participant_id(token) == raw_id
+    assert layout.participant_path("p", 3, raw_id) == f"p/chunk-0003.{token}.wav"
+
+
+@pytest.mark.parametrize("token", ["", "a:b", "a~5f", "a~GG", "~FF", "a b"])
+def test_a_string_that_is_not_a_participant_token_is_refused(token: str) -> None:
+    with pytest.raises(layout.LayoutError):
+        layout.participant_id(token)

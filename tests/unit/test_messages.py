@@ -75,6 +75,15 @@ def test_a_verify_job_round_trips_with_the_facts_of_the_copy() -> None:
         streamed=False,
         duration_ms=1000,
         participants=({"participantId": "8:acs:a", "channel": 0},),
+        participant_files=(
+            {
+                "participantId": "8:acs:a",
+                "channel": 0,
+                "blobPath": "p/chunk-0002.8_acs_a.wav",
+                "size": 3,
+                "sha256": "c" * 64,
+            },
+        ),
     )
     job = VerifyJob(chunk=REF, document_id="doc-2", copy=copy, correlation_id="corr")
     assert VerifyJob.from_json(job.to_json()) == job

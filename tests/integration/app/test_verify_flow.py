@@ -70,7 +70,7 @@ def test_the_manifest_and_the_delete_wait_for_the_last_chunk_to_be_read_back(app
             "verdict": "complete",
             "format": "wav",
             "retentionClass": "toll-free",
-        }, blob.name  # fmt: skip  (the callee is +1800...)
+        }, blob.name  # the callee is +1800...
     assert [c["deleted"] for c in acs.recording(sid)["chunks"]] == [True, True]
     assert view(app, sid)["recordings"][0]["state"] == "source_deleted"
 
