@@ -81,7 +81,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     store = TableCallStore(table)
 
     def publish_manifest(call: Call, recording: Recording, version: int) -> None:
-        timeline = store.timeline(call.server_call_id)
+        timeline = store.timeline(call.server_call_id)[:version]  # line n is the input that made version n
         if manifest.publish(archive_container, call, recording, version, datetime.now(UTC), timeline=timeline):
             tags.tag_recording(archive_container, call, recording, settings.retention_class_rules)
 

@@ -7,9 +7,10 @@ as themselves and encoded in UTF-8, integers in decimal, strings escaped as Pyth
 
 - ``manifestSha256``: SHA-256 (lowercase hex) of the canonical JSON of the manifest without its
   ``manifestSha256`` member.
-- ``timelineSha256``: SHA-256 of the canonical JSON of the call's timeline (the list of its lines, oldest first)
-  as it stood when the manifest was rendered, so a timeline exported later can be shown to be the one the archive
-  was sealed with.
+- ``timelineSha256``: SHA-256 of the canonical JSON of the call's timeline as it stood at the state the manifest
+  was rendered from: the list of its first ``stateVersion`` lines, oldest first (each applied input adds one line
+  and one version), exactly as ``GET /api/calls/{callId}`` lists them. A timeline exported later can so be shown
+  to be the one the archive was sealed with.
 
 The manifest is stored as ``stored_bytes`` writes it (two-space indent, keys in the order rendered); an auditor can
 re-render the parsed document and compare, so even a change of whitespace is seen.

@@ -106,7 +106,10 @@ def _check_entries(
             (expected[1], None, entry.get("metadataSha256")),
         ]
         for part in (p for p in _list(entry.get("participantFiles")) if isinstance(p, dict)):
-            files.append((str(part.get("blobPath", "")), part.get("size"), part.get("sha256")))
+            path = str(part.get("blobPath", ""))
+            if path != _participant_path(prefix, index, part.get("participantId")):
+                found.problems.append(f"chunk {index}: participant file {path} is off the layout")
+            files.append((path, part.get("size"), part.get("sha256")))
         for name, size, sha256 in files:
             listed.add(name)
             _check_blob(reader, name, size, sha256, sizes, found)
@@ -154,6 +157,13 @@ def _check_verdict(document: Document, found: RecordingAudit, accept_incomplete:
     elif not accept_incomplete:
         missing = "; ".join(str(m) for m in _list(stated.get("missing"))) or "no reason given"
         found.problems.append(f"verdict {found.verdict or 'absent'}: {missing}")
+
+
+def _participant_path(prefix: str, index: int, participant: object) -> str:
+    try:
+        return layout.participant_path(prefix, index, participant if isinstance(participant, str) else "")
+    except layout.LayoutError:
+        return ""
 
 
 def _list(value: object) -> list[Any]:
