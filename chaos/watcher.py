@@ -109,8 +109,8 @@ def incomplete_versions(seen: Seen, chunks: list[SourceChunk], source_sha256: Ca
     wrong: list[str] = []
     for (name, _), digest in seen.versions.items():
         parts = name.split("/")
-        if not digest or len(parts) != 6 or name.endswith(".json"):
-            continue
+        if not digest or len(parts) != 6 or not _MEDIA.match(parts[5]):
+            continue  # metadata, manifests and per-participant files are not the source's bytes
         chunk = by_path.get((parts[3], parts[4], parts[5].split(".")[0]))
         if chunk is None or source_sha256(chunk.content_location) != digest:
             wrong.append(name)
