@@ -65,12 +65,19 @@ def start(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "")
         try:
             after = start_pending(call, pending, deps, "api")
         except AcsRejected as exc:
-            return error(502, f"ACS refused to start the recording: {exc}")
+            return error(refused_start_status(exc), f"ACS refused to start the recording: {exc}")
         except AcsTransient as exc:
             fail_start(sid, pending, exc, deps, "api")
             return error(503, f"ACS unavailable, recording not started: {exc}")
         recording = after.by_request(request_id) if after is not None else None
         return Reply(200, recording_view(after, recording) if after is not None and recording is not None else {})
+
+
+def refused_start_status(exc: AcsRejected) -> int:
+    """The answer to a start ACS refused: what the operator named was wrong (no such call: 404; a call that cannot be
+    recorded now: 409; options ACS will not take: 400) or, for any other refusal (401/403: the app's own identity),
+    a 502 naming what ACS said."""
+    return {400: 400, 404: 404, 409: 409, 412: 409}.get(exc.status or 0, 502)
 
 
 def command(call_id: str, action: str, deps: Deps, given_server_call_id: str = "") -> Reply:

@@ -48,6 +48,15 @@ def test_a_bad_body_field_is_a_400_that_names_it() -> None:
     assert w.acs.requests == []
 
 
+def test_a_start_acs_refuses_for_the_call_it_names_is_a_4xx_with_what_acs_said() -> None:
+    for acs_status, answer in ((404, 404), (400, 400), (409, 409), (412, 409), (403, 502), (401, 502)):
+        w = world()
+        w.acs.fail_next["start"] = AcsRejected(f"start recording: {acs_status} no such call", acs_status)
+        reply = api.start(call_folder(p.server_call_id()), b"{}", w.deps)
+        assert (acs_status, reply.status) == (acs_status, answer)
+        assert f"{acs_status} no such call" in reply.body["error"]
+
+
 def test_starting_while_recording_is_a_409_naming_the_state() -> None:
     w = world()
     sid = recording_call(w)
