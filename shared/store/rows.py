@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -126,5 +127,20 @@ def history_entity(folder: str, version: int, line: dict[str, Any]) -> dict[str,
     }
 
 
-def ledger_entity(folder: str, event_id: str, version: int) -> dict[str, Any]:
-    return {"PartitionKey": folder, "RowKey": ledger_key(event_id), "EventId": event_id, "Version": version}
+@dataclass(frozen=True)
+class LedgerRow:
+    """An applied input: the state version it wrote and the attempt that wrote it (``Writer``)."""
+
+    version: int
+    writer: str
+
+
+def ledger_entity(folder: str, event_id: str, version: int, writer: str) -> dict[str, Any]:
+    return {
+        "PartitionKey": folder, "RowKey": ledger_key(event_id), "EventId": event_id, "Version": version,
+        "Writer": writer,
+    }  # fmt: skip
+
+
+def ledger_row(entity: Mapping[str, Any]) -> LedgerRow:
+    return LedgerRow(version=int(entity.get("Version", 0)), writer=str(entity.get("Writer", "")))

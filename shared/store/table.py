@@ -3,7 +3,10 @@
 Each input is one entity-group transaction in the call's partition: the state row (created, or replaced with
 If-Match on its ETag), the rows of the chunks the input changed, a history row and a ledger row (insert-only). A
 412 (someone else wrote first) or a 409 (the ledger row exists, or the call was created meanwhile) means: read
-again; a ledger hit then makes the input a duplicate and a no-op. A transaction holds at most 100 operations, so
+again; a ledger hit then makes the input a duplicate and a no-op. A connection lost before the answer
+(``ServiceResponseError``: the transaction may or may not have landed) also means: read again. The ledger row names
+the attempt that wrote it (``Writer``), so a commit that landed unacknowledged is recognised as this apply's own
+write, not as a duplicate, and the caller still does what follows it. A transaction holds at most 100 operations, so
 one input may change at most ``MAX_CHANGED_CHUNKS`` chunks (files-ready intake bounds the chunks of an event).
 """
 
@@ -14,12 +17,13 @@ import json
 import logging
 import random
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date
 from typing import Any
 
 from azure.core import MatchConditions
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError, ServiceResponseError
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
 from shared.domain import Call, apply, new_call
@@ -86,26 +90,37 @@ class TableCallStore:
     # -- the one write ---------------------------------------------------------------------------------------
     def apply(self, server_call_id: str, event: ev.Input) -> Applied:
         folder = call_folder(server_call_id)
+        writer = uuid.uuid4().hex
+        unacknowledged: dict[int, Call | None] = {}  # version a lost commit would have written -> state before it
         for attempt in range(self._max_attempts):
-            current, etag, version, duplicate = self._load(folder, event.event_id)
-            if duplicate:
+            current, etag, version, ledger = self._load(folder, event.event_id)
+            if ledger is not None and current is not None and ledger.writer == writer:
+                self._settle_open_index(folder, current)
+                previous = unacknowledged.get(ledger.version)
+                return Applied(call=current, previous=previous, duplicate=False, version=ledger.version)
+            if ledger is not None:
                 return Applied(call=current, previous=current, duplicate=True, version=version)
             previous = current
             call = apply(previous or new_call(server_call_id, event), event)
             self._write_indexes(folder, previous, call)
             try:
-                self._commit(folder, (previous, etag, version), call, event)
+                self._commit(folder, (previous, etag, version), call, event, writer)
             except TableTransactionError as exc:
                 if exc.status_code not in _RETRY_STATUSES:
                     raise
+                self._pause(attempt)
+                continue
+            except ServiceResponseError as exc:
+                log.warning("the answer to a state write was lost (%s); reading the state again", exc)
+                unacknowledged[version + 1] = previous
                 self._pause(attempt)
                 continue
             self._settle_open_index(folder, call)
             return Applied(call=call, previous=previous, duplicate=False, version=version + 1)
         raise StoreContention(f"gave up applying {type(event).__name__} after {self._max_attempts} attempts")
 
-    def _load(self, folder: str, event_id: str | None) -> tuple[Call | None, str, int, bool]:
-        """The call (with its ETag and version) and whether ``event_id`` is in the ledger, in one query."""
+    def _load(self, folder: str, event_id: str | None) -> tuple[Call | None, str, int, rows.LedgerRow | None]:
+        """The call (with its ETag and version) and ``event_id``'s ledger row if it has one, in one query."""
         query = (
             "PartitionKey eq @pk and ( RowKey eq @state or RowKey eq @ledger or "
             "( RowKey ge @first and RowKey lt @after ) )"
@@ -119,7 +134,7 @@ class TableCallStore:
         }
         state: Any = None
         chunks: list[dict[str, Any]] = []
-        duplicate = False
+        ledger = None
         for entity in self._query(query, params):
             key = str(entity["RowKey"])
             if key == rows.STATE:
@@ -127,12 +142,14 @@ class TableCallStore:
             elif key.startswith(rows.CHUNK_FIRST):
                 chunks.append(entity)
             else:
-                duplicate = True
+                ledger = rows.ledger_row(entity)
         if state is None:
-            return None, "", 0, duplicate
-        return rows.call_of(state, chunks), str(state.metadata["etag"]), int(state["Version"]), duplicate
+            return None, "", 0, ledger
+        return rows.call_of(state, chunks), str(state.metadata["etag"]), int(state["Version"]), ledger
 
-    def _commit(self, folder: str, loaded: tuple[Call | None, str, int], call: Call, event: ev.Input) -> None:
+    def _commit(
+        self, folder: str, loaded: tuple[Call | None, str, int], call: Call, event: ev.Input, writer: str
+    ) -> None:
         previous, etag, version = loaded
         version += 1
         state = rows.state_entity(folder, call, version)
@@ -154,7 +171,7 @@ class TableCallStore:
                 state_op,
                 *chunk_ops,
                 ("create", rows.history_entity(folder, version, entry(event, call))),
-                ("create", rows.ledger_entity(folder, event.event_id, version)),
+                ("create", rows.ledger_entity(folder, event.event_id, version, writer)),
             ]
         )
 
