@@ -1,7 +1,9 @@
 """What can happen to a call: facts reported by ACS or the archive, and commands from the app or an operator.
 
 Every input carries a unique ``event_id`` (the store's ledger makes a redelivered one a no-op), the time it
-happened (``at``) and its ``source`` (``eventgrid``, ``callback``, ``api``, ``archive``, ``sweeper``).
+happened (``at``) and its ``source`` (``eventgrid``, ``callback``, ``api``, ``archive``, ``sweeper``). Every other
+field is keyword-only and every id an input cannot do without is required, so a missing recordingId cannot
+type-check.
 
 ``CallReconciled`` and ``RecordingReconciled`` are what ACS reported when the sweeper asked it about a call or a
 recording whose callbacks the app may have missed; ``at`` is when it asked.
@@ -9,7 +11,7 @@ recording whose callbacks the app may have missed; ``at`` is when it asked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from shared.domain.model import ChunkCopy, ChunkFile, FilesInfo, RecordingOptions
@@ -22,38 +24,38 @@ class Input:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CallRinging(Input):
     correlation_id: str = ""
     caller: str = ""
     callee: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CallAnswered(Input):
-    call_connection_id: str = ""
+    call_connection_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AnswerFailed(Input):
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CallConnected(Input):
     """The call is up; with ``start`` the app asks for a recording (request id ``connect:{event_id}``)."""
 
-    call_connection_id: str = ""
+    call_connection_id: str
     correlation_id: str = ""
     start: RecordingOptions | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CallDisconnected(Input):
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CallReconciled(Input):
     """ACS reports the call ``connected`` (applied as CallConnected: with ``start`` the app asks for a recording,
     request id ``connect:{event_id}``, unless the call has one) or ended (applied as CallDisconnected)."""
@@ -64,23 +66,23 @@ class CallReconciled(Input):
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StartRecording(Input):
     """Command: start a recording of the call with these options."""
 
-    request_id: str = ""
-    options: RecordingOptions = field(default_factory=RecordingOptions)
+    request_id: str
+    options: RecordingOptions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RecordingStarted(Input):
     """ACS accepted the start request ``request_id`` and named the recording."""
 
-    request_id: str = ""
-    recording_id: str = ""
+    request_id: str
+    recording_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StartFailed(Input):
     """ACS refused, or later gave up on, a start (by request id or recording id)."""
 
@@ -89,43 +91,40 @@ class StartFailed(Input):
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RecordingStateReported(Input):
     """ACS RecordingStateChanged: ``active`` or not, as of ``at``."""
 
-    recording_id: str = ""
-    active: bool = False
+    recording_id: str
+    active: bool
 
 
 RECONCILED_STATUSES = ("active", "inactive", "gone")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RecordingReconciled(Input):
     """ACS reports the recording ``active``, ``inactive``, or ``gone`` (it no longer knows it), as of ``at``."""
 
-    recording_id: str = ""
-    status: str = "gone"
+    recording_id: str
+    status: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PauseRecording(Input):
     """Command; an empty ``recording_id`` means the call's latest recording."""
 
     recording_id: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ResumeRecording(Input):
     recording_id: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StopRecording(Input):
     recording_id: str = ""
-
-
-# The archive's inputs take keywords only and every id is required: a missing recordingId cannot type-check.
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -101,7 +101,9 @@ def _call_reconciled(call: Call, event: ev.CallReconciled) -> Call:
     """ACS's answer about the call, applied as the callback it stands for would have been."""
     common = (event.event_id, event.at, event.source)
     if event.connected:
-        return _connected(call, ev.CallConnected(*common, event.call_connection_id, start=event.start))
+        return _connected(
+            call, ev.CallConnected(*common, call_connection_id=event.call_connection_id, start=event.start)
+        )
     return _disconnected(call, ev.CallDisconnected(*common, reason=event.reason))
 
 

@@ -115,7 +115,9 @@ def _dispatch(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
         deps.store.apply(server_call_id, ev.CallDisconnected(*common, reason=reason))
     elif event.kind == "RecordingStateChanged" and event.recording_id:
         active = event.recording_state == "active"
-        deps.store.apply(server_call_id, ev.RecordingStateReported(*common, event.recording_id, active))
+        deps.store.apply(
+            server_call_id, ev.RecordingStateReported(*common, recording_id=event.recording_id, active=active)
+        )
     elif event.kind == "StartRecordingFailed":
         failed = ev.StartFailed(*common, recording_id=event.recording_id or "", reason=reason)
         deps.store.apply(server_call_id, failed)

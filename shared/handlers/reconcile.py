@@ -110,7 +110,7 @@ def _reconcile_recording(call: Call, recording: Recording, now: datetime, deps: 
     if status not in ev.RECONCILED_STATUSES:
         log.info("ACS reports recording %s as %r; nothing to reconcile", rid, status)
         return call
-    event = ev.RecordingReconciled(eventids.reconciled(rid, status, now), now, SOURCE, rid, status)
+    event = ev.RecordingReconciled(eventids.reconciled(rid, status, now), now, SOURCE, recording_id=rid, status=status)
     after = apply(call, event).recording(rid)
     if after is None or after.state is recording.state:
         return call

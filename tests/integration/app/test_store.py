@@ -146,7 +146,7 @@ def test_calls_are_listed_by_the_day_they_started(store: TableCallStore) -> None
     first, second = server_call_id(), server_call_id()
     store.apply(first, ev.CallRinging("e1", at(0), "eventgrid"))
     store.apply(second, ev.CallRinging("e2", at(-86400), "eventgrid"))
-    store.apply(first, ev.CallConnected("e3", at(5), "callback"))
+    store.apply(first, ev.CallConnected("e3", at(5), "callback", call_connection_id="c3"))
     listed = store.day_page(T0.date()).calls
     assert [c.server_call_id for c in listed] == [first]
     assert listed[0].state is CallState.CONNECTED

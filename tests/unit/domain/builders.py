@@ -23,7 +23,14 @@ def ringing(t: float = 0, event_id: str = "ring") -> ev.CallRinging:
 
 
 def connected(t: float = 2, event_id: str = "connected", start: bool = True) -> ev.CallConnected:
-    return ev.CallConnected(event_id, at(t), "callback", "conn-1", "corr", OPTIONS if start else None)
+    return ev.CallConnected(
+        event_id,
+        at(t),
+        "callback",
+        call_connection_id="conn-1",
+        correlation_id="corr",
+        start=OPTIONS if start else None,
+    )
 
 
 def started(request_id: str = "connect:connected", t: float = 3) -> ev.RecordingStarted:
@@ -31,7 +38,9 @@ def started(request_id: str = "connect:connected", t: float = 3) -> ev.Recording
 
 
 def report(active: bool, t: float, event_id: str | None = None) -> ev.RecordingStateReported:
-    return ev.RecordingStateReported(event_id or f"report-{active}-{t}", at(t), "callback", REC, active)
+    return ev.RecordingStateReported(
+        event_id or f"report-{active}-{t}", at(t), "callback", recording_id=REC, active=active
+    )
 
 
 def chunk_file(index: int) -> ChunkFile:

@@ -46,7 +46,7 @@ def recording_state(call: Call) -> RecordingState:
 def test_a_call_goes_from_ringing_to_recorded_and_archived() -> None:
     call = run(
         ringing(),
-        ev.CallAnswered("answered", at(1), "eventgrid", "conn-1"),
+        ev.CallAnswered("answered", at(1), "eventgrid", call_connection_id="conn-1"),
         connected(),
         started(),
         report(True, 4),

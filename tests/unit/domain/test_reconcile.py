@@ -40,7 +40,7 @@ def run(*inputs: ev.Input) -> Call:
 
 
 def answered(t: float = 1) -> ev.CallAnswered:
-    return ev.CallAnswered("answered", at(t), "eventgrid", "conn-1")
+    return ev.CallAnswered("answered", at(t), "eventgrid", call_connection_id="conn-1")
 
 
 def reconciled_up(t: float = 200, event_id: str = "reconciled:connected:conn-1") -> ev.CallReconciled:
@@ -52,7 +52,7 @@ def reconciled_ended(t: float = 200) -> ev.CallReconciled:
 
 
 def acs_says(status: str, t: float) -> ev.RecordingReconciled:
-    return ev.RecordingReconciled(f"reconciled:{status}:{t}", at(t), "sweeper", REC, status)
+    return ev.RecordingReconciled(f"reconciled:{status}:{t}", at(t), "sweeper", recording_id=REC, status=status)
 
 
 def started_at(request_id: str, t: float) -> ev.RecordingStarted:
@@ -126,7 +126,7 @@ def test_an_older_reconciled_report_does_not_undo_a_newer_callback() -> None:
 
 
 def test_an_inactive_recording_of_an_ended_call_is_stopped_not_paused() -> None:
-    late = ev.RecordingStateReported("late", at(50), "callback", REC, True)
+    late = ev.RecordingStateReported("late", at(50), "callback", recording_id=REC, active=True)
     call = run(ringing(), answered(), connected(start=False), disconnected(t=40), late, acs_says("inactive", 200))
     assert call.recordings[0].state is RecordingState.STOPPED
 

@@ -91,7 +91,12 @@ def test_pending_chunks_are_the_ones_counted_unverified() -> None:
 def _ended(*reports: bool) -> Recording:
     """A recording started paused-on-start, with these state reports, whose call then ended."""
     paused = ev.CallConnected(
-        "connected", b.at(2), "callback", "conn-1", "corr", replace(b.OPTIONS, pause_on_start=True)
+        "connected",
+        b.at(2),
+        "callback",
+        call_connection_id="conn-1",
+        correlation_id="corr",
+        start=replace(b.OPTIONS, pause_on_start=True),
     )
     events = [b.ringing(), paused, b.started(), b.report(False, 3.5)]
     events += [b.report(active, 4 + n) for n, active in enumerate(reports)]

@@ -184,7 +184,7 @@ def test_a_filtered_day_list_fills_its_page_from_further_store_pages() -> None:
     w = world()
     wanted = p.server_call_id()
     w.store.apply(wanted, ev.CallRinging("w", T0, "eventgrid"))
-    w.store.apply(wanted, ev.CallAnswered("a", T0, "eventgrid"))
+    w.store.apply(wanted, ev.CallAnswered("a", T0, "eventgrid", call_connection_id="conn"))
     for n in range(3):
         w.store.apply(p.server_call_id(), ev.CallRinging(f"r{n}", T0 + timedelta(minutes=1 + n), "eventgrid"))
     page = api.list_calls({"date": "2026-11-23", "limit": "1", "state": "answered"}, w.deps)
