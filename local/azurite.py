@@ -50,6 +50,7 @@ class Azurite:
     blob_port: int = 0
     queue_port: int = 0
     table_port: int = 0
+    access_log: bool = False  # one line per request in azurite.log (method, path, status): round trips counted
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -63,7 +64,7 @@ class Azurite:
         self.location.mkdir(parents=True, exist_ok=True)
         args = [
             str(executable()),
-            "--silent",
+            *(() if self.access_log else ("--silent",)),
             "--skipApiVersionCheck",
             "--loose",
             "--disableTelemetry",

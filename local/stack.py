@@ -46,6 +46,7 @@ class StackOptions:
     host_auth: bool = True
     event_schema: str = "EventGridSchema"
     host_processes: int = 1
+    azurite_access_log: bool = False  # every storage request in azurite.log (``bench.roundtrips`` counts them)
     # Serve the app with another Core Tools-compatible host instead (e.g. ``["func", "start", "--port", "{port}"]``);
     # it is ready once ``/admin/host/status`` answers.
     host_command: list[str] | None = None
@@ -140,7 +141,7 @@ class Stack:
         return self
 
     def _start_azurite(self, state: Path) -> None:
-        self.azurite = Azurite(location=state / "azurite").start()
+        self.azurite = Azurite(location=state / "azurite", access_log=self.options.azurite_access_log).start()
         self.info["storageConnectionString"] = self.azurite.connection_string
 
     def _start_emulator(self, state: Path) -> dict[str, Any]:
