@@ -43,6 +43,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=size_of, default=8 * 1024**2, help="streaming threshold (default 8M)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each copy, interleaved; the best counts")
     parser.add_argument("--pipeline-calls", type=int, default=200, help="calls through the stack (0 skips)")
+    parser.add_argument("--pipeline-single", type=int, default=20, help="single calls on the idle stack (0 skips)")
     parser.add_argument("--pipeline-chunks", type=int, default=3, help="chunks per call")
     parser.add_argument("--pipeline-chunk", type=size_of, default=1024**2, help="chunk size (default 1M)")
     parser.add_argument("--pipeline-timeout", type=float, default=600, help="seconds to wait for the archive")

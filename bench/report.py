@@ -68,8 +68,14 @@ def verdicts(result: dict[str, Any]) -> list[str]:
     flow = result.get("pipeline", {})
     if "ratio" in flow:
         lines.append(
-            f"pipeline: {flow['ratio']:.2f} of the bare loop's chunks/s (target >= 0.5), "
+            f"pipeline: {flow['ratio']:.2f} of the bare loop's chunks/s (target >= {flow.get('target', 0.8)}), "
             f"{flow['stack']['lost']} of {flow['stack']['chunks']} chunks lost (target 0)"
+        )
+    single = flow.get("singleCall", {}).get("latencySeconds")
+    if single:
+        lines.append(
+            f"pipeline: one call on the idle stack, files-ready -> verified p50/p95/p99 "
+            f"{single['p50']:.2f}/{single['p95']:.2f}/{single['p99']:.2f} s"
         )
     cold = result.get("coldStart", {})
     if "ratio" in cold:
@@ -101,6 +107,13 @@ def pipeline_table(flow: dict[str, Any]) -> list[str]:
         f"pipeline: {flow['calls']} calls x {flow['chunksPerCall']} chunks x {flow['chunkBytes'] / MIB:.2f} MiB",
         f"{'':>10}  {'run':<16}  {'chunks/s':>8}  {'p50 s':>7}  {'p95 s':>7}  {'p99 s':>7}  lost",
     ]
+    single = flow.get("singleCall", {})
+    if "latencySeconds" in single:
+        latency = single["latencySeconds"]
+        lines.append(
+            f"{'':>10}  {'one call, idle':<16}  {'':>8}  {latency.get('p50', 0):>7.2f}  "
+            f"{latency.get('p95', 0):>7.2f}  {latency.get('p99', 0):>7.2f}  ({single['calls']} calls, one at a time)"
+        )
     for label, run in (("whole stack", flow["stack"]), ("bare loop", flow["bareLoop"])):
         latency = run["latencySeconds"]
         lines.append(

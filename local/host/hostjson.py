@@ -1,5 +1,10 @@
 """The parts of ``host.json`` the local host honours: the HTTP route prefix and the queue listener settings.
 
+App settings named ``AzureFunctionsJobHost__<path>`` override the value at that path (``__`` separates the levels,
+matched without regard to case), as Azure Functions documents ("Override host.json values",
+https://learn.microsoft.com/azure/azure-functions/functions-host-json#override-hostjson-values): e.g.
+``AzureFunctionsJobHost__extensions__queues__batchSize=4``.
+
 ``functionTimeout`` is read but not enforced locally (a Python thread cannot be stopped from outside); Core Tools
 enforces it.
 """
@@ -8,13 +13,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
+OVERRIDE_PREFIX = "AzureFunctionsJobHost__"
 _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
 
 
@@ -46,9 +54,32 @@ def parse_timespan(text: str) -> float:
     return int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def load(app_dir: Path) -> HostConfig:
+def overridden(document: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """``document`` with every ``AzureFunctionsJobHost__a__b`` setting of ``environ`` put at ``a.b``."""
+    for name, value in sorted(environ.items()):
+        if not name.lower().startswith(OVERRIDE_PREFIX.lower()):
+            continue
+        *parents, leaf = [part for part in name[len(OVERRIDE_PREFIX) :].split("__") if part]
+        section = document
+        for part in parents:
+            key = _key(section, part)
+            if not isinstance(section.get(key), dict):
+                section[key] = {}
+            section = section[key]
+        section[_key(section, leaf)] = value
+        log.info("host.json %s overridden by app setting %s", ".".join([*parents, leaf]), name)
+    return document
+
+
+def _key(section: dict[str, Any], name: str) -> str:
+    """The key of ``section`` that is ``name`` but for case (``name`` itself when there is none)."""
+    return next((key for key in section if key.lower() == name.lower()), name)
+
+
+def load(app_dir: Path, environ: Mapping[str, str] | None = None) -> HostConfig:
     path = app_dir / "host.json"
     document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    document = overridden(document, os.environ if environ is None else environ)
     extensions = document.get("extensions") or {}
     timeout = document.get("functionTimeout")
     if timeout:
