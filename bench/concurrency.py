@@ -28,10 +28,10 @@ def process_cpu(pid: int) -> float:
     import psutil
 
     process = psutil.Process(pid)
-    total = sum(process.cpu_times()[:2])
+    total = float(sum(process.cpu_times()[:2]))
     for child in process.children(recursive=True):
         try:
-            total += sum(child.cpu_times()[:2])
+            total += float(sum(child.cpu_times()[:2]))
         except psutil.Error:
             continue
     return total
@@ -91,7 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     values = [tuple(int(n) for n in v.split(":")) for v in args.values.split(",") if v.strip()]
     print(" batch:thr   stack/s   bare/s  ratio   p50 s   p95 s  host ms  azur ms  lost", flush=True)
-    runs = []
+    runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="concurrency-") as state:
         for number in range(args.rounds):
             for value in values if number % 2 == 0 else values[::-1]:

@@ -98,7 +98,7 @@ def _count(args: argparse.Namespace, info: dict[str, Any]) -> dict[str, Any]:
     time.sleep(IDLE_SECONDS)
     idle, offset = requests_in(log, offset)
     published = publish(LocalClient(info), args)
-    started, done = time.monotonic(), {}  # type: ignore[var-annotated]
+    started, done = time.monotonic(), dict[str, list[float]]()
     while sum(len(done.get(r, ())) for r in published) < len(published) * args.pipeline_chunks:
         if time.monotonic() - started > args.pipeline_timeout:
             raise TimeoutError("the recordings were not archived in time")

@@ -26,6 +26,7 @@ from shared.handlers.reconcile import settle_stopped_call
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
 from shared.messages import ChunkJob
+from shared.store import Loaded
 
 log = get_logger(__name__)
 METADATA_PROBE_BYTES = 1024 * 1024
@@ -55,7 +56,8 @@ class UnknownKind(ValueError):
 def files_ready(event: RecordingFilesReady, payload: bytes, deps: Deps) -> list[ChunkJob]:
     """Record the files as ready; one job per announced chunk not archived yet (none for a redelivery)."""
     call_key, filed_under = _place_call(event, deps)
-    known = _settled(call_key, deps)
+    loaded = _settled(call_key, deps)
+    known = loaded.call
     recording_id, recording_id_from = _place_recording(event, known)
     try:
         folder = call_folder(call_key)
@@ -74,7 +76,7 @@ def files_ready(event: RecordingFilesReady, payload: bytes, deps: Deps) -> list[
                 kind=kind,
                 kind_from=kind_from,
             )
-            applied = deps.store.apply(call_key, files_ready_input(event, placed, deps.now()))
+            applied = deps.store.apply(call_key, files_ready_input(event, placed, deps.now()), based_on=loaded)
         except (DomainError, LayoutError, UnknownKind) as exc:
             deps.quarantine.put("eventgrid", str(exc), payload, source="acs_events")
             return []
@@ -83,14 +85,14 @@ def files_ready(event: RecordingFilesReady, payload: bytes, deps: Deps) -> list[
         return _jobs(event, applied.call, recording_id) if not applied.duplicate else []
 
 
-def _settled(call_key: str, deps: Deps) -> Call | None:
+def _settled(call_key: str, deps: Deps) -> Loaded:
     """The call as the state holds it, once a call still up whose CallDisconnected was lost has been settled with
-    ACS (``settle_stopped_call``: before the files-ready input, so a storage error leaves the event to Event Grid)."""
-    known = deps.store.get(call_key)
-    if known is None:
-        return None
-    settle_stopped_call(known, deps, "eventgrid")
-    return deps.store.get(call_key)
+    ACS (``settle_stopped_call``: before the files-ready input, so a storage error leaves the event to Event Grid).
+    Read again only when settling wrote it; the files-ready input is then written on this read."""
+    loaded = deps.store.load(call_key)
+    if loaded.call is not None and settle_stopped_call(loaded.call, deps, "eventgrid"):
+        return deps.store.load(call_key)
+    return loaded
 
 
 def _jobs(event: RecordingFilesReady, call: Call | None, recording_id: str) -> list[ChunkJob]:

@@ -42,24 +42,27 @@ def reconcile(call: Call, now: datetime, deps: Deps) -> Call:
     return call
 
 
-def settle_stopped_call(call: Call, deps: Deps, source: str) -> None:
+def settle_stopped_call(call: Call, deps: Deps, source: str) -> bool:
     """A recording's files are ready, so ACS has stopped it: a call the app still has up may have ended with its
     CallDisconnected lost (storage was down when ACS sent it). Ask ACS now rather than once the call has been quiet
     for ``RECONCILE_AFTER_SECONDS`` (the files-ready input and the chunk copies after it keep the call busy, so the
     recording would read archived while the call still read connected), and end the call if ACS says it ended.
 
     Anything else ACS says, or ACS unreachable, is left to the sweeper. Storage errors propagate: call this before
-    the files-ready input is recorded, so that Event Grid's redelivery repeats the whole event.
+    the files-ready input is recorded, so that Event Grid's redelivery repeats the whole event. True when the call's
+    state was written (the caller's copy is then out of date).
     """
     if not call_up(call):
-        return
+        return False
     try:
         state = deps.acs.get_call_properties(call.call_connection_id)
     except AcsError as exc:
         log.warning("cannot ask ACS about call %s now; the sweeper will: %s", call.server_call_id, exc)
-        return
+        return False
     if state is None or state == "disconnected":
         _ended(call, state, deps.now(), deps, source)
+        return True
+    return False
 
 
 def _reconcile_call(call: Call, now: datetime, deps: Deps) -> Call:

@@ -28,6 +28,16 @@ class Applied:
 
 
 @dataclass(frozen=True)
+class Loaded:
+    """A call as the store read it, with what a write based on that read needs (``token``: the store's concurrency
+    token for the state row, e.g. its ETag; ``version``: as in ``Applied``)."""
+
+    call: Call | None
+    token: str = ""
+    version: int = 0
+
+
+@dataclass(frozen=True)
 class DayPage:
     """Up to ``limit`` calls of a day, newest first; ``after`` continues the listing ("" when it is done)."""
 
@@ -38,8 +48,14 @@ class DayPage:
 class CallStore(Protocol):
     def get(self, server_call_id: str) -> Call | None: ...
 
-    def apply(self, server_call_id: str, event: ev.Input) -> Applied:
-        """Apply ``event`` exactly once (by event id); raise the state machine's errors unchanged."""
+    def load(self, server_call_id: str) -> Loaded:
+        """The call with its concurrency token: ``apply(..., based_on=...)`` may then skip reading it again."""
+        ...
+
+    def apply(self, server_call_id: str, event: ev.Input, *, based_on: Loaded | None = None) -> Applied:
+        """Apply ``event`` exactly once (by event id); raise the state machine's errors unchanged. ``based_on``: the
+        state the caller has just loaded, tried first without a read (a stale one costs a retry, never a wrong
+        write: the write is conditional on the token, and a redelivered event still finds its ledger row)."""
         ...
 
     def find_by_recording(self, recording_id: str) -> str | None:

@@ -26,13 +26,13 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError, ServiceResponseError
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
-from shared.domain import Call, apply, new_call
+from shared.domain import Call, DomainError, apply, new_call
 from shared.domain import events as ev
 from shared.domain.reconcile import needs_sweeper
 from shared.domain.timeline import entry
 from shared.layout import call_folder
 from shared.store import rows
-from shared.store.port import Applied, DayPage, StoreContention
+from shared.store.port import Applied, DayPage, Loaded, StoreContention
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,11 @@ class TableCallStore:
 
     # -- reads -------------------------------------------------------------------------------------------------
     def get(self, server_call_id: str) -> Call | None:
-        call, _, _, _ = self._load(call_folder(server_call_id), None)
-        return call
+        return self.load(server_call_id).call
+
+    def load(self, server_call_id: str) -> Loaded:
+        call, etag, version, _ = self._load(call_folder(server_call_id), None)
+        return Loaded(call, etag, version)
 
     def find_by_recording(self, recording_id: str) -> str | None:
         try:
@@ -88,12 +91,15 @@ class TableCallStore:
         return [json.loads(str(e["Line"])) for e in sorted(found, key=lambda e: str(e["RowKey"]))]
 
     # -- the one write ---------------------------------------------------------------------------------------
-    def apply(self, server_call_id: str, event: ev.Input) -> Applied:
+    # ``based_on``: the first attempt uses the caller's fresh load instead of reading again. Nothing is lost if that
+    # copy is stale: the state row is replaced only If-Match its ETag (412 otherwise), the ledger row is inserted
+    # (409 when the event was applied before), and a domain error judged on it is judged again on a fresh read.
+    def apply(self, server_call_id: str, event: ev.Input, *, based_on: Loaded | None = None) -> Applied:
         folder = call_folder(server_call_id)
         writer = uuid.uuid4().hex
         unacknowledged: dict[int, Call | None] = {}  # version a lost commit would have written -> state before it
         for attempt in range(self._max_attempts):
-            current, etag, version, ledger = self._load(folder, event.event_id)
+            current, etag, version, ledger = self._state_for(folder, event.event_id, based_on if attempt == 0 else None)
             if ledger is not None and current is not None and ledger.writer == writer:
                 self._settle_open_index(folder, current)
                 previous = unacknowledged.get(ledger.version)
@@ -101,7 +107,12 @@ class TableCallStore:
             if ledger is not None:
                 return Applied(call=current, previous=current, duplicate=True, version=version)
             previous = current
-            call = apply(previous or new_call(server_call_id, event), event)
+            try:
+                call = apply(previous or new_call(server_call_id, event), event)
+            except DomainError:
+                if attempt == 0 and based_on is not None:
+                    continue  # judged on the caller's copy, which may be stale or miss the ledger: read, judge again
+                raise
             self._write_indexes(folder, previous, call)
             try:
                 self._commit(folder, (previous, etag, version), call, event, writer)
@@ -118,6 +129,14 @@ class TableCallStore:
             self._settle_open_index(folder, call)
             return Applied(call=call, previous=previous, duplicate=False, version=version + 1)
         raise StoreContention(f"gave up applying {type(event).__name__} after {self._max_attempts} attempts")
+
+    def _state_for(
+        self, folder: str, event_id: str, based_on: Loaded | None
+    ) -> tuple[Call | None, str, int, rows.LedgerRow | None]:
+        """``based_on`` as ``_load`` would give it (its ledger row unknown: the commit's insert finds it), else a read."""
+        if based_on is not None:
+            return based_on.call, based_on.token, based_on.version, None
+        return self._load(folder, event_id)
 
     def _load(self, folder: str, event_id: str | None) -> tuple[Call | None, str, int, rows.LedgerRow | None]:
         """The call (with its ETag and version) and ``event_id``'s ledger row if it has one, in one query."""

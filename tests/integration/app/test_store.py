@@ -92,6 +92,58 @@ def test_a_redelivered_event_that_would_now_be_illegal_is_still_a_no_op(store: T
         store.apply(sid, ev.PauseRecording("p2", at(2), "api"))
 
 
+def test_an_input_written_on_a_state_loaded_just_before_needs_no_second_read(store: TableCallStore) -> None:
+    sid = server_call_id()
+    store.apply(sid, ev.RecordingStateReported("r1", at(0), "callback", recording_id="rec", active=True))
+    loaded = store.load(sid)
+
+    applied = store.apply(sid, files_ready("rec", 2), based_on=loaded)
+
+    assert not applied.duplicate
+    assert applied.version == loaded.version + 1
+    assert store.get(sid) == applied.call
+    assert [line["eventId"] for line in store.timeline(sid)] == ["r1", "files-1"]
+
+
+def test_an_input_written_on_a_stale_load_is_applied_to_the_newer_state(store: TableCallStore) -> None:
+    sid = server_call_id()
+    store.apply(sid, ev.RecordingStateReported("r1", at(0), "callback", recording_id="rec", active=True))
+    stale = store.load(sid)
+    store.apply(sid, files_ready("rec", 2))
+
+    applied = store.apply(sid, verified("a0", at(70), "verify", index=0, size=5), based_on=stale)
+
+    assert not applied.duplicate
+    recording = applied.call.recording("rec") if applied.call is not None else None
+    assert recording is not None
+    assert recording.chunks[0].state is ChunkState.ARCHIVED, "applied on the state files-ready left, not the stale one"
+    assert [line["eventId"] for line in store.timeline(sid)] == ["r1", "files-1", "a0"]
+
+
+def test_a_redelivered_input_written_on_a_fresh_load_is_still_a_no_op(store: TableCallStore) -> None:
+    sid = server_call_id()
+    store.apply(sid, ev.RecordingStateReported("r1", at(0), "callback", recording_id="rec", active=True))
+    store.apply(sid, files_ready("rec", 2))
+
+    again = store.apply(sid, files_ready("rec", 2), based_on=store.load(sid))
+
+    assert again.duplicate
+    assert len(store.timeline(sid)) == 2
+
+
+def test_a_call_created_on_a_load_that_found_none_is_created_once(store: TableCallStore) -> None:
+    sid = server_call_id()
+    nothing = store.load(sid)
+    store.apply(sid, ev.CallRinging("e1", at(0), "eventgrid", caller="4:+1", callee="4:+2"))
+
+    reported = ev.RecordingStateReported("r1", at(1), "callback", recording_id="rec", active=True)
+    applied = store.apply(sid, reported, based_on=nothing)
+
+    assert applied.call is not None
+    assert applied.call.caller == "4:+1", "the ringing call was kept, not overwritten"
+    assert [line["eventId"] for line in store.timeline(sid)] == ["e1", "r1"]
+
+
 def test_the_state_survives_a_round_trip_through_the_table(store: TableCallStore) -> None:
     sid = server_call_id()
     store.apply(sid, ev.RecordingStateReported("r1", at(0), "callback", recording_id="rec", active=True))

@@ -23,7 +23,7 @@ from shared.handlers.archive import Outputs
 from shared.handlers.deps import Deps
 from shared.jwtcheck import CallbackAuthError, VerifiedToken
 from shared.messages import ChunkJob, VerifyJob
-from shared.store import Applied, CallStore, DayPage
+from shared.store import Applied, CallStore, DayPage, Loaded
 from shared.store.rows import day_key
 
 
@@ -113,7 +113,10 @@ class MemoryStore(CallStore):
     def get(self, server_call_id: str) -> Call | None:
         return self.calls.get(server_call_id)
 
-    def apply(self, server_call_id: str, event: ev.Input) -> Applied:
+    def load(self, server_call_id: str) -> Loaded:
+        return Loaded(self.calls.get(server_call_id), "", self.versions.get(server_call_id, 0))
+
+    def apply(self, server_call_id: str, event: ev.Input, *, based_on: Loaded | None = None) -> Applied:
         previous = self.calls.get(server_call_id)
         version = self.versions.get(server_call_id, 0)
         if (server_call_id, event.event_id) in self.ledger:

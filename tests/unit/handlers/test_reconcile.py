@@ -15,7 +15,7 @@ from shared.handlers.callbacks import handle_callbacks
 from shared.handlers.grid import handle_grid_event
 from shared.handlers.sweeper import sweep
 from shared.layout import call_folder
-from shared.store.port import Applied
+from shared.store.port import Applied, Loaded
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import MemoryStore, World, world
 
@@ -213,10 +213,10 @@ class StorageDown(MemoryStore):
         self.refused = refused
         self.down = True
 
-    def apply(self, server_call_id: str, event: ev.Input) -> Applied:
+    def apply(self, server_call_id: str, event: ev.Input, *, based_on: Loaded | None = None) -> Applied:
         if self.down and isinstance(event, self.refused):
             raise ServiceRequestError("connection refused")
-        return super().apply(server_call_id, event)
+        return super().apply(server_call_id, event, based_on=based_on)
 
 
 def test_a_start_whose_answer_was_lost_becomes_the_recording_acs_made_even_after_the_call_ended() -> None:
