@@ -16,7 +16,7 @@ from azure.core.exceptions import ResourceExistsError
 from azure.functions.blob import BlobConverter
 from azure.functions.queue import QueueMessageOutConverter
 
-from . import storage
+from . import storage, watcher
 from .expressions import BindingExpressionError, resolve
 from .faults import BindingFaults
 
@@ -114,6 +114,8 @@ def _write_queue(target: Target, value: Any, message_encoding: str) -> None:
     _ensure(("queue", storage.connection_string(target.connection), target.location), client.create_queue)
     for message in messages:
         client.send_message(encode_message(message, message_encoding))
+    if messages:
+        watcher.notify(storage.connection_string(target.connection), target.location)
     log.info("sent %d message(s) to queue %s (%s)", len(messages), target.location, target.name)
 
 

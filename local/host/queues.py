@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.storage.queue import QueueClient, QueueMessage
 
-from . import outputs, storage, triggers
+from . import outputs, storage, triggers, watcher
 from .hostjson import QueueOptions
 from .indexing import FunctionSpec
 from .invoker import InvocationFailed, Invoker
@@ -51,20 +51,36 @@ class QueueListener:
             f"{self.queue_name}-poison"
         )
         self._running: dict[asyncio.Task[None], Lease] = {}
+        self._woken = asyncio.Event()  # a function of this host added a message to the queue: poll now
 
     async def prepare(self) -> None:
         """Create the queue if it is missing."""
         await self._invoker.io(outputs.ensure_queue, self._connection, self.queue_name)
 
     async def run(self) -> None:
-        """Poll until ``stopping`` is set; back off exponentially up to ``maxPollingInterval`` while empty."""
+        """Poll until ``stopping`` is set; back off exponentially up to ``maxPollingInterval`` while empty, unless
+        a function of this host adds a message to the queue meanwhile (``local.host.watcher``)."""
         await self.prepare()
         log.info("listening on queue %s for %s", self.queue_name, self.spec.name)
+        loop = asyncio.get_running_loop()
+        key = storage.connection_string(self._connection)
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(self._woken.set)
+
+        watcher.register(key, self.queue_name, wake)
+        try:
+            await self._poll()
+        finally:
+            watcher.unregister(key, self.queue_name, wake)
+
+    async def _poll(self) -> None:
         delay = FIRST_POLL_DELAY
         while not self._stopping.is_set():
             if len(self._running) > self._options.new_batch_threshold:
                 await asyncio.wait(list(self._running), timeout=1, return_when=asyncio.FIRST_COMPLETED)
                 continue
+            self._woken.clear()  # a message added from now on is either in this receive or wakes the next wait
             try:
                 messages = await self._invoker.io(self._receive)
             except AzureError as exc:
@@ -74,7 +90,17 @@ class QueueListener:
                 self._start(message)
             delay = FIRST_POLL_DELAY if messages else min(delay * 2, self._options.max_polling_interval)
             if not messages:
-                await _wait(self._stopping, delay)
+                await self._idle(delay)
+
+    async def _idle(self, delay: float) -> None:
+        """Wait ``delay`` seconds, or less when the host stops or a message was added to the queue since the last
+        receive began."""
+        waits = [asyncio.ensure_future(event.wait()) for event in (self._stopping, self._woken)]
+        try:
+            await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     async def drain(self, grace: float) -> None:
         """Let running invocations finish for up to ``grace`` seconds, then give their messages back to the queue."""
