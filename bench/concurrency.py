@@ -5,8 +5,8 @@ newBatchThreshold`` messages of one queue run at once in one host) a fresh stack
 value given as app settings (``AzureFunctionsJobHost__extensions__queues__...``, as Azure Functions documents), then
 the bare loop over the same chunks. ``--rounds`` repeats the sweep with the values in the other order (the machine's
 load drifts). Prints one row per run: chunks/s of the stack and of the bare loop, their ratio, latency p50/p95, and
-the CPU seconds per chunk that the host and Azurite spent on the burst. The value chosen is written in ``host.json``'s
-neighbour ``docs/performance.md`` with the figures.
+the CPU milliseconds per chunk that the host and Azurite spent on the burst. The value chosen, with the figures it
+was chosen from, is in the README under "Settings" (``host.json`` holds no comments).
 """
 
 from __future__ import annotations
@@ -17,24 +17,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.pipeline import CONTAINER, bare_loop, through_stack
+from bench.pipeline import CONTAINER, bare_loop, process_cpu, through_stack
 from local.stack import Stack, StackOptions
 
 OVERRIDE = "AzureFunctionsJobHost__extensions__queues__"
-
-
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process and its children so far."""
-    import psutil
-
-    process = psutil.Process(pid)
-    total = float(sum(process.cpu_times()[:2]))
-    for child in process.children(recursive=True):
-        try:
-            total += float(sum(child.cpu_times()[:2]))
-        except psutil.Error:
-            continue
-    return total
 
 
 def one_run(args: argparse.Namespace, value: tuple[int, int], state: Path) -> dict[str, Any]:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.acs import duration_ms_for
 from local.azurite import environ_without_proxy
@@ -27,6 +29,7 @@ from local.stack import Stack, StackOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTAINER = "recordings"
+T = TypeVar("T")
 BURST_POLL_SECONDS = 3.0
 
 
@@ -82,8 +85,15 @@ def wait_archived(
     return done
 
 
-def media_blobs(container: Any) -> int:
-    return sum(1 for blob in _blobs(container) if blob.name.endswith(".wav"))
+def media_blobs(container: Any, recording_ids: set[str]) -> int:
+    """The chunks' media blobs of these recordings (participant files have a further dot in their names)."""
+    return sum(
+        1
+        for blob in _blobs(container)
+        if blob.name.endswith(".wav")
+        and blob.name.rsplit("/", 2)[-2] in recording_ids
+        and blob.name.rsplit("/", 1)[-1].count(".") == 1
+    )
 
 
 def _blobs(container: Any) -> list[Any]:
@@ -114,13 +124,42 @@ def through_stack(args: argparse.Namespace, info: dict[str, Any]) -> tuple[dict[
     figures = {
         "chunks": expected,
         "archived": len(latencies),
-        "mediaBlobs": media_blobs(container),
+        "mediaBlobs": media_blobs(container, set(published)),
         "lost": expected - len(latencies),
         "seconds": round(finished - started, 3),
         "chunksPerSecond": round(len(latencies) / max(finished - started, 1e-9), 2),
         "latencySeconds": percentiles(latencies),
     }
     return figures, [chunk["contentLocation"] for _, chunks in published.values() for chunk in chunks]
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children so far."""
+    import psutil
+
+    process = psutil.Process(pid)
+    total = float(sum(process.cpu_times()[:2]))
+    for child in process.children(recursive=True):
+        try:
+            total += float(sum(child.cpu_times()[:2]))
+        except psutil.Error:
+            continue
+    return total
+
+
+def cpu_ms_per_chunk(
+    pids: dict[str, int], run: Callable[[], T], chunks: Callable[[T], int]
+) -> tuple[T, dict[str, float]]:
+    """``run()``, and the CPU milliseconds per chunk each process of ``pids`` spent meanwhile (``own``: this
+    process's children that ended meanwhile, such as the bare loop)."""
+    before = {name: process_cpu(pid) for name, pid in pids.items()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = run()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = {name: process_cpu(pid) - before[name] for name, pid in pids.items()}
+    spent["own"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    count = max(chunks(result), 1)
+    return result, {name: round(seconds * 1000 / count, 1) for name, seconds in spent.items()}
 
 
 def bare_loop(urls: list[str], info: dict[str, Any], state: Path) -> dict[str, Any]:
@@ -165,10 +204,15 @@ def pipeline(args: argparse.Namespace, state: Path, host_settings: dict[str, str
     try:
         info = dict(stack.info)
         single = single_calls(args, info) if args.pipeline_single else {"skipped": "--pipeline-single 0"}
-        figures, urls = through_stack(args, info)
-        bare = bare_loop(urls, info, state)
+        pids = {name: int(info["pids"][name]) for name in ("host", "azurite", "emulator")}
+        (figures, urls), figures_cpu = cpu_ms_per_chunk(
+            pids, lambda: through_stack(args, info), lambda r: r[0]["archived"]
+        )
+        bare, bare_cpu = cpu_ms_per_chunk(pids, lambda: bare_loop(urls, info, state), lambda r: int(r["chunks"]))
     finally:
         stack.stop()
+    figures["cpuMsPerChunk"] = {name: ms for name, ms in figures_cpu.items() if name != "own"}
+    bare["cpuMsPerChunk"] = {"bare": bare_cpu["own"], "azurite": bare_cpu["azurite"], "emulator": bare_cpu["emulator"]}
     ratio = figures["chunksPerSecond"] / max(float(bare["chunksPerSecond"]), 1e-9)
     return {
         "calls": args.pipeline_calls,
@@ -178,5 +222,6 @@ def pipeline(args: argparse.Namespace, state: Path, host_settings: dict[str, str
         "stack": figures,
         "bareLoop": bare,
         "ratio": round(ratio, 3),
+        "cpuRatio": round(sum(bare["cpuMsPerChunk"].values()) / max(sum(figures["cpuMsPerChunk"].values()), 1e-9), 3),
         "target": 0.8,
     }

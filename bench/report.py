@@ -71,6 +71,11 @@ def verdicts(result: dict[str, Any]) -> list[str]:
             f"pipeline: {flow['ratio']:.2f} of the bare loop's chunks/s (target >= {flow.get('target', 0.8)}), "
             f"{flow['stack']['lost']} of {flow['stack']['chunks']} chunks lost (target 0)"
         )
+    if "cpuRatio" in flow:
+        lines.append(
+            f"pipeline: CPU per chunk, bare loop / whole stack = {flow['cpuRatio']:.2f} (all processes; what bounds the "
+            "ratio when the cores are busy)"
+        )
     single = flow.get("singleCall", {}).get("latencySeconds")
     if single:
         lines.append(
@@ -105,7 +110,7 @@ def pipeline_table(flow: dict[str, Any]) -> list[str]:
         return [f"pipeline: {flow.get('skipped', 'not run')}"]
     lines = [
         f"pipeline: {flow['calls']} calls x {flow['chunksPerCall']} chunks x {flow['chunkBytes'] / MIB:.2f} MiB",
-        f"{'':>10}  {'run':<16}  {'chunks/s':>8}  {'p50 s':>7}  {'p95 s':>7}  {'p99 s':>7}  lost",
+        f"{'':>10}  {'run':<16}  {'chunks/s':>8}  {'p50 s':>7}  {'p95 s':>7}  {'p99 s':>7}  lost  CPU ms/chunk",
     ]
     single = flow.get("singleCall", {})
     if "latencySeconds" in single:
@@ -118,9 +123,14 @@ def pipeline_table(flow: dict[str, Any]) -> list[str]:
         latency = run["latencySeconds"]
         lines.append(
             f"{'':>10}  {label:<16}  {run['chunksPerSecond']:>8.1f}  {latency.get('p50', 0):>7.2f}  "
-            f"{latency.get('p95', 0):>7.2f}  {latency.get('p99', 0):>7.2f}  {run.get('lost', 0)}"
+            f"{latency.get('p95', 0):>7.2f}  {latency.get('p99', 0):>7.2f}  {run.get('lost', 0):>4}  {_cpu_split(run)}"
         )
     return lines
+
+
+def _cpu_split(run: dict[str, Any]) -> str:
+    cpu = run.get("cpuMsPerChunk") or {}
+    return " + ".join(f"{name} {ms:.0f}" for name, ms in cpu.items())
 
 
 def text(result: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
     try:
         result = main([
             "--sizes", "300k", "--block", "128k", "--threshold", "256k", "--repeat", "1", "--baseline", "HEAD",
-            "--pipeline-calls", "1", "--pipeline-chunks", "2", "--pipeline-chunk", "64k",
+            "--pipeline-calls", "1", "--pipeline-chunks", "2", "--pipeline-chunk", "64k", "--pipeline-single", "1",
             "--cold-runs", "1", "--out", str(tmp_path),
         ])  # fmt: skip
     except AzuriteMissing as exc:
@@ -30,6 +30,9 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
     stack = result["pipeline"]["stack"]
     assert (stack["chunks"], stack["archived"], stack["lost"], stack["mediaBlobs"]) == (2, 2, 0, 2)
     assert result["pipeline"]["bareLoop"]["chunks"] == 2
+    assert result["pipeline"]["singleCall"]["chunks"] == 2, "the idle single call's chunks each have a latency"
+    assert set(stack["cpuMsPerChunk"]) == {"host", "azurite", "emulator"}
+    assert set(result["pipeline"]["bareLoop"]["cpuMsPerChunk"]) == {"bare", "azurite", "emulator"}
     assert result["coldStart"]["runs"] == 1
     assert any(line.startswith("pipeline:") for line in result["verdicts"])
     [json_file] = tmp_path.glob("bench-*.json")
