@@ -40,9 +40,12 @@ def record_for(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def manifest_of(archive: ContainerClient, chunk_blob_path: str) -> dict[str, Any]:
-    folder = chunk_blob_path.rsplit("/", 1)[0]
-    manifest: dict[str, Any] = json.loads(archive.download_blob(f"{folder}/manifest.json").readall())
+def manifest_of(archive: ContainerClient, chunk_blob_path: str, timeout: float = 30) -> dict[str, Any]:
+    """The recording's manifest. It is rendered from the verified state after the state was written, so the API may
+    report the recording archived a moment before the manifest is there."""
+    blob = archive.get_blob_client(f"{chunk_blob_path.rsplit('/', 1)[0]}/manifest.json")
+    wait_for(blob.exists, f"{blob.blob_name} to be written", timeout=timeout, interval=0.2)
+    manifest: dict[str, Any] = json.loads(blob.download_blob().readall())
     return manifest
 
 
