@@ -103,9 +103,14 @@ def archive_chunk(
         document=document,
         metadata_sha256=metadata_sha256,
     )
-    if options.participant_files and job.chunk.format.lower() == "wav" and copy.participants:
+    if options.participant_files and job.chunk.format.lower() == "wav" and _on_channels(copy):
         copy = replace(copy, participant_files=_split(job, container, copy, media.payload, options))
     return Archived(copy, media.payload)
+
+
+def _on_channels(copy: ChunkCopy) -> bool:
+    """Some participant is on a channel of its own (an unmixed chunk): a mixed chunk is not read again to split."""
+    return any(isinstance(person.get("channel"), int) for person in copy.participants)
 
 
 def _split(

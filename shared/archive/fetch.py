@@ -20,7 +20,7 @@ class SizeMismatch(ArchiveTransientError):
 
 
 class Reader:
-    """Pull exact-size reads out of an iterator of arbitrarily sized pieces (at most one copy per read)."""
+    """Pull exact-size reads out of an iterator of arbitrarily sized pieces."""
 
     def __init__(self, pieces: Iterator[bytes]) -> None:
         self._pieces = pieces
@@ -30,29 +30,29 @@ class Reader:
         _close(self._pieces)
 
     def read(self, size: int) -> bytes:
-        """Up to ``size`` bytes; fewer only at the end of the stream."""
-        if not self._left:
-            head = next(self._pieces, b"")
-            if len(head) == size:
-                return head  # the common case with pieces sized to the read: no copy
-            self._left = head
-        parts, have = [self._left], len(self._left)
+        """Up to ``size`` bytes; fewer only at the end of the stream (no copy when one piece holds them)."""
+        return b"".join(self.read_pieces(size))
+
+    def read_pieces(self, size: int) -> list[bytes]:
+        """Up to ``size`` bytes as the pieces served (the last one cut to fit); fewer only at the end."""
+        parts, have = ([self._left], len(self._left)) if self._left else ([], 0)
+        self._left = b""
         while have < size:
             piece = next(self._pieces, None)
             if piece is None:
                 break
             parts.append(piece)
             have += len(piece)
-        data = b"".join(parts)
-        self._left = b""
-        if len(data) > size:
-            data, self._left = data[:size], data[size:]
-        return data
+        if have > size:
+            last = parts[-1]
+            keep = len(last) - (have - size)
+            parts[-1], self._left = last[:keep], last[keep:]
+        return parts
 
 
-@dataclass(frozen=True)
+@dataclass
 class FirstBlock:
-    """The first block of a chunk and what it told us about the rest."""
+    """The first block of a chunk and what it told us about the rest (``data`` is let go by whoever stores it)."""
 
     data: bytes
     total: int | None  # size of the chunk, when the server declared it
@@ -98,6 +98,11 @@ def read_next(source: RecordingSource, url: str, offset: int, size: int) -> byte
 
 def read_range(source: RecordingSource, url: str, offset: int, length: int, total: int) -> bytes:
     """Bytes ``[offset, offset+length)`` of an object of ``total`` bytes, retried when cut short or inconsistent."""
+    return b"".join(read_range_pieces(source, url, offset, length, total))
+
+
+def read_range_pieces(source: RecordingSource, url: str, offset: int, length: int, total: int) -> list[bytes]:
+    """``read_range`` as the pieces served, not joined into one buffer."""
     for attempt in range(1, RANGE_ATTEMPTS + 1):
         try:
             return _read_range_once(source, url, offset, length, total)
@@ -114,7 +119,7 @@ def read_range(source: RecordingSource, url: str, offset: int, length: int, tota
     raise AssertionError("unreachable")
 
 
-def _read_range_once(source: RecordingSource, url: str, offset: int, length: int, total: int) -> bytes:
+def _read_range_once(source: RecordingSource, url: str, offset: int, length: int, total: int) -> list[bytes]:
     stream = source.download(url, offset, length)
     try:
         facts = _facts(stream)
@@ -123,11 +128,12 @@ def _read_range_once(source: RecordingSource, url: str, offset: int, length: int
         if not facts.partial or facts.start != offset:
             raise SizeMismatch(f"ACS did not serve the range at {offset} (served from {facts.start})")
         reader = Reader(stream)
-        data = reader.read(length)
-        if len(data) < length:
-            raise ArchiveTransientError(f"ACS body cut short: {len(data)} of {length} bytes at {offset}")
+        pieces = reader.read_pieces(length)
+        served = sum(len(piece) for piece in pieces)
+        if served < length:
+            raise ArchiveTransientError(f"ACS body cut short: {served} of {length} bytes at {offset}")
         if reader.read(1):
             raise SizeMismatch(f"ACS sent more than the {length} bytes asked for at {offset}")
-        return data
+        return pieces
     finally:
         _close(stream)

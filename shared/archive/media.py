@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from shared.archive.errors import ArchivePermanentError, ArchiveTransientError
 from shared.archive.fetch import FirstBlock, Reader, read_first, read_next, read_range
+from shared.archive.lanes import copy_in_lanes
 from shared.archive.options import ArchiveOptions
 from shared.archive.source import RecordingSource
 from shared.archive.writer import Stager
@@ -139,6 +140,27 @@ def probed_blocks(
         offset += len(last)
 
 
+def _in_lanes(
+    first: FirstBlock,
+    source: RecordingSource,
+    url: str,
+    options: ArchiveOptions,
+    stager: Stager,
+    metadata: Callable[[str], dict[str, str]],
+    kind: str,
+    pool: ThreadPoolExecutor,
+) -> CopiedMedia:
+    """A chunk known to pass the threshold, served in ranges: copied in lanes, committed once every block is stored."""
+    total = first.total or 0
+    try:
+        digest = copy_in_lanes(first, source, url, options.block_size_bytes, pool, stager)
+    except BaseException:
+        stager.abandon()
+        raise
+    stager.commit(metadata(digest), kind)
+    return CopiedMedia(total, digest, streamed=True, payload=None)
+
+
 def copy_media(
     source: RecordingSource,
     url: str,
@@ -156,6 +178,8 @@ def copy_media(
     ):
         permits.acquire()
         first = read_first(source, url, block)
+        if first.rest is None and first.total is not None and first.total > options.streaming_threshold_bytes:
+            return _in_lanes(first, source, url, options, make_stager(uploads, permits), metadata, kind, downloads)
         sink = Sink(options.streaming_threshold_bytes, first.total, permits, lambda: make_stager(uploads, permits))
         blocks: Generator[bytes, None, None]
         if first.rest is not None:

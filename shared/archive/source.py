@@ -16,10 +16,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 # Pieces read from a download response. The SDK's own iterator reads 4 KiB at a time (``connection_data_block_size``),
-# which costs a Python round trip per 4 KiB. A range is read as one piece (up to the cap), so the engine's blocks
-# need no joining; a response of unknown length is read in 1 MiB pieces.
+# which costs a Python round trip per 4 KiB. 1 MiB pieces cost one per MiB, and are small enough for the allocator to
+# reuse the memory of freed ones (a block-sized buffer per read leaves freed blocks scattered over its arenas).
 READ_PIECE_BYTES = 1024 * 1024
-MAX_PIECE_BYTES = 16 * 1024 * 1024
 
 
 class RecordingSource(Protocol):
@@ -127,7 +126,7 @@ def _body(http: Any, length: int | None) -> Iterator[bytes]:
     """The response body in large pieces (through requests when the SDK's transport is requests)."""
     iter_content = getattr(getattr(http, "internal_response", None), "iter_content", None)
     if callable(iter_content):
-        piece = min(length, MAX_PIECE_BYTES) if length else READ_PIECE_BYTES
+        piece = min(length, READ_PIECE_BYTES) if length else READ_PIECE_BYTES
         return iter(iter_content(piece))
     pieces: Iterator[bytes] = http.iter_bytes()
     return pieces

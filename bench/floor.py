@@ -1,0 +1,137 @@
+"""The copy's cost floor: the CPU that moving ``size`` bytes costs on this machine however well the copy is written.
+
+``python -m bench.floor <size> [--block B]`` runs in a fresh process and prints one JSON line.
+
+What a copy cannot avoid, per byte of the chunk, and how each part is measured here (CPU seconds of the measuring
+thread, ``time.thread_time``, user + system, so the kernel's socket work counts as it does for the copy):
+
+- ``sha256``: SHA-256 of every byte (``hashlib``, OpenSSL), fed in ``block``-sized pieces;
+- ``download``: receiving the bytes over TLS on loopback TCP and decrypting them, as the SDK's TLS stack does it:
+  Python's ``ssl`` (OpenSSL) with the client context ``urllib3`` builds for ``requests`` (the transport of
+  azure-core), against a server context like the ACS emulator's, so the cipher is the one the copy negotiates
+  (printed as ``cipher``);
+- ``upload``: sending the bytes on loopback TCP, encrypted with the same TLS client context (``uploadTls``, what
+  a copy to Azure Blob storage does) or in plain TCP (``uploadPlain``: the local benchmark's Azurite speaks HTTP).
+
+The benchmark's copy downloads through the emulator's TLS endpoint and uploads to Azurite over plain HTTP, so its
+floor is ``sha256 + download + upload(plain)``; ``uploadTls`` is measured too, and ``floorAzureCpuSeconds`` (the floor
+with a TLS upload, as in Azure) is printed beside it. HTTP framing, one request per block, connection set-up and
+the peer's work are not in the floor: they are the overhead the ratio copy CPU / floor shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+MIB = 1024 * 1024
+HOST = "localhost"
+
+
+def sha256_cpu(size: int, block: int) -> float:
+    """CPU seconds to hash ``size`` bytes fed ``block`` bytes at a time."""
+    data = memoryview(os.urandom(block))
+    digest = hashlib.sha256()
+    started = time.thread_time()
+    for offset in range(0, size, block):
+        digest.update(data[: min(block, size - offset)])
+    return time.thread_time() - started
+
+
+def contexts(state: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context issued by the emulator's local CA, and the client context of ``requests``/``urllib3``."""
+    from urllib3.util.ssl_ import create_urllib3_context
+
+    from local.emulator.tls import LocalCA
+
+    ca = LocalCA.load_or_create(state)
+    server = ca.server_context([HOST], ["127.0.0.1"])
+    client = create_urllib3_context()
+    client.load_verify_locations(ca.ca_path)
+    return server, client
+
+
+def _peer(listener: socket.socket, server: ssl.SSLContext | None, work: Callable[[socket.socket], None]) -> None:
+    connection, _ = listener.accept()
+    with connection:
+        wrapped = server.wrap_socket(connection, server_side=True) if server is not None else connection
+        with wrapped:
+            work(wrapped)
+
+
+def _transfer(
+    size: int, block: int, client: ssl.SSLContext | None, server: ssl.SSLContext | None, *, send: bool
+) -> tuple[float, str]:
+    """CPU seconds of this thread to send (or receive) ``size`` bytes to (from) a peer thread; and the cipher."""
+    payload = memoryview(os.urandom(block))
+
+    def sender(sock: socket.socket) -> None:
+        for offset in range(0, size, block):
+            sock.sendall(payload[: min(block, size - offset)])
+
+    def receiver(sock: socket.socket) -> None:
+        buffer = memoryview(bytearray(block))
+        left = size
+        while left:
+            got = sock.recv_into(buffer, min(block, left))
+            if not got:
+                raise ConnectionError(f"peer closed with {left} bytes to go")
+            left -= got
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        peer = threading.Thread(target=_peer, args=(listener, server, receiver if send else sender), daemon=True)
+        peer.start()
+        raw = socket.create_connection(listener.getsockname())
+        sock = client.wrap_socket(raw, server_hostname=HOST) if client is not None else raw
+        with sock:
+            started = time.thread_time()
+            (sender if send else receiver)(sock)
+            seconds = time.thread_time() - started
+            cipher = sock.cipher() if isinstance(sock, ssl.SSLSocket) else None
+            peer.join(60)  # closing first could reset the connection with bytes still in flight
+    return seconds, (f"{cipher[1]} {cipher[0]}" if cipher else "none")
+
+
+def measure(size: int, block: int) -> dict[str, Any]:
+    """Every part of the floor for ``size`` bytes, in CPU seconds."""
+    with tempfile.TemporaryDirectory(prefix="floor-") as state:
+        server, client = contexts(Path(state))
+        download, cipher = _transfer(size, block, client, server, send=False)
+        upload_tls, _ = _transfer(size, block, client, server, send=True)
+        upload_plain, _ = _transfer(size, block, None, None, send=True)
+    sha = sha256_cpu(size, block)
+    return {
+        "size": size,
+        "blockBytes": block,
+        "cipher": cipher,
+        "cpuSeconds": {
+            "sha256": round(sha, 4),
+            "downloadTls": round(download, 4),
+            "uploadPlain": round(upload_plain, 4),
+            "uploadTls": round(upload_tls, 4),
+        },
+        "floorCpuSeconds": round(sha + download + upload_plain, 4),
+        "floorAzureCpuSeconds": round(sha + download + upload_tls, 4),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__)
+    parser.add_argument("size", type=int)
+    parser.add_argument("--block", type=int, default=4 * MIB, help="piece size for hashing, sending and receiving")
+    args = parser.parse_args()
+    print(json.dumps(measure(args.size, args.block)))
+
+
+if __name__ == "__main__":
+    main()
