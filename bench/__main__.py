@@ -11,6 +11,7 @@ Writes ``bench/results/bench-<stamp>.json`` and the chart ``.png`` beside it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -21,10 +22,12 @@ from typing import Any
 from bench import coldstart, report
 from bench.large import large_chunk
 from bench.pipeline import pipeline
+from shared.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
+DEFAULTS = {field.name: field.default for field in dataclasses.fields(Settings)}  # the app's own defaults
 
 
 def size_of(text: str) -> int:
@@ -38,9 +41,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", default="64M,256M,1G", help="comma list of chunk sizes (default 64M,256M,1G)")
     parser.add_argument("--variants", default="ours,source,sink,naive")
     parser.add_argument("--baseline", help="also measure our archive path as of this git ref (variant 'before')")
-    parser.add_argument("--block", type=size_of, default=4 * 1024**2, help="block size (default 4M)")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--threshold", type=size_of, default=8 * 1024**2, help="streaming threshold (default 8M)")
+    parser.add_argument("--block", type=size_of, default=DEFAULTS["block_size_bytes"], help="block size (app default)")
+    parser.add_argument("--concurrency", type=int, default=DEFAULTS["archive_concurrency"], help="lanes (app default)")
+    parser.add_argument(
+        "--threshold", type=size_of, default=DEFAULTS["streaming_threshold_bytes"], help="streaming threshold"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each copy, interleaved; the best counts")
     parser.add_argument("--pipeline-calls", type=int, default=200, help="calls through the stack (0 skips)")
     parser.add_argument("--pipeline-single", type=int, default=20, help="single calls on the idle stack (0 skips)")

@@ -52,11 +52,15 @@ class Reader:
 
 @dataclass
 class FirstBlock:
-    """The first block of a chunk and what it told us about the rest (``data`` is let go by whoever stores it)."""
+    """The first block of a chunk, as the pieces served, and what it told us about the rest."""
 
-    data: bytes
+    pieces: list[bytes]  # emptied by whoever stores them, so the block is let go once stored
     total: int | None  # size of the chunk, when the server declared it
     rest: Reader | None  # the same response continues past the block (the server ignored the range)
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.pieces)
 
 
 def _facts(stream: object) -> SourceStream:
@@ -73,18 +77,19 @@ def read_first(source: RecordingSource, url: str, size: int) -> FirstBlock:
     stream = source.download(url, 0, size)
     facts = _facts(stream)
     reader = Reader(stream)
-    data = reader.read(size)
+    pieces = reader.read_pieces(size)
+    served = sum(len(piece) for piece in pieces)
     whole_object = not facts.partial
-    if whole_object and len(data) == size and (facts.total is None or facts.total > size):
-        return FirstBlock(data, facts.total, reader)
+    if whole_object and served == size and (facts.total is None or facts.total > size):
+        return FirstBlock(pieces, facts.total, reader)
     _close(stream)
     expected = min(size, facts.total) if facts.total is not None else facts.length
-    if expected is not None and len(data) < expected:
-        raise ArchiveTransientError(f"ACS body cut short: {len(data)} of {expected} bytes")
+    if expected is not None and served < expected:
+        raise ArchiveTransientError(f"ACS body cut short: {served} of {expected} bytes")
     total = facts.total
-    if total is None and len(data) < size:
-        total = len(data)
-    return FirstBlock(data, total, None)
+    if total is None and served < size:
+        total = served
+    return FirstBlock(pieces, total, None)
 
 
 def read_next(source: RecordingSource, url: str, offset: int, size: int) -> bytes:

@@ -52,13 +52,13 @@ def copy_in_lanes(
 ) -> str:
     """Download, hash and stage every block of a chunk of ``first.total`` bytes; its SHA-256 (blocks not committed).
 
-    Takes ``first.data`` over (the first block is let go once staged). Tasks are queued in block order, so a lane
+    Takes ``first.pieces`` over (the first block is let go once staged). Tasks are queued in block order, so a lane
     waiting for its turn never waits on a block that no lane has started.
     """
     total = first.total or 0
     digest, turns = hashlib.sha256(), Turns()
-    head = [[first.data]]
-    first.data = b""
+    head = [first.pieces]
+    first.pieces = []
 
     def lane(index: int, offset: int) -> int:
         try:

@@ -1,6 +1,7 @@
 """Copy one chunk's media: ordered blocks in, SHA-256 in order, bytes out to memory or to staged blocks.
 
-Up to ``concurrency`` ranged downloads and ``concurrency`` block uploads run at once, so neither side waits for the
+A chunk known from its first answer to pass the threshold, served in ranges, is copied in lanes
+(``shared.archive.lanes``). Otherwise up to ``concurrency`` ranged downloads and ``concurrency`` block uploads run at once, so neither side waits for the
 other's slowest request. Every block in memory (being downloaded, hashed or staged) holds one of
 ``2 x concurrency`` permits, so the bytes held at once stay near ``2 x concurrency x block_size`` whatever the
 chunk's size.

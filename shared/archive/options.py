@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ArchiveOptions:
     """``streaming_threshold_bytes``: chunks up to this size are returned as a payload for the blob output binding,
-    larger ones are staged as blocks with the Storage SDK. ``concurrency`` ranged downloads and ``concurrency`` block
-    uploads run at once; memory per chunk stays near ``2 x concurrency x block_size_bytes`` whatever the chunk's size.
+    larger ones are staged as blocks with the Storage SDK by ``concurrency`` lanes (``shared.archive.lanes``), each
+    holding one block at a time; memory per chunk stays near ``concurrency x block_size_bytes`` whatever its size.
     ``participant_files``: split an unmixed WAV chunk into one mono WAV per participant (``shared.archive.split``).
     """
 
