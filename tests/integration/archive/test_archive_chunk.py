@@ -95,6 +95,17 @@ def test_a_chunk_above_the_threshold_is_committed_byte_identical_with_its_sha256
     assert props.content_settings.content_type == "audio/wav"
 
 
+def test_blocks_made_of_several_pieces_are_stored_byte_identical(container: ContainerClient) -> None:
+    options = ArchiveOptions(streaming_threshold_bytes=256 * 1024, block_size_bytes=256 * 1024, concurrency=3)
+    source, job, media = FakeSource(), make_job(2), os.urandom(1024 * 1024 + 7)  # pieces of 64 KiB per block
+    serve(source, job, media)
+    result = archive_chunk(job, source, container, options)
+    assert (result.copy.streamed, result.copy.sha256) == (True, hashlib.sha256(media).hexdigest())
+    assert container.download_blob(job.chunk.paths.media).readall() == media
+    blocks = container.get_blob_client(job.chunk.paths.media).get_block_list("committed")[0]
+    assert [block.size for block in blocks] == [256 * 1024] * 4 + [7]
+
+
 def test_a_source_that_ignores_ranges_is_still_streamed_whole(container: ContainerClient) -> None:
     source, job, media = FakeSource(honour_ranges=False), make_job(0), os.urandom(700_000)
     serve(source, job, media)
