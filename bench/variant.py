@@ -7,6 +7,7 @@ Prints one JSON line: ``variant``, ``size``, ``seconds``, ``copyCpuSeconds`` (th
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import resource
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk
+from shared.config import Settings
 from shared.domain import ChunkFile
 from shared.messages import ChunkJob, ChunkRef
 
@@ -103,9 +105,10 @@ def main() -> None:
     parser.add_argument("--metadata-url", required=True, help="the chunk's metadataLocation")
     parser.add_argument("--storage", required=True, help="storage connection string (Azurite)")
     parser.add_argument("--container", required=True)
-    parser.add_argument("--block", type=int, default=4 * 1024 * 1024)
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--threshold", type=int, default=8 * 1024 * 1024)
+    defaults = {field.name: field.default for field in dataclasses.fields(Settings)}  # the app's own
+    parser.add_argument("--block", type=int, default=defaults["block_size_bytes"])
+    parser.add_argument("--concurrency", type=int, default=defaults["archive_concurrency"])
+    parser.add_argument("--threshold", type=int, default=defaults["streaming_threshold_bytes"])
     parser.add_argument("--read-size", type=int, default=64 * 1024, help="SDK connection_data_block_size")
     args = parser.parse_args()
     _clients(args)  # the SDKs' import time is the cold start's business, not the copy's
