@@ -107,6 +107,18 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     )
 
 
+def _service(kind: Any, settings: Settings, env: Mapping[str, str], uri_setting: str) -> Any:
+    """A storage service client (connection string, else endpoint + credential) that reads the environment's proxy
+    and CA settings once for its endpoint instead of on every request (``shared.transport``)."""
+    from shared.transport import environment_options
+
+    if settings.storage_connection:
+        url = kind.from_connection_string(settings.storage_connection).url
+        return kind.from_connection_string(settings.storage_connection, **environment_options(url))
+    url = env[uri_setting]
+    return kind(url, credential=_credential(settings), **environment_options(url))
+
+
 def _credential(settings: Settings) -> Any:
     from azure.identity import DefaultAzureCredential
 
@@ -118,10 +130,7 @@ def _backlog(settings: Settings, env: Mapping[str, str]) -> Callable[[], int]:
     messages, those a function is running, count)."""
     from azure.storage.queue import QueueServiceClient
 
-    if settings.storage_connection:
-        service = QueueServiceClient.from_connection_string(settings.storage_connection)
-    else:
-        service = QueueServiceClient(env["AzureWebJobsStorage__queueServiceUri"], credential=_credential(settings))
+    service: QueueServiceClient = _service(QueueServiceClient, settings, env, "AzureWebJobsStorage__queueServiceUri")
     queues = [service.get_queue_client(name) for name in (settings.chunk_queue, settings.verify_queue)]
 
     def one(queue: Any) -> int:
@@ -142,10 +151,7 @@ def _table(settings: Settings, env: Mapping[str, str]) -> TableClient:
     from azure.core.exceptions import ResourceExistsError
     from azure.data.tables import TableServiceClient
 
-    if settings.storage_connection:
-        service = TableServiceClient.from_connection_string(settings.storage_connection)
-    else:
-        service = TableServiceClient(env["AzureWebJobsStorage__tableServiceUri"], credential=_credential(settings))
+    service: TableServiceClient = _service(TableServiceClient, settings, env, "AzureWebJobsStorage__tableServiceUri")
     with contextlib.suppress(ResourceExistsError):
         service.create_table(settings.calls_table)
     return service.get_table_client(settings.calls_table)
@@ -156,10 +162,7 @@ def _container(settings: Settings, env: Mapping[str, str], name: str) -> Contain
 
     from shared.containers import ensure_container
 
-    if settings.storage_connection:
-        service = BlobServiceClient.from_connection_string(settings.storage_connection)
-    else:
-        service = BlobServiceClient(env["AzureWebJobsStorage__blobServiceUri"], credential=_credential(settings))
+    service: BlobServiceClient = _service(BlobServiceClient, settings, env, "AzureWebJobsStorage__blobServiceUri")
     container = service.get_container_client(name)
     ensure_container(container)
     return container

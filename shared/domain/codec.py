@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from datetime import datetime
@@ -37,6 +38,12 @@ def load_chunk(data: dict[str, Any]) -> Chunk:
     return chunk
 
 
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    """A dataclass's resolved field types (resolved once per class: the hints are strings under ``annotations``)."""
+    return typing.get_type_hints(kind)
+
+
 def _load(kind: Any, data: Any) -> Any:
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
@@ -50,7 +57,7 @@ def _load(kind: Any, data: Any) -> Any:
             return tuple(_load(args[0], item) for item in data)
         return tuple(_load(arg, item) for arg, item in zip(args, data, strict=True))
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
+        hints = _hints(kind)
         values = {f.name: _load(hints[f.name], data[f.name]) for f in dataclasses.fields(kind) if f.name in data}
         return kind(**values)
     if kind is datetime:
