@@ -199,7 +199,7 @@ class TableCallStore:
         known = {r.recording_id for r in previous.recordings} if previous is not None else set()
         for recording in call.recordings:
             if recording.recording_id and recording.recording_id not in known:
-                self._table.upsert_entity(
+                self._put_index(
                     {
                         "PartitionKey": rows.RECORDING_INDEX,
                         "RowKey": rows.recording_key(recording.recording_id),
@@ -209,15 +209,20 @@ class TableCallStore:
                 )
         if previous is None:
             day = call.created_at.astimezone(UTC).date()
-            index = {
-                "PartitionKey": rows.day_partition(day),
-                "RowKey": rows.day_key(call),
-                "ServerCallId": call.server_call_id,
-            }
-            self._table.upsert_entity(index)
+            self._put_index(
+                {
+                    "PartitionKey": rows.day_partition(day),
+                    "RowKey": rows.day_key(call),
+                    "ServerCallId": call.server_call_id,
+                }
+            )
         if _is_open(call) and (previous is None or not _is_open(previous)):
-            index = {"PartitionKey": rows.OPEN_INDEX, "RowKey": folder, "ServerCallId": call.server_call_id}
-            self._table.upsert_entity(index)
+            self._put_index({"PartitionKey": rows.OPEN_INDEX, "RowKey": folder, "ServerCallId": call.server_call_id})
+
+    def _put_index(self, entity: dict[str, str]) -> None:
+        """Write a whole index row with PUT (replace), which azure-core retries after a lost answer; a merge is a
+        PATCH, which it does not retry, and an index row has no fields to keep."""
+        self._table.upsert_entity(entity, mode=UpdateMode.REPLACE)
 
     def _settle_open_index(self, folder: str, call: Call) -> None:
         if not _is_open(call):
