@@ -51,6 +51,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pipeline-single", type=int, default=20, help="single calls on the idle stack (0 skips)")
     parser.add_argument("--pipeline-chunks", type=int, default=3, help="chunks per call")
     parser.add_argument("--pipeline-chunk", type=size_of, default=1024**2, help="chunk size (default 1M)")
+    parser.add_argument(
+        "--design-workers", type=int, default=4, help="processes of the design loop (the design's requests, no app)"
+    )
     parser.add_argument("--pipeline-timeout", type=float, default=600, help="seconds to wait for the archive")
     parser.add_argument("--cold-runs", type=int, default=20, help="fresh processes per import (0 skips)")
     parser.add_argument("--out", type=Path, default=RESULTS)

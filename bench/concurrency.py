@@ -36,9 +36,9 @@ def one_run(args: argparse.Namespace, value: tuple[int, int], state: Path) -> di
         info = dict(stack.info)
         pids = {name: info["pids"][name] for name in ("host", "azurite")}
         before = {name: process_cpu(pid) for name, pid in pids.items()}
-        figures, urls = through_stack(args, info)
+        figures, recordings = through_stack(args, info)
         cpu = {name: process_cpu(pid) - before[name] for name, pid in pids.items()}
-        bare = bare_loop(urls, info, state)
+        bare = bare_loop(recordings, info, state)
     finally:
         stack.stop()
     chunks = max(figures["archived"], 1)

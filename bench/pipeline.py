@@ -5,7 +5,8 @@ whose files-ready event the emulator delivers through Event Grid to the app (``a
 ``archive_chunk`` -> verify queue -> ``verify_chunk``). A chunk counts as archived at its manifest entry's
 ``archivedAt`` (when it was read back and matched); latency runs from the moment the recording's files-ready event
 was published. First single calls one at a time on the idle stack (files-ready -> verified without a queue ahead),
-then the burst, then ``bench.bare`` copies the burst's chunks in one plain loop (download, upload) as the reference.
+then the burst, then ``bench.bare`` copies the burst's chunks in one plain loop (download, upload) as the reference,
+then ``bench.designloop`` makes the requests the design asks of those chunks, with no app or host code around them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTAINER = "recordings"
 T = TypeVar("T")
 BURST_POLL_SECONDS = 3.0
+Recordings = list[list[dict[str, str]]]
+"""Each recording's chunks, each with its ``contentLocation`` and ``metadataLocation``."""
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -106,8 +109,8 @@ def _blobs(container: Any) -> list[Any]:
         return []
 
 
-def through_stack(args: argparse.Namespace, info: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Run the recordings through the app: the figures and the chunks' URLs."""
+def through_stack(args: argparse.Namespace, info: dict[str, Any]) -> tuple[dict[str, Any], Recordings]:
+    """Run the recordings through the app: the figures and each recording's chunks (content and metadata URLs)."""
     from azure.storage.blob import BlobServiceClient
 
     client = LocalClient(info)
@@ -130,7 +133,8 @@ def through_stack(args: argparse.Namespace, info: dict[str, Any]) -> tuple[dict[
         "chunksPerSecond": round(len(latencies) / max(finished - started, 1e-9), 2),
         "latencySeconds": percentiles(latencies),
     }
-    return figures, [chunk["contentLocation"] for _, chunks in published.values() for chunk in chunks]
+    locations = ("contentLocation", "metadataLocation")
+    return figures, [[{key: chunk[key] for key in locations} for chunk in chunks] for _, chunks in published.values()]
 
 
 def process_cpu(pid: int) -> float:
@@ -162,18 +166,29 @@ def cpu_ms_per_chunk(
     return result, {name: round(seconds * 1000 / count, 1) for name, seconds in spent.items()}
 
 
-def bare_loop(urls: list[str], info: dict[str, Any], state: Path) -> dict[str, Any]:
-    """``bench.bare`` over the same chunks, from the same emulator into the same Azurite."""
-    listing = state / "urls.json"
-    listing.write_text(json.dumps(urls))
+def bare_loop(recordings: Recordings, info: dict[str, Any], state: Path) -> dict[str, Any]:
+    """``bench.bare`` over the same chunks' media, from the same emulator into the same Azurite."""
+    urls = [chunk["contentLocation"] for chunks in recordings for chunk in chunks]
+    return _reference("bench.bare", "--urls", urls, info, state)
+
+
+def design_loop(recordings: Recordings, info: dict[str, Any], state: Path, workers: int) -> dict[str, Any]:
+    """``bench.designloop`` over the same recordings, from the same emulator into the same Azurite."""
+    return _reference("bench.designloop", "--chunks", recordings, info, state, "--workers", str(workers))
+
+
+def _reference(module: str, flag: str, listing: Any, info: dict[str, Any], state: Path, *more: str) -> dict[str, Any]:
+    """Run a reference loop in its own process (``listing`` handed over in a file); its one JSON line."""
+    path = state / f"{module}.json"
+    path.write_text(json.dumps(listing))
     command = [
-        sys.executable, "-m", "bench.bare", "--acs", info["acsConnectionString"],
-        "--storage", info["storageConnectionString"], "--urls", str(listing),
+        sys.executable, "-m", module, "--acs", info["acsConnectionString"],
+        "--storage", info["storageConnectionString"], flag, str(path), *more,
     ]  # fmt: skip
     env = {**environ_without_proxy(), **info["clientEnv"]}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
     if done.returncode != 0:
-        raise RuntimeError(f"the bare loop failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{module} failed:\n{done.stderr[-3000:]}")
     row: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return row
 
@@ -197,23 +212,32 @@ def single_calls(args: argparse.Namespace, info: dict[str, Any]) -> dict[str, An
 
 
 def pipeline(args: argparse.Namespace, state: Path, host_settings: dict[str, str] | None = None) -> dict[str, Any]:
-    """Single calls, the burst and the bare loop against one stack; ``ratio`` is the burst's chunks per second over
-    the bare loop's. ``host_settings``: more app settings for the host (e.g. host.json overrides)."""
+    """Single calls, the burst, the bare loop and the design loop against one stack; ``ratio`` is the burst's chunks
+    per second over the bare loop's, ``designRatio`` the design loop's over the bare loop's (the most the design's
+    requests leave here) and ``ofDesign`` the burst's over the design loop's (what the app and the host cost on top).
+    ``host_settings``: more app settings for the host (e.g. host.json overrides)."""
     settings = {"DELETE_SOURCE_AFTER_ARCHIVE": "false", "ARCHIVE_CONTAINER": CONTAINER, **(host_settings or {})}
     stack = Stack(StackOptions(state_dir=state / "stack", settings=settings, files_ready_delay=0.0)).start()
     try:
         info = dict(stack.info)
         single = single_calls(args, info) if args.pipeline_single else {"skipped": "--pipeline-single 0"}
         pids = {name: int(info["pids"][name]) for name in ("host", "azurite", "emulator")}
-        (figures, urls), figures_cpu = cpu_ms_per_chunk(
+        (figures, recordings), figures_cpu = cpu_ms_per_chunk(
             pids, lambda: through_stack(args, info), lambda r: r[0]["archived"]
         )
-        bare, bare_cpu = cpu_ms_per_chunk(pids, lambda: bare_loop(urls, info, state), lambda r: int(r["chunks"]))
+        bare, bare_cpu = cpu_ms_per_chunk(pids, lambda: bare_loop(recordings, info, state), lambda r: int(r["chunks"]))
+        design, design_cpu = cpu_ms_per_chunk(
+            pids, lambda: design_loop(recordings, info, state, args.design_workers), lambda r: int(r["chunks"])
+        )
     finally:
         stack.stop()
     figures["cpuMsPerChunk"] = {name: ms for name, ms in figures_cpu.items() if name != "own"}
     bare["cpuMsPerChunk"] = {"bare": bare_cpu["own"], "azurite": bare_cpu["azurite"], "emulator": bare_cpu["emulator"]}
+    design["cpuMsPerChunk"] = {
+        "loop": design_cpu["own"], "azurite": design_cpu["azurite"], "emulator": design_cpu["emulator"]
+    }  # fmt: skip
     ratio = figures["chunksPerSecond"] / max(float(bare["chunksPerSecond"]), 1e-9)
+    design_ratio = float(design["chunksPerSecond"]) / max(float(bare["chunksPerSecond"]), 1e-9)
     return {
         "calls": args.pipeline_calls,
         "chunksPerCall": args.pipeline_chunks,
@@ -221,7 +245,10 @@ def pipeline(args: argparse.Namespace, state: Path, host_settings: dict[str, str
         "singleCall": single,
         "stack": figures,
         "bareLoop": bare,
+        "designLoop": design,
         "ratio": round(ratio, 3),
+        "designRatio": round(design_ratio, 3),
+        "ofDesign": round(figures["chunksPerSecond"] / max(float(design["chunksPerSecond"]), 1e-9), 3),
         "cpuRatio": round(sum(bare["cpuMsPerChunk"].values()) / max(sum(figures["cpuMsPerChunk"].values()), 1e-9), 3),
         "target": 0.8,
     }

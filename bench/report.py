@@ -120,6 +120,12 @@ def verdicts(result: dict[str, Any]) -> list[str]:
             f"pipeline: CPU per chunk, bare loop / whole stack = {flow['cpuRatio']:.2f} (all processes; what bounds the "
             "ratio when the cores are busy)"
         )
+    if "designRatio" in flow:
+        lines.append(
+            f"pipeline: the design loop (the design's requests for each chunk, no app or host code, "
+            f"{flow['designLoop']['workers']} processes) reaches {flow['designRatio']:.2f} of the bare loop's chunks/s: "
+            f"the most the design leaves on this machine; the whole stack reaches {flow['ofDesign']:.2f} of it"
+        )
     single = flow.get("singleCall", {}).get("latencySeconds")
     if single:
         lines.append(
@@ -168,6 +174,13 @@ def pipeline_table(flow: dict[str, Any]) -> list[str]:
         lines.append(
             f"{'':>10}  {label:<16}  {run['chunksPerSecond']:>8.1f}  {latency.get('p50', 0):>7.2f}  "
             f"{latency.get('p95', 0):>7.2f}  {latency.get('p99', 0):>7.2f}  {run.get('lost', 0):>4}  {_cpu_split(run)}"
+        )
+    design = flow.get("designLoop")
+    if design:
+        label = f"design loop x{design['workers']}"
+        lines.append(
+            f"{'':>10}  {label:<16}  {design['chunksPerSecond']:>8.1f}  {'':>7}  {'':>7}  {'':>7}  {0:>4}  "
+            f"{_cpu_split(design)}"
         )
     return lines
 

@@ -17,6 +17,7 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
         result = main([
             "--sizes", "300k", "--block", "128k", "--threshold", "256k", "--repeat", "1", "--baseline", "HEAD",
             "--pipeline-calls", "1", "--pipeline-chunks", "2", "--pipeline-chunk", "64k", "--pipeline-single", "1",
+            "--design-workers", "2",
             "--cold-runs", "1", "--out", str(tmp_path),
         ])  # fmt: skip
     except AzuriteMissing as exc:
@@ -34,6 +35,9 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
     stack = result["pipeline"]["stack"]
     assert (stack["chunks"], stack["archived"], stack["lost"], stack["mediaBlobs"]) == (2, 2, 0, 2)
     assert result["pipeline"]["bareLoop"]["chunks"] == 2
+    assert result["pipeline"]["designLoop"]["chunks"] == 2, "the design loop copied and read back every chunk"
+    assert set(result["pipeline"]["designLoop"]["cpuMsPerChunk"]) == {"loop", "azurite", "emulator"}
+    assert any("the design loop" in line for line in result["verdicts"])
     assert result["pipeline"]["singleCall"]["chunks"] == 2, "the idle single call's chunks each have a latency"
     assert set(stack["cpuMsPerChunk"]) == {"host", "azurite", "emulator"}
     assert set(result["pipeline"]["bareLoop"]["cpuMsPerChunk"]) == {"bare", "azurite", "emulator"}
