@@ -125,7 +125,7 @@ class Loop:
         job = json.loads(message.content)
         self.load(folder)
         blobs = {}
-        for suffix, location in (("json", job["metadataLocation"]), ("wav", job["contentLocation"])):
+        for suffix, location in (("metadata.json", job["metadataLocation"]), ("wav", job["contentLocation"])):
             response: Any = self.acs.download_recording(location)
             data = response.read()
             name = f"{folder}/{recording_id}/{job['index']}.{suffix}"

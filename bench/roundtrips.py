@@ -3,7 +3,9 @@
 ``python -m bench.roundtrips [--calls 5] [--chunks 3] [--chunk 1M]`` starts the local stack with Azurite's access log
 on, lets it idle, then delivers ``--calls`` synthetic recordings (files-ready -> ``acs_events`` -> chunk queue ->
 ``archive_chunk`` -> verify queue -> ``verify_chunk``) and counts every request Azurite answered until the last
-manifest lists every chunk: the app's and the host's (triggers, output bindings), by kind. The bench's own requests
+manifest lists every chunk: the app's and the host's (triggers, output bindings), by kind. Then ``bench.designloop``
+copies the same recordings and its requests are counted the same way (``designLoopPerChunk``): the design loop is
+meant to make the requests the stack makes, and this shows whether it does. The bench's own requests
 (it watches the manifests) are left out, and so is the idle rate measured before (empty polls, timers). Queue
 receives are listed apart: while messages flow one receive takes up to ``batchSize`` messages, and while a queue is
 empty the host keeps polling, so their count follows timing rather than the path. Prints one JSON line.
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bench.pipeline import CONTAINER, archived_at, publish
+from bench.pipeline import CONTAINER, archived_at, design_loop, publish
 from local.client import LocalClient
 from local.stack import Stack, StackOptions
 
@@ -76,12 +78,12 @@ def measure(args: argparse.Namespace, state: Path) -> dict[str, Any]:
     options = StackOptions(state_dir=state / "stack", settings=settings, files_ready_delay=0.0, azurite_access_log=True)
     stack = Stack(options).start()
     try:
-        return _count(args, stack.info)
+        return _count(args, stack.info, state)
     finally:
         stack.stop()
 
 
-def _count(args: argparse.Namespace, info: dict[str, Any]) -> dict[str, Any]:
+def _count(args: argparse.Namespace, info: dict[str, Any], state: Path) -> dict[str, Any]:
     from azure.storage.blob import BlobServiceClient
 
     log = Path(info["azuriteLog"])
@@ -106,18 +108,34 @@ def _count(args: argparse.Namespace, info: dict[str, Any]) -> dict[str, Any]:
         time.sleep(0.2)
     time.sleep(SETTLE_SECONDS)  # the host deletes the last messages after their invocations return
     window = time.monotonic() - started
-    seen, _ = requests_in(log, offset)
+    seen, offset = requests_in(log, offset)
     chunks = len(published) * args.pipeline_chunks
     path = Counter({k: n - own[k] - round(idle[k] * window / IDLE_SECONDS) for k, n in seen.items()})
-    per_chunk = {k: round(n / chunks, 2) for k, n in sorted(path.items()) if k != RECEIVE and n > 0}
+    per_chunk = _per_chunk(path, chunks)
+    recordings = [
+        [{k: c[k] for k in ("contentLocation", "metadataLocation")} for c in cs] for _, cs in published.values()
+    ]
+    started = time.monotonic()
+    design_loop(recordings, info, state, workers=1)
+    window = time.monotonic() - started
+    design, _ = requests_in(log, offset)
+    design_path = Counter({k: n - round(idle[k] * window / IDLE_SECONDS) for k, n in design.items()})
+    design_per_chunk = _per_chunk(design_path, chunks)
     return {
         "calls": len(published),
         "chunks": chunks,
         "perChunk": per_chunk,
         "perChunkTotal": round(sum(per_chunk.values()), 2),
         "receivesPerChunk": round(max(path[RECEIVE], 0) / chunks, 2),
+        "designLoopPerChunk": design_per_chunk,
+        "designLoopPerChunkTotal": round(sum(design_per_chunk.values()), 2),
         "idlePerSecond": {k: round(n / IDLE_SECONDS, 2) for k, n in sorted(idle.items())},
     }
+
+
+def _per_chunk(requests: Counter[str], chunks: int) -> dict[str, float]:
+    """Requests of each kind per chunk, queue receives left out (their count follows timing)."""
+    return {k: round(n / chunks, 2) for k, n in sorted(requests.items()) if k != RECEIVE and n > 0}
 
 
 def main() -> None:
