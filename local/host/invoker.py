@@ -1,7 +1,10 @@
 """Run one invocation: bind the trigger value and outputs, call the function, then write the outputs.
 
-Sync functions run on a thread pool (``PYTHON_THREADPOOL_THREAD_COUNT``, default 32); ``async def`` functions are
-awaited on the host's event loop, like the Python worker does.
+Sync functions run on a thread pool of ``PYTHON_THREADPOOL_THREAD_COUNT`` threads; ``async def`` functions are
+awaited on the host's event loop, like the Python worker does. Without the setting the pool has Python's own default
+size, ``min(32, cores + 4)``, as the Python worker's is on Python 3.9 and later (Azure/azure-functions-python-worker,
+``azure_functions_worker/dispatcher.py``, ``Dispatcher._get_sync_tp_max_workers``: no default value from 3.9 on, so
+``ThreadPoolExecutor(max_workers=None)``).
 """
 
 from __future__ import annotations
@@ -38,10 +41,21 @@ class Outcome:
     values: Mapping[str, Any]
 
 
+def thread_count() -> int | None:
+    """``PYTHON_THREADPOOL_THREAD_COUNT`` when it is a whole number of at least 1, else None (Python's default); the
+    worker, too, warns about any other value and falls back to its default."""
+    setting = os.environ.get("PYTHON_THREADPOOL_THREAD_COUNT", "")
+    if not setting:
+        return None
+    if setting.strip().isdigit() and int(setting) >= 1:
+        return int(setting)
+    log.warning("PYTHON_THREADPOOL_THREAD_COUNT must be a whole number of at least 1, not %r: default used", setting)
+    return None
+
+
 class Invoker:
     def __init__(self, app_dir: str, message_encoding: str, faults: BindingFaults | None = None) -> None:
-        workers = int(os.environ.get("PYTHON_THREADPOOL_THREAD_COUNT") or 32)
-        self._functions = ThreadPoolExecutor(workers, thread_name_prefix="function")
+        self._functions = ThreadPoolExecutor(thread_count(), thread_name_prefix="function")
         self._storage = ThreadPoolExecutor(8, thread_name_prefix="storage")
         self._app_dir = app_dir
         self._message_encoding = message_encoding
