@@ -80,7 +80,7 @@ infra-check: $(INFRA_VENV)/.installed ## checkov and workflow schema checks (own
 unit: setup ## the unit tests only
 	$(PY) -m pytest tests/unit
 
-bench: setup ## the performance benchmarks (about 5 minutes)
+bench: setup ## the performance benchmarks (about 10 minutes)
 	$(PY) -m bench
 
 # The full run: every scenario at full size, duplicates at 1,000 calls, hostile at 10,000 generated inputs.
