@@ -32,7 +32,7 @@ from typing import Any
 
 CONTAINER = "design-loop"
 STATE_BYTES = 2048  # about the size of a recorded call's state row
-TAGS = {"recordingDate": "2026-12-02", "verdict": "complete", "format": "wav"}
+TAGS = {"recordingDate": time.strftime("%Y-%m-%d", time.gmtime()), "verdict": "complete", "format": "wav"}
 
 
 def main() -> None:

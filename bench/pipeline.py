@@ -133,8 +133,13 @@ def through_stack(args: argparse.Namespace, info: dict[str, Any]) -> tuple[dict[
         "chunksPerSecond": round(len(latencies) / max(finished - started, 1e-9), 2),
         "latencySeconds": percentiles(latencies),
     }
+    return figures, recordings_of(published)
+
+
+def recordings_of(published: dict[str, tuple[float, list[dict[str, Any]]]]) -> Recordings:
+    """The published recordings' chunks, as the reference loops take them."""
     locations = ("contentLocation", "metadataLocation")
-    return figures, [[{key: chunk[key] for key in locations} for chunk in chunks] for _, chunks in published.values()]
+    return [[{key: chunk[key] for key in locations} for chunk in chunks] for _, chunks in published.values()]
 
 
 def process_cpu(pid: int) -> float:

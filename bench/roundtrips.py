@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bench.pipeline import CONTAINER, archived_at, design_loop, publish
+from bench.pipeline import CONTAINER, archived_at, design_loop, publish, recordings_of
 from local.client import LocalClient
 from local.stack import Stack, StackOptions
 
@@ -112,11 +112,8 @@ def _count(args: argparse.Namespace, info: dict[str, Any], state: Path) -> dict[
     chunks = len(published) * args.pipeline_chunks
     path = Counter({k: n - own[k] - round(idle[k] * window / IDLE_SECONDS) for k, n in seen.items()})
     per_chunk = _per_chunk(path, chunks)
-    recordings = [
-        [{k: c[k] for k in ("contentLocation", "metadataLocation")} for c in cs] for _, cs in published.values()
-    ]
     started = time.monotonic()
-    design_loop(recordings, info, state, workers=1)
+    design_loop(recordings_of(published), info, state, workers=1)
     window = time.monotonic() - started
     design, _ = requests_in(log, offset)
     design_path = Counter({k: n - round(idle[k] * window / IDLE_SECONDS) for k, n in design.items()})
