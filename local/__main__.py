@@ -143,7 +143,11 @@ def _stack_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     settings.set_defaults(run=_settings)
     subscribe = commands.add_parser("subscribe", help="point the emulator's Event Grid at another Functions host")
     subscribe.add_argument("--endpoint", help="base URL of that host, or a full webhook URL; default: the stack's")
-    subscribe.add_argument("--key", default="", help="its eventgrid_extension system key (added as &code=)")
+    subscribe.add_argument(
+        "--key",
+        default="",
+        help="its eventgrid_extension system key (added as &code=); one starting with - as --key=KEY",
+    )
     subscribe.add_argument("--wait", type=float, default=60, help="seconds to retry while the host starts; 60")
     subscribe.set_defaults(run=_subscribe)
     demo_command = commands.add_parser("demo", help="up, one scripted call, verify the archive, down (in STATE/demo)")

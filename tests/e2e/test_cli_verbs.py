@@ -167,7 +167,7 @@ def test_settings_are_written_for_a_second_host_and_never_over_an_existing_file(
 
 
 def test_subscribe_points_event_grid_at_a_host_and_back(cli: Cli, stack_info: dict[str, Any]) -> None:
-    endpoint = cli("subscribe", "--endpoint", stack_info["functionsUrl"], "--key", stack_info["eventGridKey"])
+    endpoint = cli("subscribe", "--endpoint", stack_info["functionsUrl"], f"--key={stack_info['eventGridKey']}")
     assert "functionName=acs_events&code=" in endpoint.stdout
     assert stack_info["functionsUrl"] in cli("subscribe").stdout
     one_line_error(cli("subscribe", "--endpoint", "http://127.0.0.1:9", "--wait", "0", code=1), "could not subscribe")

@@ -55,3 +55,9 @@ def test_a_stack_that_is_not_running_is_one_line_and_exit_status_1(
     assert len(lines) == 1
     assert "no local stack runs on" in lines[0]
     assert "up --detach" in lines[0]
+
+
+def test_a_host_key_that_starts_with_a_dash_is_taken_in_the_equals_form() -> None:
+    """The local host's keys are URL-safe base64 (``secrets.token_urlsafe``): one in 64 starts with '-', which a separate
+    argument cannot carry."""
+    assert parser().parse_args(["subscribe", "--key=-_KBUTQzJiBo"]).key == "-_KBUTQzJiBo"
