@@ -236,6 +236,8 @@ def pipeline(args: argparse.Namespace, state: Path, host_settings: dict[str, str
         )
     finally:
         stack.stop()
+    expected = sum(len(chunks) for chunks in recordings)
+    bare["lost"], design["lost"] = expected - int(bare["chunks"]), expected - int(design["chunks"])
     figures["cpuMsPerChunk"] = {name: ms for name, ms in figures_cpu.items() if name != "own"}
     bare["cpuMsPerChunk"] = {"bare": bare_cpu["own"], "azurite": bare_cpu["azurite"], "emulator": bare_cpu["emulator"]}
     design["cpuMsPerChunk"] = {

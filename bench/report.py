@@ -173,13 +173,14 @@ def pipeline_table(flow: dict[str, Any]) -> list[str]:
         latency = run["latencySeconds"]
         lines.append(
             f"{'':>10}  {label:<16}  {run['chunksPerSecond']:>8.1f}  {latency.get('p50', 0):>7.2f}  "
-            f"{latency.get('p95', 0):>7.2f}  {latency.get('p99', 0):>7.2f}  {run.get('lost', 0):>4}  {_cpu_split(run)}"
+            f"{latency.get('p95', 0):>7.2f}  {latency.get('p99', 0):>7.2f}  {run.get('lost', ''):>4}  {_cpu_split(run)}"
         )
     design = flow.get("designLoop")
     if design:
         label = f"design loop x{design['workers']}"
         lines.append(
-            f"{'':>10}  {label:<16}  {design['chunksPerSecond']:>8.1f}  {'':>7}  {'':>7}  {'':>7}  {0:>4}  "
+            f"{'':>10}  {label:<16}  {design['chunksPerSecond']:>8.1f}  {'':>7}  {'':>7}  {'':>7}  "
+            f"{design.get('lost', ''):>4}  "
             f"{_cpu_split(design)}"
         )
     return lines

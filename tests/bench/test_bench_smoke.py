@@ -36,6 +36,7 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
     assert (stack["chunks"], stack["archived"], stack["lost"], stack["mediaBlobs"]) == (2, 2, 0, 2)
     assert result["pipeline"]["bareLoop"]["chunks"] == 2
     assert result["pipeline"]["designLoop"]["chunks"] == 2, "the design loop copied and read back every chunk"
+    assert (result["pipeline"]["bareLoop"]["lost"], result["pipeline"]["designLoop"]["lost"]) == (0, 0)
     assert set(result["pipeline"]["designLoop"]["cpuMsPerChunk"]) == {"loop", "azurite", "emulator"}
     assert any("the design loop" in line for line in result["verdicts"])
     assert result["pipeline"]["singleCall"]["chunks"] == 2, "the idle single call's chunks each have a latency"
