@@ -1,30 +1,31 @@
-# The contract with a new user: `make demo` and `make test`, on a fresh machine with Python 3.11+, Node 20 and make.
+# The contract with a new user: `make demo` and `make test`, on a fresh machine with Python 3.13, Node and make.
 # `make help` lists the targets; `make clean` starts over.
-PYTHON ?= python3.11
+# Python 3.13: Azure runs the app on it with Microsoft's azure-functions-runtime (pinned in requirements.txt), and
+# so does the local host. Found on PATH, else among pyenv's installed versions; PYTHON=/path/to/python3.13 overrides.
+PYENV_PYTHON := $(lastword $(sort $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.13*/bin/python3.13)))
+PYTHON ?= $(or $(firstword $(foreach candidate,python3.13 $(PYENV_PYTHON),$(shell $(candidate) -c 'import sys' 2>/dev/null && echo $(candidate)))),python3.13)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 VERSION := import sys; print("%d.%d" % sys.version_info[:2])
-AT_LEAST_3_11 := import sys; sys.exit(sys.version_info < (3, 11))
+IS_3_13 := import sys; sys.exit(sys.version_info[:2] != (3, 13))
+GET_PYTHON := install Python 3.13 (pyenv install 3.13, or your system's python3.13 package) or run make PYTHON=/path/to/python3.13 $(GOALS)
 
-.PHONY: help setup demo test lint unit bench chaos clean infra-check browser
+.PHONY: help setup demo test check lint unit bench chaos clean infra-check browser
 
 help: ## list the targets
-	@echo "make [PYTHON=python3.11] TARGET   (needs Python 3.11+, Node 20; the CLI afterwards: ./local/cli --help)"
+	@echo "make [PYTHON=python3.13] TARGET   (needs Python 3.13, Node, make; the CLI afterwards: ./local/cli --help)"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# Before anything is installed (every target but help and clean): a Python 3.11+ to build the venv with, and a venv
-# made by it. A venv that does not run, is older than 3.11, or (PYTHON given explicitly) was made by another Python
-# version is removed here and rebuilt by setup.
+# Before anything is installed (every target but help and clean): a Python 3.13 to build the venv with, and a venv
+# made by it. A venv that does not run or was made by another Python version is removed here and rebuilt by setup.
 define PYTHON_CHECK
 want=$$($(PYTHON) -c '$(VERSION)' 2>/dev/null); have=$$($(PY) -c '$(VERSION)' 2>/dev/null);
 if [ -z "$$want" ]; then
-  $(PY) -c '$(AT_LEAST_3_11)' 2>/dev/null ||
-  echo "error:needs Python 3.11+, and $(PYTHON) was not found: run make PYTHON=/path/to/python3.11 $(GOALS)";
-elif ! $(PYTHON) -c '$(AT_LEAST_3_11)'; then
-  echo "error:needs Python 3.11+, and $(PYTHON) is $$want: run make PYTHON=/path/to/python3.11 $(GOALS)";
-elif [ -e $(VENV) ] && { ! $(PY) -c '$(AT_LEAST_3_11)' 2>/dev/null ||
-    { [ "$(origin PYTHON)" != file ] && [ "$$have" != "$$want" ]; }; }; then
+  echo "error:needs Python 3.13, and $(PYTHON) was not found: $(GET_PYTHON)";
+elif ! $(PYTHON) -c '$(IS_3_13)'; then
+  echo "error:needs Python 3.13, and $(PYTHON) is $$want: $(GET_PYTHON)";
+elif [ -e $(VENV) ] && [ "$$have" != "$$want" ]; then
   rm -rf $(VENV) && echo "info:removed $(VENV), made by Python $${have:-(not runnable)}, to rebuild it with $(PYTHON) ($$want)";
 fi
 endef

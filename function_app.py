@@ -8,11 +8,18 @@ of ``azure.functions``. Each invocation runs in one span (``shared.telemetry.inv
 
 from __future__ import annotations
 
+from typing import List  # noqa: UP035 (see ChunkJobs)
+
 import azure.functions as func
 
 from shared import bootstrap
 
 STORAGE = "AzureWebJobsStorage"
+# A queue output of several messages. Written with typing.List: the runtime's binding validation (azure-functions-runtime,
+# functions.py, validate_function_params) accepts only classes and typing generics as Out's argument and refuses the
+# whole app over a builtin generic such as list[str] ("invalid non-type annotation"); tests/host/test_gate.py loads
+# this module in that runtime.
+ChunkJobs = func.Out[List[str]]  # noqa: UP006
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
@@ -20,7 +27,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 @app.function_name("acs_events")
 @app.event_grid_trigger(arg_name="event")
 @app.queue_output(arg_name="jobs", queue_name="%CHUNK_QUEUE%", connection=STORAGE)
-def acs_events(event: func.EventGridEvent, jobs: func.Out[list[str]]) -> None:
+def acs_events(event: func.EventGridEvent, jobs: ChunkJobs) -> None:
     """IncomingCall -> answer; RecordingFileStatusUpdated -> one queue message per chunk."""
     from shared.handlers.binding import grid_raw
     from shared.handlers.grid import handle_grid_event
@@ -224,7 +231,7 @@ def verify_poison(msg: func.QueueMessage) -> None:
 @app.function_name("sweeper")
 @app.timer_trigger(arg_name="timer", schedule="%SWEEPER_SCHEDULE%", run_on_startup=False)
 @app.queue_output(arg_name="jobs", queue_name="%CHUNK_QUEUE%", connection=STORAGE)
-def sweeper(timer: func.TimerRequest, jobs: func.Out[list[str]]) -> None:
+def sweeper(timer: func.TimerRequest, jobs: ChunkJobs) -> None:
     """Reconcile quiet calls with ACS; re-enqueue stuck chunks; warn about and fail recordings past retention."""
     from shared.handlers.sweeper import sweep
     from shared.telemetry import invocation, stamped

@@ -10,8 +10,11 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
+from . import settings, worker
 from .context import LOG_FORMAT, InvocationLogFilter
+from .indexing import IndexingError
 from .server import FunctionsHost
 
 log = logging.getLogger("local.host")
@@ -26,7 +29,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keys-file", help="default: APP_DIR/.local/host-keys.json (created with random keys)")
     parser.add_argument("--no-auth", action="store_true", help="accept requests without keys, like Core Tools")
     parser.add_argument("--storage-connection-string", help="overrides the AzureWebJobsStorage setting")
+    parser.add_argument("--shutdown-grace", type=float, default=10.0, help="seconds running invocations get on stop")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--index-only",
+        action="store_true",
+        help="index and load the app in Microsoft's runtime, print its functions as JSON and exit (1 if refused)",
+    )
     return parser.parse_args(argv)
 
 
@@ -38,9 +47,25 @@ def configure_logging(level: str) -> None:
     logging.getLogger("azure").setLevel(logging.WARNING)
 
 
+def index_only(args: argparse.Namespace) -> int:
+    """The runtime's verdict on the app: its functions with their bindings, or its message when it refuses."""
+    app_dir = Path(args.app_dir)
+    values = settings.read_values(settings.settings_path(app_dir, Path(args.settings) if args.settings else None))
+    try:
+        with settings.applied(settings.merged(values, {})):
+            specs = worker.load(app_dir)
+    except IndexingError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(json.dumps({spec.name: [spec.trigger, *spec.outputs] for spec in specs}), flush=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging(args.log_level)
+    if args.index_only:
+        return index_only(args)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -52,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         keys_file=args.keys_file,
         auth=not args.no_auth,
         storage_connection_string=args.storage_connection_string,
+        shutdown_grace=args.shutdown_grace,
     )
     try:
         host.start()

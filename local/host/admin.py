@@ -56,26 +56,25 @@ class AdminApi:
             return web.Response(status=404)
         try:
             text = str((json.loads(body) if body.strip() else {}).get("input") or "")
-            value, data = _trigger_value(spec, text)
-        except (ValueError, AttributeError, TypeError) as exc:
+            trigger = _trigger(spec, text)
+        except (ValueError, AttributeError, TypeError, RecursionError) as exc:
             return web.Response(status=400, text=f"bad input: {exc}")
-        task = asyncio.create_task(self._invoke(spec, value, data))
+        task = asyncio.create_task(self._invoke(spec, trigger))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return web.Response(status=202)
 
-    async def _invoke(self, spec: FunctionSpec, value: Any, data: dict[str, Any]) -> None:
+    async def _invoke(self, spec: FunctionSpec, trigger: triggers.Trigger) -> None:
         try:
-            await self._invoker.invoke(spec, value, data, REASON)
+            await self._invoker.invoke(spec, trigger, REASON)
         except InvocationFailed as exc:
             log.warning("admin invocation of %s failed: %s", spec.name, exc)
 
 
-def _trigger_value(spec: FunctionSpec, text: str) -> tuple[Any, dict[str, Any]]:
+def _trigger(spec: FunctionSpec, text: str) -> triggers.Trigger:
     if spec.trigger_type == "timerTrigger":
-        return triggers.timer_request(past_due=False, last=None, next_run=None), {}
+        return triggers.timer_request(past_due=False, last=None, next_run=None)
     if spec.trigger_type == "eventGridTrigger":
-        event, data = triggers.grid_event(json.loads(text))
-        return event, data
+        return triggers.grid_event(json.loads(text))
     now = datetime.now(UTC)
     return triggers.queue_message(text, message_id=str(uuid.uuid4()), dequeue_count=1, inserted_on=now)

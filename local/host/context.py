@@ -1,4 +1,9 @@
-"""The current invocation (function name and a fresh id) in a context variable, and a log filter that shows it."""
+"""The current invocation (function name and id) for the host's logs and the function's own.
+
+The host's task sets ``current`` for its own records and for ``async def`` functions, which the runtime awaits in
+that task. A sync function runs on the runtime's thread pool, where context variables are not copied; there the
+runtime records the invocation id in its own ``invocation_id_cv``, and ``running`` maps it back to the function.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-import azure.functions as func
-from azure.functions._abc import RetryContext, TraceContext
+from . import worker
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(invocation)s %(name)s: %(message)s"
 
@@ -27,73 +31,43 @@ class Invocation:
 
 
 current: ContextVar[Invocation | None] = ContextVar("local_host_invocation", default=None)
+_running: dict[str, Invocation] = {}
+_running_lock = threading.Lock()
 
 
 @contextmanager
 def invocation_scope(function_name: str) -> Iterator[Invocation]:
-    """Every log record emitted inside (in this task, or in a thread started with its context) names the invocation."""
+    """Every log record emitted inside, by the host or by the function, names the invocation."""
     invocation = Invocation(function_name)
     token = current.set(invocation)
+    with _running_lock:
+        _running[invocation.invocation_id] = invocation
     try:
         yield invocation
     finally:
+        with _running_lock:
+            _running.pop(invocation.invocation_id, None)
         current.reset(token)
+
+
+def invocation_of_record() -> Invocation | None:
+    """The invocation a log record belongs to, in the host's task or on the runtime's function thread."""
+    invocation = current.get()
+    if invocation is not None:
+        return invocation
+    invocation_id = worker.invocation_id_of_thread()
+    if invocation_id is None:
+        return None
+    with _running_lock:
+        return _running.get(invocation_id)
 
 
 class InvocationLogFilter(logging.Filter):
     """Adds ``record.invocation`` (``[name id]``, or ``[host]`` outside an invocation) and the two ids."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        invocation = current.get()
+        invocation = invocation_of_record()
         record.invocation = invocation.label if invocation else "[host]"
         record.function_name = invocation.function_name if invocation else ""
         record.invocation_id = invocation.invocation_id if invocation else ""
         return True
-
-
-class _TraceContext(TraceContext):
-    @property
-    def trace_state(self) -> str:
-        return ""
-
-    @property
-    def trace_parent(self) -> str:
-        return ""
-
-    @property
-    def attributes(self) -> dict[str, str]:
-        return {}
-
-
-class FunctionContext(func.Context):
-    """What a function receives for a ``context`` parameter."""
-
-    _local = threading.local
-
-    def __init__(self, invocation: Invocation, directory: str) -> None:
-        self._invocation = invocation
-        self._directory = directory
-
-    @property
-    def invocation_id(self) -> str:
-        return self._invocation.invocation_id
-
-    @property
-    def function_name(self) -> str:
-        return self._invocation.function_name
-
-    @property
-    def function_directory(self) -> str:
-        return self._directory
-
-    @property
-    def thread_local_storage(self) -> type[threading.local]:
-        return self._local
-
-    @property
-    def trace_context(self) -> TraceContext:
-        return _TraceContext()
-
-    @property
-    def retry_context(self) -> RetryContext:
-        raise NotImplementedError("retry policies are not supported by the local host")

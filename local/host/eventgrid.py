@@ -39,7 +39,7 @@ class EventGridWebhook:
             return web.Response(status=202)
         try:
             events = _events(await request.text())
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             return _text(400, f"the body is not an event or an array of events: {exc}")
         if kind == "SubscriptionValidation":
             return _validation(events)
@@ -55,11 +55,11 @@ class EventGridWebhook:
 
     async def _invoke(self, spec: FunctionSpec, raw: dict[str, Any]) -> None:
         try:
-            event, data = triggers.grid_event(raw)
-        except (ValueError, TypeError) as exc:
-            raise InvocationFailed(f"event {raw.get('id')!r} cannot be decoded: {exc}") from exc
+            trigger = triggers.grid_event(raw)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise InvocationFailed(f"event {raw.get('id')!r} cannot be sent to the function: {exc}") from exc
         reason = f"EventGrid trigger fired at {datetime.now(UTC).isoformat()}"
-        await self._invoker.invoke(spec, event, data, reason)
+        await self._invoker.invoke(spec, trigger, reason)
 
 
 def _events(body: str) -> list[dict[str, Any]]:

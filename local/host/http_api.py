@@ -3,11 +3,11 @@ with Core Tools' key checks (``x-functions-key`` header or ``?code=``)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
 
-import azure.functions as func
 from aiohttp import web
 from multidict import CIMultiDict
 
@@ -15,9 +15,10 @@ from . import triggers
 from .admin import REASON, AdminApi
 from .eventgrid import EventGridWebhook
 from .indexing import FunctionSpec
-from .invoker import InvocationFailed, Invoker
+from .invoker import InvocationFailed, Invoker, Outcome, new_traceparent
 from .keys import EVENT_GRID_KEY, HostKeys
 from .routes import MethodNotAllowed, RouteTable
+from .typeddata import from_typed_data
 
 log = logging.getLogger(__name__)
 
@@ -62,22 +63,20 @@ class HttpFrontEnd:
         spec, route_values = found
         if not self._allowed(request, str(spec.trigger.get("authLevel", "FUNCTION"))):
             return web.Response(status=401)
-        body = await request.read()
-        query, headers = dict(request.query), dict(request.headers)
-        http_request = func.HttpRequest(
+        trigger = triggers.http_request(
             method=request.method,
             url=str(request.url),
-            headers=headers,
-            params=query,
-            route_params=route_values,
-            body=body,
+            headers=dict(request.headers),
+            query=dict(request.query),
+            route_values=route_values,
+            body=await request.read(),
+            traceparent=new_traceparent(request.headers.get("traceparent", "")),
         )
-        data = triggers.http_binding_data(route_values, query, headers, body)
         try:
-            outcome = await self._invoker.invoke(spec, http_request, data, REASON)
+            outcome = await self._invoker.invoke(spec, trigger, REASON)
         except InvocationFailed:
             return web.Response(status=500)
-        return _response(_http_output(spec, outcome.returned, outcome.values))
+        return _response(_http_output(spec, outcome))
 
     def _allowed(self, request: web.Request, level: str) -> bool:
         if self._keys is None or level.upper() == "ANONYMOUS":
@@ -92,26 +91,28 @@ def _key(request: web.Request) -> str:
     return request.headers.get("x-functions-key") or request.query.get("code") or ""
 
 
-def _http_output(spec: FunctionSpec, returned: Any, values: Any) -> Any:
+def _http_output(spec: FunctionSpec, outcome: Outcome) -> Any:
+    """The ``TypedData`` of the function's HTTP output (``$return`` or a named ``Out``), if it set one."""
     name = next((binding["name"] for binding in spec.outputs if binding["type"] == "http"), None)
     if name == "$return":
-        return returned
-    return values.get(name) if name else None
+        return outcome.returned
+    return outcome.values.get(name) if name else None
 
 
-def _response(value: Any) -> web.Response:
-    """Map what the function produced to a response, like the worker's HTTP output converter."""
-    if value is None:
+def _response(data: Any) -> web.Response:
+    """The response for what the runtime sent back, as the Functions host maps it: an ``RpcHttp`` with its status,
+    headers and body; text or bytes as a 200; nothing as a 204."""
+    kind = data.WhichOneof("data") if data is not None else None
+    if kind is None:
         return web.Response(status=204)
-    if isinstance(value, func.HttpResponse):
-        headers = CIMultiDict(value.headers.items())
-        if "Content-Type" not in headers and value.mimetype:
-            charset = f"; charset={value.charset}" if value.charset and value.mimetype.startswith("text/") else ""
-            headers["Content-Type"] = f"{value.mimetype}{charset}"
-        return web.Response(status=value.status_code, body=value.get_body(), headers=headers)
-    if isinstance(value, str):
-        return web.Response(status=200, text=value)
-    log.error(
-        "an HTTP function returned %s; only str or func.HttpResponse can be an HTTP response", type(value).__name__
-    )
-    return web.Response(status=500)
+    if kind != "http":
+        value = from_typed_data(data)
+        if isinstance(value, bytes):
+            return web.Response(status=200, body=value)
+        return web.Response(status=200, text=value if isinstance(value, str) else json.dumps(value))
+    http = data.http
+    headers = CIMultiDict(http.headers.items())
+    body = from_typed_data(http.body) if http.HasField("body") else b""
+    if not isinstance(body, (bytes, str)):
+        body = json.dumps(body)
+    return web.Response(status=int(http.status_code or 200), body=body, headers=headers)

@@ -1,4 +1,9 @@
-"""Blob and queue output bindings: targets resolved before the function runs, values written after it succeeds."""
+"""Blob and queue output bindings: targets resolved before the function runs, values written after it succeeds.
+
+Values are what the runtime sent back, read as the Functions host reads them (``local.host.typeddata``): bytes or
+text for a blob; for a queue, text or bytes as one message, a JSON object as one message, a JSON array as one
+message per item (the Storage Queues extension enumerates an array into its collector).
+"""
 
 from __future__ import annotations
 
@@ -11,34 +16,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import azure.functions as func
 from azure.core.exceptions import ResourceExistsError
-from azure.functions.blob import BlobConverter
-from azure.functions.queue import QueueMessageOutConverter
 
 from . import storage, watcher
 from .expressions import BindingExpressionError, resolve
 from .faults import BindingFaults
+from .typeddata import from_typed_data
 
 log = logging.getLogger(__name__)
 
 _created: set[tuple[str, str, str]] = set()
 _created_lock = threading.Lock()
-
-
-class OutValue(func.Out[Any]):
-    """The value a function hands to an output binding; nothing is written unless ``set()`` was called."""
-
-    def __init__(self) -> None:
-        self._value: Any = None
-        self.is_set = False
-
-    def set(self, val: Any) -> None:
-        self._value = val
-        self.is_set = True
-
-    def get(self) -> Any:
-        return self._value
 
 
 @dataclass(frozen=True)
@@ -75,7 +63,7 @@ def write(
     ``faults`` (``LOCAL_HOST_FAULT_BINDING``) may kill the host or fail the write just before a blob is written.
     """
     for target in targets:
-        value = values.get(target.name)
+        value = from_typed_data(values.get(target.name))
         if value is None:
             continue
         if target.kind == "blob":
@@ -95,21 +83,18 @@ def encode_message(message: str | bytes, message_encoding: str) -> str:
 
 
 def _write_blob(target: Target, value: Any) -> None:
-    datum = BlobConverter.encode(value, expected_type=None)
+    if not isinstance(value, (bytes, str)):
+        raise TypeError(f"blob output {target.name} got {type(value).__name__}; a blob takes bytes or text")
     container, _, blob = target.location.strip("/").partition("/")
     client = storage.blob_service(target.connection).get_container_client(container)
     _ensure(("blob", storage.connection_string(target.connection), container), client.create_container)
-    client.upload_blob(blob, datum.value, overwrite=True)
+    client.upload_blob(blob, value, overwrite=True)
     log.info("wrote blob %s/%s (%s)", container, blob, target.name)
 
 
 def _write_queue(target: Target, value: Any, message_encoding: str) -> None:
-    datum = QueueMessageOutConverter.encode(value, expected_type=None)
-    if datum.type == "json":
-        items = json.loads(datum.value)
-        messages = [item if isinstance(item, str) else json.dumps(item) for item in items]
-    else:
-        messages = [datum.value]
+    items = value if isinstance(value, list) else [value]
+    messages = [item if isinstance(item, (str, bytes)) else json.dumps(item) for item in items]
     client = storage.queue_service(target.connection).get_queue_client(target.location)
     _ensure(("queue", storage.connection_string(target.connection), target.location), client.create_queue)
     for message in messages:

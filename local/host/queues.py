@@ -155,7 +155,7 @@ class QueueListener:
     async def _invoke(self, message: QueueMessage) -> bool:
         try:
             body = decode_message(str(message.content or ""), self._options.message_encoding)
-            value, data = triggers.queue_message(
+            trigger = triggers.queue_message(
                 body,
                 message_id=message.id,
                 dequeue_count=message.dequeue_count or 1,
@@ -168,7 +168,7 @@ class QueueListener:
             log.error("message %s of queue %s cannot be read: %s", message.id, self.queue_name, exc)
             return False
         try:
-            await self._invoker.invoke(self.spec, value, data, f"New queue message detected on '{self.queue_name}'.")
+            await self._invoker.invoke(self.spec, trigger, f"New queue message detected on '{self.queue_name}'.")
         except InvocationFailed:
             return False
         return True

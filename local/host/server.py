@@ -15,9 +15,9 @@ from typing import Any
 from aiohttp import web
 from azure.core.exceptions import AzureError
 
-from . import faults, hostjson, settings
+from . import faults, hostjson, settings, worker
 from .http_api import HttpFrontEnd
-from .indexing import FunctionSpec, index_app
+from .indexing import FunctionSpec
 from .invoker import Invoker
 from .keys import HostKeys, load_or_create
 from .queues import QueueListener
@@ -80,7 +80,7 @@ class FunctionsHost:
             keys = load_or_create(self.keys_file)
             config = hostjson.load(self.app_dir)
             binding_faults = faults.from_environment()
-            self.specs = index_app(self.app_dir)
+            self.specs = worker.load(self.app_dir)
             self._thread = threading.Thread(
                 target=self._serve, args=(keys, config, binding_faults), name="functions-host", daemon=True
             )
@@ -118,7 +118,7 @@ class FunctionsHost:
 
     async def _main(self, keys: HostKeys, config: hostjson.HostConfig, binding_faults: faults.BindingFaults) -> None:
         self._stopping = asyncio.Event()
-        self._invoker = Invoker(str(self.app_dir), config.queues.message_encoding, binding_faults)
+        self._invoker = Invoker(config.queues.message_encoding, binding_faults)
         try:
             listeners, timers = self._triggers(config, self._stopping)
             runner = await self._serve_http(keys, config)

@@ -73,7 +73,7 @@ class TimerRunner:
         request = triggers.timer_request(past_due=past_due, last=last, next_run=next_run)
         reason = f"Timer fired at {datetime.now(UTC).isoformat()}"
         try:
-            await self._invoker.invoke(self.spec, request, {}, reason)
+            await self._invoker.invoke(self.spec, request, reason)
         except InvocationFailed:
             log.info("timer %s: the next occurrence still runs", self.spec.name)
 

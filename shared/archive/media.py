@@ -89,7 +89,7 @@ def ranged_blocks(
     block: int,
     permits: threading.Semaphore,
     pool: ThreadPoolExecutor,
-) -> Generator[bytes, None, None]:
+) -> Generator[bytes]:
     """Blocks of a chunk of known size, downloaded in parallel as ranges, yielded in order."""
     yield first.data
     total = first.total or 0
@@ -110,7 +110,7 @@ def ranged_blocks(
 
 def streamed_blocks(
     first: bytes, rest: Reader, block: int, permits: threading.Semaphore
-) -> Generator[bytes, None, None]:
+) -> Generator[bytes]:
     """Blocks of one whole-object answer (the server ignored the range), read in order."""
     try:
         yield first
@@ -127,7 +127,7 @@ def streamed_blocks(
 
 def probed_blocks(
     first: bytes, source: RecordingSource, url: str, block: int, permits: threading.Semaphore
-) -> Generator[bytes, None, None]:
+) -> Generator[bytes]:
     """Blocks of a chunk whose size no answer declared: ranges one after another until a short one."""
     yield first
     offset, last = len(first), first
@@ -182,7 +182,7 @@ def copy_media(
         if first.rest is None and first.total is not None and first.total > options.streaming_threshold_bytes:
             return _in_lanes(first, source, url, options, make_stager(uploads, permits), metadata, kind, downloads)
         sink = Sink(options.streaming_threshold_bytes, first.total, permits, lambda: make_stager(uploads, permits))
-        blocks: Generator[bytes, None, None]
+        blocks: Generator[bytes]
         if first.rest is not None:
             blocks = streamed_blocks(first.data, first.rest, block, permits)
         elif first.total is not None:

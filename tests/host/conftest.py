@@ -1,4 +1,5 @@
-"""Fixtures for the local Functions host: toy apps under ``apps/``, served in-process or as subprocesses."""
+"""Fixtures for the local Functions host: toy apps under ``apps/``, each served by a ``python -m local.host``
+subprocess (Microsoft's runtime keeps module-level registries: one app per process)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,17 +18,16 @@ import pytest
 import requests
 
 from local.azurite import environ_without_proxy
-from local.host import FunctionsHost
 
 APPS = Path(__file__).parent / "apps"
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def web_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FunctionsHost]:
+def web_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostProcess]:
     """The HTTP/Event Grid/timer toy app with keys on."""
-    keys = tmp_path_factory.mktemp("keys") / "host-keys.json"
-    host = FunctionsHost(APPS / "webapp", keys_file=keys).start()
+    folder = tmp_path_factory.mktemp("web-host")
+    host = start_host("webapp", folder, "--keys-file", str(folder / "host-keys.json"))
     try:
         yield host
     finally:
@@ -45,7 +46,7 @@ def wait_until(check: Callable[[], Any], timeout: float = 30.0, interval: float 
     return value
 
 
-def seen(host: FunctionsHost) -> list[dict[str, Any]]:
+def seen(host: HostProcess) -> list[dict[str, Any]]:
     """What the web toy app's Event Grid and timer functions recorded."""
     response = requests.get(f"{host.url}/api/seen", timeout=10)
     response.raise_for_status()
@@ -59,32 +60,60 @@ class HostProcess:
     info: dict[str, Any]
     log: Path
 
+    @property
+    def url(self) -> str:
+        return str(self.info["functionsUrl"])
+
     def logs(self) -> str:
         return self.log.read_text(errors="replace")
 
     def stop(self) -> int:
         if self.process.poll() is None:
             self.process.terminate()
-        return self.process.wait(30)
+        return self.process.wait(60)
+
+    def __enter__(self) -> HostProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+class HostDidNotStart(Exception):
+    """The host process exited before it printed its ready line; ``log`` is what it wrote."""
+
+    def __init__(self, returncode: int, log: str) -> None:
+        super().__init__(f"the host exited with {returncode}: {log}")
+        self.returncode, self.log = returncode, log
+
+
+def start_host(app: str, folder: Path, *args: str, env: dict[str, str] | None = None) -> HostProcess:
+    """``python -m local.host`` on ``apps/<app>`` (its stderr in ``folder``), once it printed its ready line."""
+    log = folder / f"{app}-{uuid.uuid4().hex[:8]}.log"
+    command = [sys.executable, "-m", "local.host", "--app-dir", str(APPS / app), *args]
+    environment = {**environ_without_proxy(), "PYTHONUNBUFFERED": "1", **(env or {})}
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, cwd=ROOT, env=environment)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        raise HostDidNotStart(process.wait(60), log.read_text(errors="replace"))
+    return HostProcess(process, json.loads(line), log)
+
+
+Spawn = Callable[..., HostProcess]
 
 
 @pytest.fixture
-def spawn_host(tmp_path: Path) -> Iterator[Callable[..., HostProcess]]:
-    """Start ``python -m local.host`` subprocesses; each is terminated (by its pid) after the test."""
+def spawn_host(tmp_path: Path) -> Iterator[Spawn]:
+    """Start hosts with ``start_host``; each is terminated (by its pid) after the test."""
     started: list[HostProcess] = []
 
     def spawn(app: str, *args: str, env: dict[str, str] | None = None) -> HostProcess:
-        log = tmp_path / f"{app}-{len(started)}.log"
-        command = [sys.executable, "-m", "local.host", "--app-dir", str(APPS / app), *args]
-        environment = {**environ_without_proxy(), "PYTHONUNBUFFERED": "1", **(env or {})}
-        with open(log, "wb") as stderr:
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, cwd=ROOT, env=environment)
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line:
-            process.wait(30)
-            pytest.fail(f"the host exited with {process.returncode}: {log.read_text()}")
-        host = HostProcess(process, json.loads(line), log)
+        try:
+            host = start_host(app, tmp_path, *args, env=env)
+        except HostDidNotStart as exc:
+            pytest.fail(str(exc))
         started.append(host)
         return host
 
@@ -92,4 +121,4 @@ def spawn_host(tmp_path: Path) -> Iterator[Callable[..., HostProcess]]:
     for host in started:
         if host.process.poll() is None:
             os.kill(host.process.pid, 15)
-            host.process.wait(30)
+            host.process.wait(60)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,17 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueClient, QueueServiceClient
 
-from local.host import FunctionsHost
 from local.host.faults import FaultKind, InjectedWriteFailure, parse
 
-from .conftest import APPS, HostProcess, wait_until
-
-Spawn = Callable[..., HostProcess]
+from .conftest import HostDidNotStart, Spawn, start_host, wait_until
 
 
 def job(index: int) -> str:
     return json.dumps({"date": "2024/07/01", "serverCallId": "faulty", "chunk": {"index": index}})
+
+
+def host_args(folder: Path, storage_connection_string: str) -> tuple[str, ...]:
+    return ("--keys-file", str(folder / "keys.json"), "--storage-connection-string", storage_connection_string)
 
 
 def queue_settings() -> dict[str, str]:
@@ -70,44 +70,32 @@ def test_only_the_planned_write_fails() -> None:
 
 
 def test_a_failed_blob_write_fails_the_invocation_and_the_message_is_retried(
-    storage_connection_string: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    spawn_host: Spawn, storage_connection_string: str, tmp_path: Path
 ) -> None:
     settings = {**queue_settings(), "LOCAL_HOST_FAULT_BINDING": "fail-write:1"}
-    host = FunctionsHost(
-        APPS / "queueapp",
-        keys_file=tmp_path / "keys.json",
-        env_overrides=settings,
-        storage_connection_string=storage_connection_string,
-    )
     blob = BlobServiceClient.from_connection_string(storage_connection_string).get_blob_client(
         settings["ARCHIVE"], "2024/07/01/faulty/chunk-1.json"
     )
-    with host:
+    with spawn_host("queueapp", *host_args(tmp_path, storage_connection_string), env=settings) as host:
         QueueServiceClient.from_connection_string(storage_connection_string).get_queue_client(
             settings["JOBS_QUEUE"]
         ).send_message(job(1))
         wait_until(blob.exists)
 
     assert json.loads(blob.download_blob().readall())["dequeueCount"] == 2
-    failed = [r for r in caplog.records if "Functions.archive_chunk' (Failed" in r.getMessage()]
+    failed = [line for line in host.logs().splitlines() if "Functions.archive_chunk' (Failed" in line]
     assert len(failed) == 1
-    assert failed[0].exc_info is not None
-    assert isinstance(failed[0].exc_info[1], InjectedWriteFailure)
+    assert "blob output write 1 to" in host.logs()
+    assert "failed (injected)" in host.logs()
 
 
 def test_a_blob_write_failing_every_attempt_sends_the_message_to_poison(
-    storage_connection_string: str, tmp_path: Path
+    spawn_host: Spawn, storage_connection_string: str, tmp_path: Path
 ) -> None:
     settings = {**queue_settings(), "LOCAL_HOST_FAULT_BINDING": "fail-write:1,fail-write:2,fail-write:3"}
     queues = QueueServiceClient.from_connection_string(storage_connection_string)
     poison = queues.get_queue_client(f"{settings['JOBS_QUEUE']}-poison")
-    host = FunctionsHost(
-        APPS / "queueapp",
-        keys_file=tmp_path / "keys.json",
-        env_overrides=settings,
-        storage_connection_string=storage_connection_string,
-    )
-    with host:
+    with spawn_host("queueapp", *host_args(tmp_path, storage_connection_string), env=settings):
         queues.get_queue_client(settings["JOBS_QUEUE"]).send_message(job(2))
         wait_until(lambda: visible(poison))
 
@@ -122,8 +110,7 @@ def test_a_host_killed_before_the_blob_write_leaves_no_blob_and_the_message_held
     spawn_host: Spawn, storage_connection_string: str, tmp_path: Path
 ) -> None:
     settings = {**queue_settings(), "LOCAL_HOST_FAULT_BINDING": "crash-before-write:1"}
-    args = ("--keys-file", str(tmp_path / "keys.json"), "--storage-connection-string", storage_connection_string)
-    host = spawn_host("queueapp", *args, env=settings)
+    host = spawn_host("queueapp", *host_args(tmp_path, storage_connection_string), env=settings)
     jobs = QueueServiceClient.from_connection_string(storage_connection_string).get_queue_client(settings["JOBS_QUEUE"])
 
     jobs.send_message(job(3))
@@ -139,11 +126,10 @@ def test_a_host_killed_before_the_blob_write_leaves_no_blob_and_the_message_held
 
 
 def test_a_malformed_setting_stops_the_host_from_starting(tmp_path: Path) -> None:
-    host = FunctionsHost(
-        APPS / "queueapp",
-        keys_file=tmp_path / "keys.json",
-        env_overrides={**queue_settings(), "LOCAL_HOST_FAULT_BINDING": "crash:1"},
-    )
+    settings = {**queue_settings(), "LOCAL_HOST_FAULT_BINDING": "crash:1"}
 
-    with pytest.raises(ValueError, match="LOCAL_HOST_FAULT_BINDING"):
-        host.start()
+    with pytest.raises(HostDidNotStart) as refused:
+        start_host("queueapp", tmp_path, "--keys-file", str(tmp_path / "keys.json"), env=settings)
+
+    assert refused.value.returncode == 1
+    assert "LOCAL_HOST_FAULT_BINDING" in refused.value.log

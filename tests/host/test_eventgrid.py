@@ -7,9 +7,7 @@ from typing import Any
 
 import requests
 
-from local.host import FunctionsHost
-
-from .conftest import seen
+from .conftest import HostProcess, seen
 
 NOTIFICATION = {"aeg-event-type": "Notification"}
 
@@ -27,18 +25,18 @@ def grid_event(**data: Any) -> dict[str, Any]:
 
 
 def post(
-    host: FunctionsHost, body: Any, headers: dict[str, str], name: str = "acs_events", **params: str
+    host: HostProcess, body: Any, headers: dict[str, str], name: str = "acs_events", **params: str
 ) -> requests.Response:
     query = {"functionName": name, "code": host.info["eventGridKey"], **params}
     url = f"{host.url}/runtime/webhooks/EventGrid"
     return requests.post(url, json=body, headers=headers, params=query, timeout=30)
 
 
-def seen_ids(host: FunctionsHost) -> dict[str, dict[str, Any]]:
+def seen_ids(host: HostProcess) -> dict[str, dict[str, Any]]:
     return {str(event["id"]): event for event in seen(host)}
 
 
-def test_subscription_validation_answers_the_code_without_invoking(web_host: FunctionsHost) -> None:
+def test_subscription_validation_answers_the_code_without_invoking(web_host: HostProcess) -> None:
     event = grid_event(validationCode="512d38b6-c7b8-40c8-89fe-f46f9e9622b6")
     event["eventType"] = "Microsoft.EventGrid.SubscriptionValidationEvent"
 
@@ -49,7 +47,7 @@ def test_subscription_validation_answers_the_code_without_invoking(web_host: Fun
     assert event["id"] not in seen_ids(web_host)
 
 
-def test_notification_invokes_once_per_event_and_answers_202(web_host: FunctionsHost) -> None:
+def test_notification_invokes_once_per_event_and_answers_202(web_host: HostProcess) -> None:
     events = [grid_event(n=index) for index in range(3)]
 
     response = post(web_host, events, NOTIFICATION)
@@ -60,14 +58,14 @@ def test_notification_invokes_once_per_event_and_answers_202(web_host: Functions
     assert {recorded[event["id"]]["class"] for event in events} == {"EventGridEvent"}
 
 
-def test_a_single_event_object_is_accepted(web_host: FunctionsHost) -> None:
+def test_a_single_event_object_is_accepted(web_host: HostProcess) -> None:
     event = grid_event(single=True)
 
     assert post(web_host, event, NOTIFICATION).status_code == 202
     assert event["id"] in seen_ids(web_host)
 
 
-def test_cloud_event_reaches_the_function_as_a_cloud_event(web_host: FunctionsHost) -> None:
+def test_cloud_event_reaches_the_function_as_a_cloud_event(web_host: HostProcess) -> None:
     event = {
         "specversion": "1.0",
         "id": str(uuid.uuid4()),
@@ -81,7 +79,7 @@ def test_cloud_event_reaches_the_function_as_a_cloud_event(web_host: FunctionsHo
     assert seen_ids(web_host)[event["id"]]["class"] == "CloudEvent"
 
 
-def test_any_failing_event_makes_the_batch_answer_500_while_the_others_run(web_host: FunctionsHost) -> None:
+def test_any_failing_event_makes_the_batch_answer_500_while_the_others_run(web_host: HostProcess) -> None:
     good, bad = grid_event(n=1), grid_event(fail=True)
 
     response = post(web_host, [good, bad], NOTIFICATION)
@@ -90,25 +88,25 @@ def test_any_failing_event_makes_the_batch_answer_500_while_the_others_run(web_h
     assert good["id"] in seen_ids(web_host)
 
 
-def test_missing_event_type_header_is_400(web_host: FunctionsHost) -> None:
+def test_missing_event_type_header_is_400(web_host: HostProcess) -> None:
     assert post(web_host, [grid_event()], {}).status_code == 400
 
 
-def test_unknown_function_is_404(web_host: FunctionsHost) -> None:
+def test_unknown_function_is_404(web_host: HostProcess) -> None:
     assert post(web_host, [grid_event()], NOTIFICATION, name="nope").status_code == 404
 
 
-def test_a_non_event_grid_function_is_404(web_host: FunctionsHost) -> None:
+def test_a_non_event_grid_function_is_404(web_host: HostProcess) -> None:
     assert post(web_host, [grid_event()], NOTIFICATION, name="hello").status_code == 404
 
 
-def test_wrong_or_function_key_is_401_and_master_key_is_accepted(web_host: FunctionsHost) -> None:
+def test_wrong_or_function_key_is_401_and_master_key_is_accepted(web_host: HostProcess) -> None:
     assert post(web_host, [grid_event()], NOTIFICATION, code="wrong").status_code == 401
     assert post(web_host, [grid_event()], NOTIFICATION, code=web_host.info["functionKey"]).status_code == 401
     assert post(web_host, [grid_event()], NOTIFICATION, code=web_host.info["masterKey"]).status_code == 202
 
 
-def test_webhook_path_is_case_insensitive_and_takes_the_key_header(web_host: FunctionsHost) -> None:
+def test_webhook_path_is_case_insensitive_and_takes_the_key_header(web_host: HostProcess) -> None:
     event = grid_event()
     headers = {**NOTIFICATION, "x-functions-key": web_host.info["eventGridKey"]}
 
@@ -124,11 +122,11 @@ def test_webhook_path_is_case_insensitive_and_takes_the_key_header(web_host: Fun
     assert event["id"] in seen_ids(web_host)
 
 
-def test_unsubscribe_is_202(web_host: FunctionsHost) -> None:
+def test_unsubscribe_is_202(web_host: HostProcess) -> None:
     assert post(web_host, [grid_event()], {"aeg-event-type": "Unsubscribe"}).status_code == 202
 
 
-def test_cloud_events_abuse_protection_options_is_allowed(web_host: FunctionsHost) -> None:
+def test_cloud_events_abuse_protection_options_is_allowed(web_host: HostProcess) -> None:
     response = requests.options(
         f"{web_host.url}/runtime/webhooks/EventGrid",
         params={"functionName": "acs_events", "code": web_host.info["eventGridKey"]},

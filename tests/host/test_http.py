@@ -6,19 +6,17 @@ from pathlib import Path
 
 import requests
 
-from local.host import FunctionsHost
-
-from .conftest import APPS
+from .conftest import HostProcess, Spawn
 
 
-def test_anonymous_route_gets_route_params_and_query_without_a_key(web_host: FunctionsHost) -> None:
+def test_anonymous_route_gets_route_params_and_query_without_a_key(web_host: HostProcess) -> None:
     response = requests.get(f"{web_host.url}/api/hello/ada?suffix=!", timeout=10)
 
     assert response.status_code == 200
     assert response.text == "hello ada!"
 
 
-def test_function_route_refuses_a_missing_or_wrong_key(web_host: FunctionsHost) -> None:
+def test_function_route_refuses_a_missing_or_wrong_key(web_host: HostProcess) -> None:
     url = f"{web_host.url}/api/calls/c1/recording/pause"
 
     assert requests.post(url, json={}, timeout=10).status_code == 401
@@ -26,7 +24,7 @@ def test_function_route_refuses_a_missing_or_wrong_key(web_host: FunctionsHost) 
     assert requests.post(url, json={}, params={"code": web_host.info["eventGridKey"]}, timeout=10).status_code == 401
 
 
-def test_function_route_accepts_the_function_key_header_or_the_master_key_as_code(web_host: FunctionsHost) -> None:
+def test_function_route_accepts_the_function_key_header_or_the_master_key_as_code(web_host: HostProcess) -> None:
     url = f"{web_host.url}/api/calls/c1/recording/pause"
 
     by_header = requests.post(url, json={"a": 1}, headers={"x-functions-key": web_host.info["functionKey"]}, timeout=10)
@@ -36,7 +34,7 @@ def test_function_route_accepts_the_function_key_header_or_the_master_key_as_cod
     assert by_header.json() == {"callId": "c1", "sent": {"a": 1}, "method": "POST"}
 
 
-def test_response_status_headers_and_content_type_come_from_the_http_response(web_host: FunctionsHost) -> None:
+def test_response_status_headers_and_content_type_come_from_the_http_response(web_host: HostProcess) -> None:
     response = requests.post(
         f"{web_host.url}/api/calls/c9/recording/pause",
         json={},
@@ -49,36 +47,36 @@ def test_response_status_headers_and_content_type_come_from_the_http_response(we
     assert response.headers["Content-Type"] == "application/json"
 
 
-def test_admin_route_needs_the_master_key(web_host: FunctionsHost) -> None:
+def test_admin_route_needs_the_master_key(web_host: HostProcess) -> None:
     url = f"{web_host.url}/api/secret"
 
     assert requests.get(url, params={"code": web_host.info["functionKey"]}, timeout=10).status_code == 401
     assert requests.get(url, params={"code": web_host.info["masterKey"]}, timeout=10).text == "admin only"
 
 
-def test_unknown_route_is_404_and_a_wrong_method_is_405(web_host: FunctionsHost) -> None:
+def test_unknown_route_is_404_and_a_wrong_method_is_405(web_host: HostProcess) -> None:
     key = {"code": web_host.info["functionKey"]}
 
     assert requests.get(f"{web_host.url}/api/no/such/route", params=key, timeout=10).status_code == 404
     assert requests.get(f"{web_host.url}/api/calls/c1/recording/pause", params=key, timeout=10).status_code == 405
 
 
-def test_literal_route_wins_over_a_parameter_route(web_host: FunctionsHost) -> None:
+def test_literal_route_wins_over_a_parameter_route(web_host: HostProcess) -> None:
     key = {"code": web_host.info["functionKey"]}
 
     assert requests.get(f"{web_host.url}/api/calls/active", params=key, timeout=10).text == "literal route"
     assert requests.get(f"{web_host.url}/api/calls/other", params=key, timeout=10).text == "call other"
 
 
-def test_async_function_is_awaited(web_host: FunctionsHost) -> None:
+def test_async_function_is_awaited(web_host: HostProcess) -> None:
     assert requests.get(f"{web_host.url}/api/slow", timeout=10).text == "async ok"
 
 
-def test_function_that_raises_answers_500(web_host: FunctionsHost) -> None:
+def test_function_that_raises_answers_500(web_host: HostProcess) -> None:
     assert requests.get(f"{web_host.url}/api/boom", timeout=10).status_code == 500
 
 
-def test_admin_status_answers_running_with_the_master_key_only(web_host: FunctionsHost) -> None:
+def test_admin_status_answers_running_with_the_master_key_only(web_host: HostProcess) -> None:
     url = f"{web_host.url}/admin/host/status"
 
     assert requests.get(url, timeout=10).status_code == 401
@@ -87,14 +85,14 @@ def test_admin_status_answers_running_with_the_master_key_only(web_host: Functio
     assert response.json()["state"] == "Running"
 
 
-def test_without_auth_function_and_admin_routes_need_no_key(tmp_path: Path) -> None:
-    with FunctionsHost(APPS / "webapp", keys_file=tmp_path / "keys.json", auth=False) as host:
+def test_without_auth_function_and_admin_routes_need_no_key(spawn_host: Spawn, tmp_path: Path) -> None:
+    with spawn_host("webapp", "--keys-file", str(tmp_path / "keys.json"), "--no-auth") as host:
         assert requests.get(f"{host.url}/api/calls/x", timeout=10).text == "call x"
         assert requests.get(f"{host.url}/api/secret", timeout=10).status_code == 200
         assert requests.get(f"{host.url}/admin/host/status", timeout=10).json()["state"] == "Running"
 
 
-def test_a_context_parameter_gets_the_function_name_and_a_fresh_invocation_id(web_host: FunctionsHost) -> None:
+def test_a_context_parameter_gets_the_function_name_and_a_fresh_invocation_id(web_host: HostProcess) -> None:
     first = requests.get(f"{web_host.url}/api/whoami", timeout=10).text.split()
     second = requests.get(f"{web_host.url}/api/whoami", timeout=10).text.split()
 

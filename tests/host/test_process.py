@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -16,9 +15,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient
 from azure.storage.queue import QueueServiceClient
 
-from .conftest import APPS, ROOT, HostProcess, wait_until
-
-Spawn = Callable[..., HostProcess]
+from .conftest import APPS, ROOT, HostProcess, Spawn, wait_until
 
 
 def blob_names(container: ContainerClient) -> list[str]:

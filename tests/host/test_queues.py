@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +13,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueClient, QueueServiceClient
 
-from local.host import FunctionsHost
-
-from .conftest import APPS, wait_until
+from .conftest import HostProcess, Spawn, start_host, wait_until
 
 SETTINGS = ("JOBS_QUEUE", "FAIL_QUEUE", "FANOUT_QUEUE", "RETURN_QUEUE", "SLOW_QUEUE", "ARCHIVE")
 
@@ -29,12 +27,10 @@ def names() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def queue_host(
     storage_connection_string: str, names: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[FunctionsHost]:
-    keys = tmp_path_factory.mktemp("queue-keys") / "keys.json"
-    host = FunctionsHost(
-        APPS / "queueapp", keys_file=keys, env_overrides=names, storage_connection_string=storage_connection_string
-    )
-    with host:
+) -> Iterator[HostProcess]:
+    folder = tmp_path_factory.mktemp("queue-host")
+    args = ("--keys-file", str(folder / "keys.json"), "--storage-connection-string", storage_connection_string)
+    with start_host("queueapp", folder, *args, env=names) as host:
         yield host
 
 
@@ -57,7 +53,7 @@ def messages(client: QueueClient) -> list[str]:
 
 
 def test_the_host_creates_its_trigger_queues(
-    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]
+    queue_host: HostProcess, queues: QueueServiceClient, names: dict[str, str]
 ) -> None:
     existing = {queue.name for queue in queues.list_queues()}
 
@@ -65,7 +61,7 @@ def test_the_host_creates_its_trigger_queues(
 
 
 def test_blob_output_path_comes_from_the_message_json_and_settings(
-    queue_host: FunctionsHost, queues: QueueServiceClient, blobs: BlobServiceClient, names: dict[str, str]
+    queue_host: HostProcess, queues: QueueServiceClient, blobs: BlobServiceClient, names: dict[str, str]
 ) -> None:
     job = {"date": "2024/05/01", "serverCallId": "call-a", "chunk": {"index": 7}}
     jobs = queues.get_queue_client(names["JOBS_QUEUE"])
@@ -81,7 +77,7 @@ def test_blob_output_path_comes_from_the_message_json_and_settings(
 
 
 def test_an_unset_output_writes_nothing_and_the_message_is_still_done(
-    queue_host: FunctionsHost, queues: QueueServiceClient, blobs: BlobServiceClient, names: dict[str, str]
+    queue_host: HostProcess, queues: QueueServiceClient, blobs: BlobServiceClient, names: dict[str, str]
 ) -> None:
     jobs = queues.get_queue_client(names["JOBS_QUEUE"])
 
@@ -94,7 +90,7 @@ def test_an_unset_output_writes_nothing_and_the_message_is_still_done(
 
 
 def test_failing_message_moves_to_poison_after_max_dequeue_count(
-    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str], caplog: pytest.LogCaptureFixture
+    queue_host: HostProcess, queues: QueueServiceClient, names: dict[str, str]
 ) -> None:
     poison = queues.get_queue_client(f"{names['FAIL_QUEUE']}-poison")
     queues.get_queue_client(names["FAIL_QUEUE"]).send_message("broken job")
@@ -102,19 +98,16 @@ def test_failing_message_moves_to_poison_after_max_dequeue_count(
     wait_until(lambda: "broken job" in messages(poison))
 
     assert messages(queues.get_queue_client(names["FAIL_QUEUE"])) == []
-    attempts = [
-        str(record.exc_info[1])
-        for record in caplog.records
-        if record.exc_info and record.exc_info[1] and "Functions.always_fails" in record.getMessage()
-    ]
-    assert attempts == [f"cannot handle broken job (attempt {n})" for n in (1, 2, 3)]
-    moved = [r.getMessage() for r in caplog.records if "moving it to" in r.getMessage()]
+    logs = queue_host.logs()
+    failures = re.findall(r"Executed 'Functions\.always_fails' \(Failed, [^\n]*\n([^\n]*)", logs)
+    assert failures == [f"RuntimeError: cannot handle broken job (attempt {n})" for n in (1, 2, 3)]
+    moved = [line for line in logs.splitlines() if "moving it to" in line and names["FAIL_QUEUE"] in line]
     assert len(moved) == 1
     assert "failed 3 time(s)" in moved[0], "moved right after the last allowed attempt, not on a later delivery"
 
 
 def test_unresolvable_binding_expression_fails_the_invocation(
-    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]
+    queue_host: HostProcess, queues: QueueServiceClient, names: dict[str, str]
 ) -> None:
     poison = queues.get_queue_client(f"{names['JOBS_QUEUE']}-poison")
     body = json.dumps({"date": "2024/05/03", "chunk": {"index": 2}})
@@ -125,7 +118,7 @@ def test_unresolvable_binding_expression_fails_the_invocation(
 
 
 def test_a_list_on_a_queue_output_sends_one_plain_text_message_each(
-    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]
+    queue_host: HostProcess, queues: QueueServiceClient, names: dict[str, str]
 ) -> None:
     out = queues.get_queue_client(f"{names['FANOUT_QUEUE']}-out")
 
@@ -136,7 +129,7 @@ def test_a_list_on_a_queue_output_sends_one_plain_text_message_each(
 
 
 def test_async_function_return_value_goes_to_the_return_queue_binding(
-    queue_host: FunctionsHost, queues: QueueServiceClient, names: dict[str, str]
+    queue_host: HostProcess, queues: QueueServiceClient, names: dict[str, str]
 ) -> None:
     out = queues.get_queue_client(f"{names['RETURN_QUEUE']}-out")
 
@@ -157,21 +150,15 @@ def test_default_development_storage_maps_to_the_well_known_ports(tmp_path: Path
 
 
 def test_stopping_gives_an_unfinished_message_back_to_the_queue(
-    storage_connection_string: str, queues: QueueServiceClient, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    spawn_host: Spawn, storage_connection_string: str, queues: QueueServiceClient, tmp_path: Path
 ) -> None:
-    caplog.set_level(logging.INFO)
     slow_queue = f"slow{uuid.uuid4().hex[:10]}"
-    host = FunctionsHost(
-        APPS / "queueapp",
-        keys_file=tmp_path / "keys.json",
-        env_overrides={"SLOW_QUEUE": slow_queue},
-        storage_connection_string=storage_connection_string,
-        shutdown_grace=0.2,
-    ).start()
+    args = ("--keys-file", str(tmp_path / "keys.json"), "--storage-connection-string", storage_connection_string)
+    host = spawn_host("queueapp", *args, "--shutdown-grace", "0.2", env={"SLOW_QUEUE": slow_queue})
     client = queues.get_queue_client(slow_queue)
     try:
         client.send_message("3")
-        wait_until(lambda: any("working for 3.0s" in record.getMessage() for record in caplog.records))
+        wait_until(lambda: "working for 3.0s" in host.logs())
     finally:
         host.stop()
 

@@ -12,7 +12,7 @@ from local.host.routes import MethodNotAllowed, RouteTable
 
 def spec(name: str, route: str | None, methods: list[str] | None = None) -> FunctionSpec:
     trigger: dict[str, Any] = {"type": "httpTrigger", "name": "req", "route": route, "methods": methods}
-    return FunctionSpec(name, trigger, (), lambda req: None)
+    return FunctionSpec(name, f"id-{name}", trigger, ())
 
 
 def matched(table: RouteTable, path: str, method: str = "GET") -> tuple[str, dict[str, str]] | None:

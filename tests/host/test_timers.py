@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from local.host import FunctionsHost
 from local.host.singleton import OccurrenceLock
 from local.host.timers import schedule
 
-from .conftest import APPS, seen, wait_until
+from .conftest import HostProcess, Spawn, seen, wait_until
 
 MOMENT = datetime(2024, 5, 1, 10, 20, 30, tzinfo=UTC)
 
@@ -37,25 +36,24 @@ def test_five_field_cron_is_refused() -> None:
         schedule("*/5 * * * *")
 
 
-def ticks(host: FunctionsHost, schedule: str) -> list[dict[str, object]]:
+def ticks(host: HostProcess, schedule: str) -> list[dict[str, object]]:
     return [event for event in seen(host) if event["id"] == "tick" and event["data"] == schedule]
 
 
-def test_run_on_startup_invokes_a_yearly_timer_at_once(web_host: FunctionsHost) -> None:
+def test_run_on_startup_invokes_a_yearly_timer_at_once(web_host: HostProcess) -> None:
     fired = wait_until(lambda: ticks(web_host, "0 0 0 1 1 *"))
 
     assert fired[0]["class"] == "TimerRequest"
 
 
-def test_every_second_schedule_keeps_invoking_the_timer(tmp_path: Path) -> None:
+def test_every_second_schedule_keeps_invoking_the_timer(spawn_host: Spawn, tmp_path: Path) -> None:
     every_second = "* * * * * *"
-    with FunctionsHost(
-        APPS / "webapp", keys_file=tmp_path / "keys.json", env_overrides={"TICK_SCHEDULE": every_second}
-    ) as host:
+    keys = ("--keys-file", str(tmp_path / "keys.json"))
+    with spawn_host("webapp", *keys, env={"TICK_SCHEDULE": every_second}) as host:
         wait_until(lambda: len(ticks(host, every_second)) >= 3)
 
 
-def test_admin_api_runs_a_timer_function_on_demand(web_host: FunctionsHost) -> None:
+def test_admin_api_runs_a_timer_function_on_demand(web_host: HostProcess) -> None:
     before = len(ticks(web_host, "0 0 0 1 1 *"))
     url = f"{web_host.url}/admin/functions/tick"
 

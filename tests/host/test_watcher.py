@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from local.host import outputs, storage, watcher
+from local.host.typeddata import to_typed_data
 
 
 def test_a_message_added_by_an_output_binding_wakes_the_listeners_of_that_queue_only(
@@ -20,7 +21,7 @@ def test_a_message_added_by_an_output_binding_wakes_the_listeners_of_that_queue_
     for name, wake in wakes.items():
         watcher.register(key, name, wake)
     try:
-        outputs.write([outputs.Target("jobs", "queue", None, queue)], {"jobs": ["a", "b"]}, "none")
+        outputs.write([outputs.Target("jobs", "queue", None, queue)], {"jobs": to_typed_data(["a", "b"])}, "none")
     finally:
         for name, wake in wakes.items():
             watcher.unregister(key, name, wake)

@@ -3,6 +3,7 @@
 import json
 import logging
 import time
+from typing import List  # noqa: UP035 (the runtime refuses list[str] inside func.Out)
 
 import azure.functions as func
 
@@ -31,7 +32,7 @@ def always_fails(msg: func.QueueMessage) -> None:
 
 @app.queue_trigger(arg_name="msg", queue_name="%FANOUT_QUEUE%", connection="AzureWebJobsStorage")
 @app.queue_output(arg_name="out", queue_name="%FANOUT_QUEUE%-out", connection="AzureWebJobsStorage")
-def fan_out(msg: func.QueueMessage, out: func.Out[list[str]]) -> None:
+def fan_out(msg: func.QueueMessage, out: func.Out[List[str]]) -> None:  # noqa: UP006
     count = int(msg.get_body().decode())
     out.set([json.dumps({"part": part}) for part in range(count)])
 
