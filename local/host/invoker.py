@@ -79,7 +79,7 @@ class Invoker:
 
     async def _run(self, spec: FunctionSpec, invocation: Invocation, trigger: Trigger) -> Outcome:
         targets = outputs.resolve_targets(spec.outputs, trigger.binding_data)
-        response = await worker.invoke(_request(spec, invocation, trigger))
+        response = await worker.invoke(invocation_request(spec, trigger, invocation.invocation_id))
         if response.result.status != messages().StatusResult.Success:
             exception = response.result.exception
             raise FunctionError(exception.message, exception.stack_trace)
@@ -102,10 +102,12 @@ class FunctionError(Exception):
         super().__init__(f"{message}\n{stack_trace}".rstrip())
 
 
-def _request(spec: FunctionSpec, invocation: Invocation, trigger: Trigger) -> Any:
+def invocation_request(spec: FunctionSpec, trigger: Trigger, invocation_id: str) -> Any:
+    """The ``InvocationRequest`` the Functions host sends for ``trigger``: the trigger as the function's input, its
+    metadata, a traceparent (the request's, continued, or a new trace) and an empty retry context."""
     rpc = messages()
     return rpc.InvocationRequest(
-        invocation_id=invocation.invocation_id,
+        invocation_id=invocation_id,
         function_id=spec.function_id,
         input_data=[rpc.ParameterBinding(name=spec.trigger["name"], data=trigger.data)],
         trigger_metadata={name: to_typed_data(value) for name, value in trigger.metadata.items()},

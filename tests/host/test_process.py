@@ -55,6 +55,29 @@ def test_logs_carry_the_function_name_and_a_fresh_invocation_id(spawn_host: Spaw
     assert lines[0] != lines[1]
 
 
+def test_a_sync_function_on_the_runtimes_thread_pool_logs_with_its_name_and_invocation_id(
+    spawn_host: Spawn, storage_connection_string: str, tmp_path: Path
+) -> None:
+    slow_queue = f"slow{uuid.uuid4().hex[:10]}"
+    args = ("--keys-file", str(tmp_path / "keys.json"), "--storage-connection-string", storage_connection_string)
+    host = spawn_host("queueapp", *args, env={"SLOW_QUEUE": slow_queue})
+    client = QueueServiceClient.from_connection_string(storage_connection_string).get_queue_client(slow_queue)
+
+    client.send_message("0.1")
+    client.send_message("0.2")
+
+    executed = wait_until(lambda: ids_in(host, r"Executed 'Functions\.slow_job' \(Succeeded, Id=([0-9a-f-]{36})"))
+    logged = ids_in(host, r"\[slow_job ([0-9a-f-]{36})\] toy\.queueapp: working for")
+    assert sorted(logged) == sorted(executed)
+    assert logged[0] != logged[1]
+
+
+def ids_in(host: HostProcess, pattern: str) -> list[str]:
+    """The two invocation ids ``pattern`` captures in the host's log, or nothing until both are there."""
+    found: list[str] = re.findall(pattern, host.logs())
+    return found if len(found) == 2 else []
+
+
 def test_sigterm_stops_the_host_cleanly(spawn_host: Spawn, tmp_path: Path) -> None:
     host = spawn_host("webapp", "--keys-file", str(tmp_path / "keys.json"))
 

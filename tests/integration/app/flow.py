@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import function_app
 from shared.layout import call_folder
 from tests.integration.app.emulated import ANSWERED, Acs, body
 from tests.integration.app.functions import App
@@ -21,7 +20,7 @@ def connected_call(app: App, acs: Acs) -> tuple[str, str]:
 
 
 def command(app: App, sid: str, action: str) -> tuple[int, dict[str, Any]]:
-    status, answer = app.api(function_app.recording_command, "POST", {"callId": call_folder(sid), "action": action})
+    status, answer = app.api("recording_command", "POST", {"callId": call_folder(sid), "action": action})
     return status, answer
 
 
@@ -36,7 +35,7 @@ def stopped_recording(app: App, acs: Acs, media_seconds: float = 0) -> tuple[str
 
 def view(app: App, sid: str) -> dict[str, Any]:
     """``GET /api/calls/{callId}``."""
-    status, found = app.api(function_app.get_call, "GET", {"callId": call_folder(sid)})
+    status, found = app.api("get_call", "GET", {"callId": call_folder(sid)})
     assert status == 200, found
     result: dict[str, Any] = found
     return result

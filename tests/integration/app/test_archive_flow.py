@@ -20,7 +20,7 @@ from shared.archive import ArchiveTransientError
 from tests.integration.app.conftest import MAX_CHUNK_SECONDS
 from tests.integration.app.emulated import ANSWERED, Acs
 from tests.integration.app.flow import connected_call, stopped_recording, view
-from tests.integration.app.functions import App
+from tests.integration.app.functions import App, FunctionFailed
 
 CLOUD = "/cloud"
 
@@ -146,7 +146,9 @@ def delivered(app: App, job: str, deliveries: int = 5) -> None:
         try:
             app.run_chunk(job)
             return
-        except ArchiveTransientError:
+        except FunctionFailed as failed:
+            if not str(failed).startswith(f"{ArchiveTransientError.__name__}: "):
+                raise
             continue
     app.run_chunk(job)
 

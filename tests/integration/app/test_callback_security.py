@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from azure.data.tables import TableClient
 
-import function_app
 from shared.layout import call_folder
 from shared.store.callbacks import TableCallbackGuard
 from tests.emulator.receiver import Received
@@ -60,7 +59,7 @@ def test_a_signed_callback_for_a_call_the_app_never_saw_creates_nothing(app: App
     stray = forged(captured, stranger, kind="CallConnected")
     stray = replace(stray, path_qs=f"/api/callbacks?callMac={app.deps.guard.call_mac(stranger)}")
     assert app.callback(stray, authorization=f"Bearer {acs.fresh_token()}").status_code == 200
-    assert app.api(function_app.get_call, "GET", {"callId": call_folder(stranger)})[0] == 404
+    assert app.api("get_call", "GET", {"callId": call_folder(stranger)})[0] == 404
     assert acs.recordings(stranger) == [], "no recording of a connection the app never answered"
 
 
@@ -73,7 +72,7 @@ def test_option_urls_pointing_elsewhere_are_400s_and_reach_no_one(app: App, acs:
         {"byosContainerUrl": "https://169.254.169.254/metadata"},
         {"byosContainerUrl": "https://attacker.blob.core.windows.net/loot"},
     ):
-        status, answer = app.api(function_app.start_recording, "POST", route, json.dumps(options).encode())
+        status, answer = app.api("start_recording", "POST", route, json.dumps(options).encode())
         assert status == 400, answer
         assert answer["error"].startswith(next(iter(options)))
     assert acs.recordings(sid) == []
@@ -82,10 +81,10 @@ def test_option_urls_pointing_elsewhere_are_400s_and_reach_no_one(app: App, acs:
 def test_a_deep_body_and_a_call_id_too_long_for_a_table_key_are_400s(app: App, acs: Acs) -> None:
     deep = b"[" * 10_000 + b"]" * 10_000
     folder = call_folder("bm8tc3VjaC1jYWxs")
-    assert app.api(function_app.start_recording, "POST", {"callId": folder}, deep)[0] == 400
+    assert app.api("start_recording", "POST", {"callId": folder}, deep)[0] == 400
     too_long = "QUFB" * 150
-    assert app.api(function_app.start_recording, "POST", {"callId": too_long})[0] == 400
-    assert app.api(function_app.get_call, "GET", {"callId": too_long})[0] == 400
+    assert app.api("start_recording", "POST", {"callId": too_long})[0] == 400
+    assert app.api("get_call", "GET", {"callId": too_long})[0] == 400
 
 
 def test_files_ready_for_a_server_call_id_too_long_for_a_table_key_is_quarantined(app: App, acs: Acs) -> None:

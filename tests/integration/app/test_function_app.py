@@ -13,7 +13,6 @@ import json
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-import function_app
 from local.client import wait_for
 from shared.layout import call_folder
 from tests.integration.app.emulated import ANSWERED, DECLINED, Acs, body
@@ -80,11 +79,11 @@ def test_the_control_api_starts_a_recording_with_overrides_at_the_emulator(app: 
     app.grid(acs.grid_event(sid, "IncomingCall"))
     acs.callback(sid, "CallConnected")  # connected at the emulator; the app has not handled it
     route = {"callId": call_folder(sid)}
-    status, answer = app.api(function_app.start_recording, "POST", route, b'{"format": "flac"}')
+    status, answer = app.api("start_recording", "POST", route, b'{"format": "flac"}')
     assert (status, "format" in answer["error"]) == (400, True)
     assert acs.recordings(sid) == []
     overrides = {"channel": "mixed", "format": "mp3", "pauseOnStart": True}
-    status, answer = app.api(function_app.start_recording, "POST", route, json.dumps(overrides).encode())
+    status, answer = app.api("start_recording", "POST", route, json.dumps(overrides).encode())
     assert status == 200, answer
     recording = acs.recording(sid)
     assert answer["recordingId"] == recording["recordingId"]
@@ -100,20 +99,20 @@ def test_the_control_api_starts_a_recording_with_overrides_at_the_emulator(app: 
 def test_the_control_api_finds_a_call_by_the_server_call_id_acs_printed(app: App, acs: Acs) -> None:
     sid, recording_id = connected_call(app, acs)
     route = {"callId": "-", "action": "pause"}
-    status, answer = app.api(function_app.recording_command, "POST", route, serverCallId=sid)
+    status, answer = app.api("recording_command", "POST", route, serverCallId=sid)
     assert (status, answer["recordingId"]) == (200, recording_id)
     assert acs.recording(sid)["state"] == "paused"
-    status, found = app.api(function_app.get_call, "GET", {"callId": "-"}, serverCallId=sid)
+    status, found = app.api("get_call", "GET", {"callId": "-"}, serverCallId=sid)
     assert (status, found["serverCallId"], found["callId"]) == (200, sid, call_folder(sid))
     assert found["callId"] == sid.replace("+", "-").replace("/", "_").rstrip("=")
 
 
 def test_the_control_api_answers_400_and_404_for_unknown_calls_and_actions(app: App) -> None:
-    assert app.api(function_app.get_call, "GET", {"callId": call_folder("bm8tc3VjaC1jYWxs")})[0] == 404
-    assert app.api(function_app.get_call, "GET", {"callId": "bad/id"})[0] == 400
+    assert app.api("get_call", "GET", {"callId": call_folder("bm8tc3VjaC1jYWxs")})[0] == 404
+    assert app.api("get_call", "GET", {"callId": "bad/id"})[0] == 400
     route = {"callId": call_folder("bm8tc3VjaC1jYWxs"), "action": "rewind"}
-    assert app.api(function_app.recording_command, "POST", route)[0] == 404
-    assert app.api(function_app.list_calls, "GET", {}, date="yesterday")[0] == 400
+    assert app.api("recording_command", "POST", route)[0] == 404
+    assert app.api("list_calls", "GET", {}, date="yesterday")[0] == 400
 
 
 def test_a_callback_whose_token_is_tampered_or_foreign_is_401_and_changes_nothing(app: App, acs: Acs) -> None:
@@ -139,12 +138,12 @@ def test_a_recording_started_paused_and_never_resumed_ends_with_no_media_instead
     app.grid(acs.grid_event(sid, "IncomingCall"))
     acs.callback(sid, "CallConnected")  # connected at the emulator; the app has not handled it
     route = {"callId": call_folder(sid)}
-    status, answer = app.api(function_app.start_recording, "POST", route, b'{"pauseOnStart": true}')
+    status, answer = app.api("start_recording", "POST", route, b'{"pauseOnStart": true}')
     assert status == 200, answer
     assert app.callback(acs.callback(sid, "RecordingStateChanged", state="inactive")).status_code == 200
     acs.control("POST", "calls/hangup", {"serverCallId": sid})
     assert app.callback(acs.callback(sid, "CallDisconnected")).status_code == 200
-    (recording,) = app.api(function_app.get_call, "GET", route)[1]["recordings"]
+    (recording,) = app.api("get_call", "GET", route)[1]["recordings"]
     assert (recording["state"], recording["verdict"]) == ("no_media", {"verdict": "no_media", "missing": []})
     wait_for(lambda: acs.recording(sid)["filesReady"], "the emulator to finish with the recording", 15, 0.05)
     assert acs.grid_events(sid, "RecordingFileStatusUpdated") == [], "and sent no files-ready, as ACS sends none"

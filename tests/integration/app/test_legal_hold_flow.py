@@ -8,7 +8,6 @@ from dataclasses import replace
 
 from azure.storage.blob import BlobServiceClient
 
-import function_app
 from shared.handlers import legal_hold
 from shared.handlers.grid import handle_grid_event
 from shared.layout import call_folder
@@ -30,7 +29,7 @@ def test_a_legal_hold_on_azurite_is_a_502_naming_its_refusal_and_the_archive_is_
     assert any(name.endswith("/manifest.json") for name in before)
     route = {"callId": call_folder(sid)}
     for method in ("POST", "DELETE"):
-        status, answer = app.api(function_app.legal_hold, method, route, b'{"tag": "matter-1"}')
+        status, answer = app.api("legal_hold", method, route, b'{"tag": "matter-1"}')
         assert status == 502, answer
         assert "APINotImplemented (HTTP 501)" in answer["error"]
         assert recording_id in answer["error"]
@@ -44,7 +43,7 @@ def test_a_legal_hold_names_the_call_by_its_server_call_id_too(app: App, acs: Ac
     sid, _, event = stopped_recording(app, acs, media_seconds=1)
     for job in app.grid(event):
         app.run_chunk(job)
-    status, answer = app.api(function_app.legal_hold, "POST", {"callId": "-"}, serverCallId=sid)
+    status, answer = app.api("legal_hold", "POST", {"callId": "-"}, serverCallId=sid)
     assert status == 502
     assert call_folder(sid) in answer["error"]
 

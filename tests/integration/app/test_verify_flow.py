@@ -9,13 +9,11 @@ from typing import Any
 
 import pytest
 
-import function_app
-from shared.archive.readback import NotVerified
 from shared.archive.seal import seal_problem, timeline_sha256
 from tests.integration.app.conftest import MAX_CHUNK_SECONDS
 from tests.integration.app.emulated import Acs
 from tests.integration.app.flow import stopped_recording, view
-from tests.integration.app.functions import App
+from tests.integration.app.functions import App, FunctionFailed
 
 
 def quarantined(app: App) -> list[dict[str, Any]]:
@@ -32,9 +30,9 @@ def test_a_binding_write_that_never_lands_leaves_no_manifest_and_the_recording_a
     assert app.run_chunk(job, land=False, verify=False) is not None
     (verification,) = app.verifications
     for _ in range(5):  # every delivery up to maxDequeueCount
-        with pytest.raises(NotVerified, match="is not in the archive"):
+        with pytest.raises(FunctionFailed, match=r"Absent: .*is not in the archive"):
             app.run_verify(verification)
-    app.run_poison(function_app.verify_poison, verification)
+    app.run_poison("verify_poison", verification)
 
     (recording,) = view(app, sid)["recordings"]
     assert (recording["state"], recording["chunks"][0]["state"]) == ("files_ready", "pending")
@@ -91,8 +89,8 @@ def test_a_poisoned_job_the_binding_could_not_resolve_is_quarantined_with_the_re
     _sid, _recording_id, event = stopped_recording(app, acs)
     (job,) = app.grid(event)
     unbound = {k: v for k, v in json.loads(job).items() if k != "blobPath"}
-    app.run_poison(function_app.chunk_poison, json.dumps(unbound))
-    app.run_poison(function_app.chunk_poison, job)
+    app.run_poison("chunk_poison", json.dumps(unbound))
+    app.run_poison("chunk_poison", job)
     kept = sorted(quarantined(app), key=lambda k: str(k["reason"]))
     assert [k["source"] for k in kept] == ["chunk_poison", "chunk_poison"]
     assert "failed on every delivery of chunk 0" in kept[0]["reason"]
