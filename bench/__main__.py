@@ -3,7 +3,7 @@
 1. Large chunk: ours, source only, sink only and the naive copy, each in a fresh process against Azurite and the ACS
    emulator started here (``bench.large``).
 2. Pipeline: recordings through the whole local stack against a bare copy loop (``bench.pipeline``).
-3. Cold start: ``import function_app`` against ``import azure.functions`` (``bench.coldstart``).
+3. Cold start: Microsoft's runtime loading ``function_app.py`` against a one-function app (``bench.coldstart``).
 
 Writes ``bench/results/bench-<stamp>.json`` and the chart ``.png`` beside it.
 """

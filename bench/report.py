@@ -134,7 +134,9 @@ def verdicts(result: dict[str, Any]) -> list[str]:
         )
     cold = result.get("coldStart", {})
     if "ratio" in cold:
-        lines.append(f"cold start: import function_app / import azure.functions = {cold['ratio']:.2f} (target <= 1.25)")
+        lines.append(
+            f"cold start: the runtime loading function_app / a one-function app = {cold['ratio']:.2f} (target <= 1.25)"
+        )
     return lines
 
 
@@ -198,8 +200,9 @@ def text(result: dict[str, Any]) -> str:
     cold = result.get("coldStart", {})
     if "ratio" in cold:
         lines.append(
-            f"cold start ({cold['runs']} processes each): function_app {cold['functionAppMedianSeconds'] * 1000:.0f} ms,"
-            f" azure.functions {cold['azureFunctionsMedianSeconds'] * 1000:.0f} ms (medians)"
+            f"cold start ({cold['runs']} processes each, the runtime's init, metadata and loads):"
+            f" function_app ({cold['functions']} functions) {cold['functionAppMedianSeconds'] * 1000:.0f} ms,"
+            f" one-function app {cold['referenceAppMedianSeconds'] * 1000:.0f} ms (medians)"
         )
     return "\n".join([*lines, "", *result.get("verdicts", [])])
 
