@@ -7,8 +7,44 @@ targetScope = 'subscription'
 @description('Name of the azd environment; part of every resource name and the azd-env-name tag.')
 param environmentName string
 
+// The regions that offer Flex Consumption, as Microsoft's Flex Consumption quickstart lists them
+// (Azure-Samples/functions-quickstart-python-http-azd, infra/main.bicep; `az functionapp list-flexconsumption-locations`
+// gives the current list): any other region fails at plan creation, after half the resources exist.
 @minLength(1)
 @description('Region of the resources (one that offers Flex Consumption).')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -19,11 +55,31 @@ param location string
 @description('Object id of the deploying user; when set, that user may read the archive container.')
 param principalId string = ''
 
-@description('Create the Event Grid subscription ACS -> acs_events. The function must already exist, so the azd postdeploy hook sets this and provisions again.')
-param createEventSubscription bool = false
+@description('Create the Event Grid subscriptions ACS -> acs_events. Event Grid refuses them before the function exists, so only the provisioning pass of the azd postdeploy hook (scripts/postdeploy.sh) sets this; any other provisioning leaves existing subscriptions as they are.')
+param createEventSubscriptions bool = false
 
-@description('Where ACS stores data at rest (fixed once the resource exists).')
-param acsDataLocation string = 'United States'
+// Where ACS keeps data at rest: https://learn.microsoft.com/azure/communication-services/concepts/privacy#data-residency
+@description('Where ACS stores data at rest, fixed once the resource exists; empty: the geography of `location`.')
+@allowed([
+  ''
+  'Africa'
+  'Asia Pacific'
+  'Australia'
+  'Brazil'
+  'Canada'
+  'Europe'
+  'France'
+  'Germany'
+  'India'
+  'Japan'
+  'Korea'
+  'Norway'
+  'Switzerland'
+  'UAE'
+  'UK'
+  'United States'
+])
+param acsDataLocation string = ''
 
 @description('Which incoming calls to answer: "*", or a comma list of target rawIds / phone numbers.')
 param answerPolicy string = '*'
@@ -107,6 +163,34 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+@description('Always-ready instances for acs_events: an IncomingCall is answered without a Python cold start. 0 for none.')
+@minValue(0)
+@maxValue(10)
+param alwaysReadyAcsEvents int = 1
+
+@description('Always-ready instances for the HTTP functions (ACS callbacks mid-call, the control API). 0 for none.')
+@minValue(0)
+@maxValue(10)
+param alwaysReadyHttp int = 1
+
+@description('Email address the alerts and the budget notify; empty: the alerts fire in the portal only.')
+param alertEmail string = ''
+
+@description('Minutes after its files-ready event within which a recording must be archived, else an alert fires.')
+@minValue(15)
+@maxValue(1440)
+param archiveDeadlineMinutes int = 60
+
+@description('Monthly cost budget of the resource group, in the billing currency; 0 for no budget.')
+@minValue(0)
+param monthlyBudget int = 200
+
+@description('First day of the budget (yyyy-MM-01), carried from the first provisioning (BUDGET_START_DATE); empty: this month.')
+param budgetStartDate string = ''
+
+@description('Today, for the first budget\'s start date (a parameter because utcNow is only allowed as a default).')
+param today string = utcNow('yyyy-MM-01')
+
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -115,6 +199,43 @@ var tags = {
 var serviceName = 'recorder'
 var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
 var deploymentContainer = 'app-package-${resourceToken}'
+var budgetStart = empty(budgetStartDate) ? today : budgetStartDate
+
+// The ACS data location of each region's geography.
+var acsGeography = {
+  australiaeast: 'Australia'
+  australiasoutheast: 'Australia'
+  brazilsouth: 'Brazil'
+  canadacentral: 'Canada'
+  centralindia: 'India'
+  centralus: 'United States'
+  eastasia: 'Asia Pacific'
+  eastus: 'United States'
+  eastus2: 'United States'
+  francecentral: 'France'
+  germanywestcentral: 'Germany'
+  italynorth: 'Europe'
+  japaneast: 'Japan'
+  koreacentral: 'Korea'
+  northcentralus: 'United States'
+  northeurope: 'Europe'
+  norwayeast: 'Norway'
+  southafricanorth: 'Africa'
+  southcentralus: 'United States'
+  southeastasia: 'Asia Pacific'
+  southindia: 'India'
+  spaincentral: 'Europe'
+  swedencentral: 'Europe'
+  uaenorth: 'UAE'
+  uksouth: 'UK'
+  ukwest: 'UK'
+  westcentralus: 'United States'
+  westeurope: 'Europe'
+  westus: 'United States'
+  westus2: 'United States'
+  westus3: 'United States'
+}
+var acsLocation = empty(acsDataLocation) ? acsGeography[location] : acsDataLocation
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -127,6 +248,18 @@ module identity './app/identity.bicep' = {
   scope: rg
   params: {
     name: '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+// The platform's own identity for the code package (Flex Consumption deployment storage): the app's identity
+// cannot write or delete the package.
+module deploymentIdentity './app/identity.bicep' = {
+  name: 'deployment-identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}deploy-${resourceToken}'
     location: location
     tags: tags
   }
@@ -171,7 +304,7 @@ module acs './app/acs.bicep' = {
   params: {
     name: '${abbrs.communicationCommunicationServices}${resourceToken}'
     systemTopicName: '${abbrs.eventGridDomainsTopics}acs-${resourceToken}'
-    dataLocation: acsDataLocation
+    dataLocation: acsLocation
     tags: tags
   }
 }
@@ -187,6 +320,7 @@ module functionApp './app/function.bicep' = {
     serviceName: serviceName
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
+    deploymentIdentityId: deploymentIdentity.outputs.id
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
     tableEndpoint: storage.outputs.tableEndpoint
@@ -208,6 +342,8 @@ module functionApp './app/function.bicep' = {
     callsTable: callsTable
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    alwaysReadyAcsEvents: alwaysReadyAcsEvents
+    alwaysReadyHttp: alwaysReadyHttp
   }
 }
 
@@ -218,6 +354,8 @@ module access './app/access.bicep' = {
     storageAccountName: storage.outputs.name
     archiveContainer: archiveContainer
     deadLetterContainer: deadLetterContainer
+    deploymentContainer: deploymentContainer
+    deploymentPrincipalId: deploymentIdentity.outputs.principalId
     functionPrincipalId: identity.outputs.principalId
     acsName: acs.outputs.name
     acsPrincipalId: acs.outputs.principalId
@@ -228,12 +366,15 @@ module access './app/access.bicep' = {
   }
 }
 
-module eventSubscription './app/event-subscription.bicep' = if (createEventSubscription) {
-  name: 'event-subscription'
+module eventSubscriptions './app/event-subscription.bicep' = if (createEventSubscriptions) {
+  name: 'event-subscriptions'
   scope: rg
   params: {
     systemTopicName: acs.outputs.systemTopicName
-    name: '${abbrs.eventGridEventSubscriptions}acs-events'
+    incomingCallsName: '${abbrs.eventGridEventSubscriptions}incoming-calls'
+    // The name of the one subscription a deployment made before IncomingCall had its own: updating it narrows its
+    // filter instead of leaving a second subscription to RecordingFileStatusUpdated behind.
+    recordingFilesName: '${abbrs.eventGridEventSubscriptions}acs-events'
     functionAppId: functionApp.outputs.id
     storageAccountId: storage.outputs.id
     deadLetterContainer: deadLetterContainer
@@ -242,6 +383,44 @@ module eventSubscription './app/event-subscription.bicep' = if (createEventSubsc
   dependsOn: [
     access
   ]
+}
+
+module diagnostics './app/diagnostics.bicep' = {
+  name: 'diagnostics'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    acsName: acs.outputs.name
+    systemTopicName: acs.outputs.systemTopicName
+    workspaceId: monitoring.outputs.logAnalyticsId
+  }
+}
+
+module alerts './app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    actionGroupName: '${abbrs.insightsActionGroups}${resourceToken}'
+    alertPrefix: 'alert-${resourceToken}-'
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+    systemTopicName: acs.outputs.systemTopicName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    archiveDeadlineMinutes: archiveDeadlineMinutes
+  }
+}
+
+module budget './app/budget.bicep' = if (monthlyBudget > 0) {
+  name: 'budget'
+  scope: rg
+  params: {
+    name: 'budget-${resourceToken}'
+    amount: monthlyBudget
+    startDate: budgetStart
+    actionGroupId: alerts.outputs.actionGroupId
+    alertEmail: alertEmail
+  }
 }
 
 output AZURE_LOCATION string = location
@@ -257,4 +436,9 @@ output ACS_NAME string = acs.outputs.name
 output ACS_ENDPOINT string = acs.outputs.endpoint
 output ACS_IMMUTABLE_RESOURCE_ID string = acs.outputs.immutableResourceId
 output EVENT_GRID_SYSTEM_TOPIC_NAME string = acs.outputs.systemTopicName
-output EVENT_SUBSCRIPTION_CREATED bool = createEventSubscription
+// Carried into the azd environment and back into the next provisioning (main.parameters.json): the ACS data
+// location cannot change and the budget's start date cannot move; the retention deployed is the floor the
+// preprovision hook (scripts/preprovision.sh) holds the next ARCHIVE_RETENTION_DAYS to.
+output ACS_DATA_LOCATION string = acsLocation
+output BUDGET_START_DATE string = budgetStart
+output ARCHIVE_RETENTION_DAYS_DEPLOYED int = archiveRetentionDays

@@ -1,22 +1,29 @@
-# azd postdeploy hook (Windows): the second provisioning pass that creates the Event Grid subscription
-# ACS -> acs_events, once the function exists. Same steps as postdeploy.sh.
+# azd postdeploy hook (Windows): the provisioning pass that creates the Event Grid subscriptions ACS -> acs_events,
+# once the function exists. Same steps as postdeploy.sh: EVENT_SUBSCRIPTIONS_PASS is set for this pass alone, in
+# this process's environment, never stored in the azd environment.
 $ErrorActionPreference = 'Stop'
 
-if ($env:CREATE_EVENT_SUBSCRIPTION -eq 'true') {
-    Write-Host 'Event Grid subscription ACS -> acs_events is part of the deployment already.'
-    exit 0
+azd env get-value EVENT_SUBSCRIPTIONS_PASS *> $null
+if ($LASTEXITCODE -eq 0) {
+    Write-Error "EVENT_SUBSCRIPTIONS_PASS is stored in the azd environment, where it would override this pass; delete its line from .azure/$env:AZURE_ENV_NAME/.env and run 'azd deploy' again."
 }
 
 $attempts = if ($env:EVENT_SUBSCRIPTION_ATTEMPTS) { [int]$env:EVENT_SUBSCRIPTION_ATTEMPTS } else { 4 }
-azd env set CREATE_EVENT_SUBSCRIPTION true
-for ($attempt = 1; ; $attempt++) {
-    azd provision --no-prompt
-    if ($LASTEXITCODE -eq 0) { break }
-    if ($attempt -ge $attempts) {
-        azd env set CREATE_EVENT_SUBSCRIPTION false
-        Write-Error "Could not create the Event Grid subscription; run 'azd env set CREATE_EVENT_SUBSCRIPTION true' and 'azd provision' once acs_events shows in the portal."
+$retrySeconds = if ($env:EVENT_SUBSCRIPTION_RETRY_SECONDS) { [int]$env:EVENT_SUBSCRIPTION_RETRY_SECONDS } else { 60 }
+$env:EVENT_SUBSCRIPTIONS_PASS = 'true'
+$env:EVENT_SUBSCRIPTIONS_PASS_BY = 'postdeploy'
+try {
+    for ($attempt = 1; ; $attempt++) {
+        azd provision --no-prompt
+        if ($LASTEXITCODE -eq 0) { break }
+        if ($attempt -ge $attempts) {
+            Write-Error "Could not create the Event Grid subscriptions; once acs_events shows in the portal, run 'azd deploy' again (this hook runs after it)."
+        }
+        Write-Host "acs_events may not be indexed yet; trying again in $retrySeconds s (attempt $attempt of $attempts)."
+        Start-Sleep -Seconds $retrySeconds
     }
-    Write-Host "acs_events may not be indexed yet; trying again in 60 s (attempt $attempt)."
-    Start-Sleep -Seconds 60
 }
-Write-Host 'Event Grid now delivers IncomingCall and RecordingFileStatusUpdated to acs_events.'
+finally {
+    Remove-Item Env:EVENT_SUBSCRIPTIONS_PASS, Env:EVENT_SUBSCRIPTIONS_PASS_BY -ErrorAction SilentlyContinue
+}
+Write-Host 'Event Grid delivers IncomingCall and RecordingFileStatusUpdated to acs_events.'

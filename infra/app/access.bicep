@@ -1,5 +1,16 @@
 // Role assignments, least privilege: each grants one identity one data-plane role on the narrowest scope
 // that works. Role definition ids are Azure built-in roles.
+//
+// One storage account holds the host state, the code package and the archive, because the app writes the archive
+// through its host storage connection (function_app.py's blob output binding uses AzureWebJobsStorage); a separate
+// archive account needs a second connection in the app first. Inside the one account, the function identity's
+// account-wide Storage Blob Data Owner (what the Functions host requires) carries a condition: in the archive and
+// the package containers it grants reading only. There the identity writes the archive (and sets legal holds) with
+// Storage Blob Data Contributor on the archive container, which holds no right to set, shorten or delete a blob
+// version's retention policy (immutableStorage/runAsSuperUser) or to delete a version; the package is written by a
+// deployment identity of its own, on the package container only.
+// Permissions per operation: https://learn.microsoft.com/rest/api/storageservices/authorize-with-azure-active-directory
+// Conditions: https://learn.microsoft.com/azure/storage/blobs/storage-auth-abac-attributes
 
 @description('Name of the storage account.')
 param storageAccountName string
@@ -9,6 +20,12 @@ param archiveContainer string
 
 @description('Container Event Grid dead-letters into.')
 param deadLetterContainer string
+
+@description('Container of the deployment package.')
+param deploymentContainer string
+
+@description('Principal id of the identity the platform writes and reads the deployment package with.')
+param deploymentPrincipalId string
 
 @description('Principal id of the function app identity.')
 param functionPrincipalId string
@@ -31,10 +48,11 @@ param applicationInsightsName string
 @description('Object id of the deploying user; empty to grant nothing.')
 param principalId string = ''
 
-// Storage Blob Data Owner: the Functions host's identity-based AzureWebJobsStorage needs it (host locks and
-// the deployment package); the app writes the archive, manifests and quarantine with it.
+// Storage Blob Data Owner: the Functions host's identity-based AzureWebJobsStorage needs it (host locks, keys);
+// the app writes quarantine with it. Conditioned: read-only in the archive and package containers.
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-// Storage Blob Data Contributor: write-only needs of ACS (recordings) and Event Grid (dead letters).
+// Storage Blob Data Contributor: the app's archive writes and legal holds, ACS's recordings (bring your own
+// storage), Event Grid's dead letters, the deployment package.
 var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 // Storage Blob Data Reader: lets the deploying user list and download the archive.
 var storageBlobDataReader = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
@@ -67,6 +85,17 @@ resource deadLetter 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   name: deadLetterContainer
 }
 
+resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: blobService
+  name: deploymentContainer
+}
+
+// The condition on the function identity's Owner assignment: every blob data action of Storage Blob Data Owner that
+// changes or removes data, a version, its retention or its access is granted only outside the package ({package})
+// and archive ({archive}) containers. Syntax: https://learn.microsoft.com/azure/role-based-access-control/conditions-format
+var ownerConditionTemplate = loadTextContent('conditions/owner-read-only-in-protected.txt')
+var ownerCondition = replace(replace(ownerConditionTemplate, '{package}', deploymentContainer), '{archive}', archiveContainer)
+
 resource acs 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
   name: acsName
 }
@@ -75,7 +104,7 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-// Function identity: Storage Blob Data Owner on the account.
+// Function identity: Storage Blob Data Owner on the account, read-only in the archive and package containers.
 resource functionBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, functionPrincipalId, storageBlobDataOwner)
   scope: storage
@@ -83,6 +112,33 @@ resource functionBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: functionPrincipalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwner)
+    conditionVersion: '2.0'
+    condition: ownerCondition
+  }
+}
+
+// Writes, reads and legal holds (Set Blob Legal Hold needs containers/write, which this role holds); no right to set,
+// shorten or delete a blob version's retention policy, nor to delete a version.
+// Function identity: Storage Blob Data Contributor on the archive container.
+resource functionArchive 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(archive.id, functionPrincipalId, storageBlobDataContributor)
+  scope: archive
+  properties: {
+    principalId: functionPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+  }
+}
+
+// Flex Consumption writes (azd deploy) and reads (each instance start) the app's package with this identity.
+// Deployment identity: Storage Blob Data Contributor on the package container.
+resource deploymentPackage 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deployment.id, deploymentPrincipalId, storageBlobDataContributor)
+  scope: deployment
+  properties: {
+    principalId: deploymentPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
   }
 }
 
@@ -130,13 +186,15 @@ resource functionTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' 
   }
 }
 
-// The ACS bring-your-own-storage quickstart assigns this role on the storage account (Scope: Storage, Resource:
-// the storage account); a container-scoped assignment is not documented to work, so none is relied on:
-// https://learn.microsoft.com/azure/communication-services/quickstarts/call-automation/call-recording/bring-your-own-storage
-// ACS identity: Storage Blob Data Contributor on the storage account, only with bring-your-own-storage.
+// ACS's bring-your-own-storage quickstart assigns this role on the whole storage account
+// (https://learn.microsoft.com/azure/communication-services/quickstarts/call-automation/call-recording/bring-your-own-storage);
+// here the account also holds host state and the code package, so the role is scoped to the one container ACS
+// writes (Azure RBAC scopes blob data roles to a container:
+// https://learn.microsoft.com/azure/storage/blobs/assign-azure-role-data-access).
+// ACS identity: Storage Blob Data Contributor on the archive container, only with bring-your-own-storage.
 resource acsArchive 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (recordingByos) {
-  name: guid(storage.id, acsPrincipalId, storageBlobDataContributor)
-  scope: storage
+  name: guid(archive.id, acsPrincipalId, storageBlobDataContributor)
+  scope: archive
   properties: {
     principalId: acsPrincipalId
     principalType: 'ServicePrincipal'

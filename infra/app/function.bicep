@@ -1,4 +1,4 @@
-// The function app on Flex Consumption (FC1), Python 3.11, running as the user-assigned identity. Its app
+// The function app on Flex Consumption (FC1), Python 3.13, running as the user-assigned identity. Its app
 // settings mirror local.settings.json.example one to one (tests check this against shared/config.py), except:
 //   AzureWebJobsStorage   -> AzureWebJobsStorage__blobServiceUri/__queueServiceUri/__tableServiceUri,
 //                            __credential=managedidentity and __clientId (identity-based connection)
@@ -24,6 +24,9 @@ param identityId string
 
 @description('Client id of the user-assigned identity.')
 param identityClientId string
+
+@description('Resource id of the identity the platform reads and writes the deployment package with (deployment.bicep).')
+param deploymentIdentityId string
 
 @description('Blob endpoint of the storage account, ending in "/".')
 param blobEndpoint string
@@ -95,6 +98,20 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+@description('Instances kept warm for acs_events (IncomingCall is answered without a cold start); 0 for none.')
+@minValue(0)
+param alwaysReadyAcsEvents int = 1
+
+@description('Instances kept warm for the HTTP functions (ACS callbacks, the control API); 0 for none.')
+@minValue(0)
+param alwaysReadyHttp int = 1
+
+// Always-ready instances per function or group: "function:<name>", or "http" for every HTTP trigger
+// (https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#set-always-ready-instance-counts).
+var acsEventsReady = alwaysReadyAcsEvents > 0 ? [{ name: 'function:acs_events', instanceCount: alwaysReadyAcsEvents }] : []
+var httpReady = alwaysReadyHttp > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttp }] : []
+var alwaysReady = concat(acsEventsReady, httpReady)
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   // checkov:skip=CKV_AZURE_225: Flex Consumption zone redundancy exists only in some regions and needs zone-redundant storage; turn it on (zoneRedundant) where the region offers it.
   name: planName
@@ -112,8 +129,8 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_222: Event Grid and ACS callbacks reach the app over the internet; /api/callbacks checks the ACS JWT, the control API needs a function key, the Event Grid webhook the system key.
+  // checkov:skip=CKV_AZURE_212: Flex Consumption has no siteConfig worker count; acs_events and the HTTP functions keep always-ready instances (functionAppConfig.scaleAndConcurrency.alwaysReady, 1 each by default) and the platform scales out from there.
   // checkov:skip=CKV_AZURE_17: ACS callbacks and Event Grid present no client certificate; callbacks are authenticated by their JWT instead.
-  // checkov:skip=CKV_AZURE_212: Flex Consumption scales from zero on demand; always-ready instances are an opt-in cost (functionAppConfig.scaleAndConcurrency.alwaysReady).
   // checkov:skip=CKV_AZURE_213: Flex Consumption has no App Service health check; the platform replaces unhealthy instances itself.
   // checkov:skip=CKV_AZURE_15: Microsoft's Flex Consumption templates set no siteConfig; the platform's minimum inbound TLS version (1.2) applies.
   // checkov:skip=CKV_AZURE_78: Flex Consumption offers no FTP deployment, and siteConfig.ftpsState is rejected on FC1 in some regions (error 51021).
@@ -127,6 +144,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     type: 'UserAssigned'
     userAssignedIdentities: {
       '${identityId}': {}
+      '${deploymentIdentityId}': {}
     }
   }
   properties: {
@@ -139,17 +157,18 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           value: '${blobEndpoint}${deploymentContainer}'
           authentication: {
             type: 'UserAssignedIdentity'
-            userAssignedIdentityResourceId: identityId
+            userAssignedIdentityResourceId: deploymentIdentityId
           }
         }
       }
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReady
       }
       runtime: {
         name: 'python'
-        version: '3.11'
+        version: '3.13'
       }
     }
   }
@@ -185,9 +204,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsStorage__clientId: identityClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-    // host.json sets telemetryMode OpenTelemetry; the Python worker then streams the app's OpenTelemetry logs and
-    // traces itself (exported by shared/telemetry.py) instead of the host copying its log lines a second time.
-    PYTHON_ENABLE_OPENTELEMETRY: 'true'
+    // host.json sets telemetryMode OpenTelemetry; with this setting the Python worker sends the app's own spans and
+    // logs to Application Insights itself, as Microsoft's Python OpenTelemetry sample sets it
+    // (Azure-Samples/functions-quickstart-python-azd-otel; PYTHON_ENABLE_OPENTELEMETRY is the OTLP-endpoint variant).
+    PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: 'true'
     ACS_ENDPOINT: acsEndpoint
     AZURE_CLIENT_ID: identityClientId
     CALLBACK_BASE_URL: callbackBaseUrl

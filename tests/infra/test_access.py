@@ -1,13 +1,13 @@
-"""Role assignments: least privilege, each preceded by a comment naming its role, on the narrowest scope that is
-documented to work (for the ACS identity with bring-your-own-storage, the storage account, as ACS's quickstart
-assigns it)."""
+"""Role assignments: least privilege, each preceded by a comment naming its role, on the narrowest scope that works;
+in the one storage account, the function identity's account-wide Owner role is read-only in the archive and package
+containers, where it writes with roles that cannot touch a retention policy or the code package."""
 
 import re
 from typing import Any
 
 import pytest
 
-from tests.infra.bicep import Resource, condition, parse, resources
+from tests.infra.bicep import ROOT, Resource, condition, parse, resources
 
 # Azure built-in role definition ids.
 ROLES = {
@@ -22,11 +22,13 @@ ROLES = {
 # (principal, role, scope) of every assignment the deployment makes.
 EXPECTED = {
     ("functionPrincipalId", "Storage Blob Data Owner", "storage"),
+    ("functionPrincipalId", "Storage Blob Data Contributor", "archive"),
+    ("deploymentPrincipalId", "Storage Blob Data Contributor", "deployment"),
     ("functionPrincipalId", "Storage Queue Data Contributor", "storage"),
     ("functionPrincipalId", "Storage Table Data Contributor", "storage"),
     ("functionPrincipalId", "Communication and Email Service Owner", "acs"),
     ("functionPrincipalId", "Monitoring Metrics Publisher", "applicationInsights"),
-    ("acsPrincipalId", "Storage Blob Data Contributor", "storage"),
+    ("acsPrincipalId", "Storage Blob Data Contributor", "archive"),
     ("systemTopicPrincipalId", "Storage Blob Data Contributor", "deadLetter"),
     ("principalId", "Storage Blob Data Reader", "archive"),
 }
@@ -62,9 +64,10 @@ def test_each_assignment_has_a_comment_naming_its_role(assignment: Resource) -> 
     assert role_of(assignment) in comment
 
 
-def test_acs_may_write_to_the_storage_account_only_with_bring_your_own_storage() -> None:
+def test_acs_may_write_to_the_archive_container_only_with_bring_your_own_storage() -> None:
     (acs,) = [a for a in assignments() if a.properties["principalId"] == "acsPrincipalId"]
     assert condition(acs.declaration) == "recordingByos"
+    assert acs.body["scope"] == "archive"
     assert "bring-your-own-storage" in acs.file.read_text()
 
 
@@ -78,3 +81,87 @@ def test_assignment_names_are_stable_per_scope_principal_and_role() -> None:
         name = assignment.body["name"]["function"]
         assert name["type"] == "guid"
         assert assignment.properties["principalId"] in name["parameters"].values()
+
+
+# Blob data actions (https://learn.microsoft.com/azure/role-based-access-control/permissions/storage) that would let the
+# app rewrite its package, or delete or shorten what the archive keeps.
+BLOB = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/"
+MUST_NOT_HAVE_IN_PROTECTED = {
+    BLOB + "write",
+    BLOB + "add/action",
+    BLOB + "delete",
+    BLOB + "deleteBlobVersion/action",
+    BLOB + "permanentDelete/action",
+    BLOB + "immutableStorage/runAsSuperUser/action",
+}
+
+
+def access_variables() -> dict[str, Any]:
+    found: dict[str, Any] = parse(the_owner().file)["variables"]
+    return found
+
+
+def the_owner() -> Resource:
+    (owner,) = [a for a in assignments() if role_of(a) == "Storage Blob Data Owner"]
+    return owner
+
+
+CONDITION = ROOT / "infra" / "app" / "conditions" / "owner-read-only-in-protected.txt"
+
+
+def test_the_function_identitys_owner_role_is_conditioned() -> None:
+    owner = the_owner()
+    assert owner.properties["conditionVersion"] == "2.0"
+    assert owner.properties["condition"] == "ownerCondition"
+    variables = access_variables()
+    assert variables["ownerConditionTemplate"]["value"]["function"]["parameters"]["file_path"] == (
+        "conditions/owner-read-only-in-protected.txt"
+    )
+    filled = str(variables["ownerCondition"]["value"])
+    assert "'{package}'" in filled
+    assert "'deploymentContainer'" in filled
+    assert "'{archive}'" in filled
+    assert "'archiveContainer'" in filled
+
+
+def withheld_and_where(text: str) -> tuple[set[str], set[str]]:
+    """The actions a condition of the form ((!(A) AND !(B) ...) OR (container != X AND container != Y)) withholds,
+    and the containers it withholds them in."""
+    actions_part, _, containers_part = text.partition(" OR ")
+    withheld = set(re.findall(r"!\(ActionMatches\{'([^']+)'\}\)", actions_part))
+    assert len(withheld) == actions_part.count("ActionMatches"), "every action is negated"
+    assert actions_part.count(" AND ") == len(withheld) - 1
+    where = set(re.findall(r"containers:name\] StringNotEquals '([^']+)'", containers_part))
+    assert containers_part.count(" AND ") == len(where) - 1
+    return withheld, where
+
+
+def test_the_condition_withholds_every_change_in_the_archive_and_package_containers() -> None:
+    text = " ".join(CONDITION.read_text().split())
+    withheld, where = withheld_and_where(text)
+    assert withheld >= MUST_NOT_HAVE_IN_PROTECTED
+    assert where == {"{package}", "{archive}"}
+
+
+def test_the_condition_reading_catches_a_missing_negation() -> None:
+    text = " ".join(CONDITION.read_text().split()).replace("!(ActionMatches", "(ActionMatches", 1)
+    with pytest.raises(AssertionError):
+        withheld_and_where(text)
+
+
+def test_the_roles_that_write_the_archive_and_the_package_cannot_touch_retention_or_versions() -> None:
+    # Storage Blob Data Contributor's data actions (built-in role definition): read, write, delete, add, move.
+    contributor_data_actions = {BLOB + a for a in ("read", "write", "delete", "add/action", "move/action")}
+    forbidden = {
+        BLOB + "deleteBlobVersion/action",
+        BLOB + "permanentDelete/action",
+        BLOB + "immutableStorage/runAsSuperUser/action",
+    }
+    assert not contributor_data_actions & forbidden
+    writers = [a for a in assignments() if a.body["scope"] in {"archive", "deployment"}]
+    assert {role_of(a) for a in writers} <= {"Storage Blob Data Contributor", "Storage Blob Data Reader"}
+
+
+def test_the_package_is_written_by_its_own_identity() -> None:
+    (package,) = [a for a in assignments() if a.body["scope"] == "deployment"]
+    assert package.properties["principalId"] == "deploymentPrincipalId"

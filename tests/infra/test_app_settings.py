@@ -110,11 +110,14 @@ def test_the_app_settings_mirror_the_example_local_settings() -> None:
     assert "FUNCTIONS_WORKER_RUNTIME" not in settings
 
 
-def test_telemetry_is_opentelemetry_from_the_host_and_the_python_worker() -> None:
+def test_telemetry_is_set_as_microsofts_python_application_insights_sample_sets_it() -> None:
+    # Azure-Samples/functions-quickstart-python-azd-otel: host.json telemetryMode OpenTelemetry, and the worker told
+    # to send the app's telemetry to Application Insights (PYTHON_ENABLE_OPENTELEMETRY is the OTLP variant).
     host = json.loads((ROOT / "host.json").read_text())
     assert host["telemetryMode"] == "OpenTelemetry"
     settings = app_settings()
-    assert settings["PYTHON_ENABLE_OPENTELEMETRY"] == "true"
+    assert settings["PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"] == "true"
+    assert "PYTHON_ENABLE_OPENTELEMETRY" not in settings
     assert settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] == "applicationInsightsConnectionString"
     requirements = (ROOT / "requirements.txt").read_text()
     assert "azure-monitor-opentelemetry>=" in requirements

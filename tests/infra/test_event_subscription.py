@@ -1,17 +1,44 @@
-"""The Event Grid system topic on ACS and its subscription to the acs_events function."""
+"""The Event Grid system topic on ACS and its two subscriptions to the acs_events function: IncomingCall (short life,
+few attempts) and RecordingFileStatusUpdated (a day of retries, then a dead letter), created only once the function
+exists."""
 
-import subprocess
+import json
 from typing import Any
 
+import pytest
 import yaml
 
-from tests.infra.bicep import MAIN, ROOT, body, condition, dotted, main_module, parse, the_resource
+from tests.infra.bicep import MAIN, ROOT, Resource, body, condition, dotted, main_module, parse, resources, the_resource
 
 SUBSCRIPTION = "Microsoft.EventGrid/systemTopics/eventSubscriptions"
+INCOMING_CALL = "Microsoft.Communication.IncomingCall"
+FILES_READY = "Microsoft.Communication.RecordingFileStatusUpdated"
 
 
-def subscription() -> dict[str, Any]:
-    return the_resource(SUBSCRIPTION).properties
+def subscriptions() -> dict[str, Resource]:
+    """The subscriptions by the one event type each delivers."""
+    found = {}
+    for subscription in resources(SUBSCRIPTION):
+        (event_type,) = subscription.properties["filter"]["includedEventTypes"]
+        found[event_type] = subscription
+    return found
+
+
+def default(subscription: Resource, parameter: str) -> Any:
+    return parse(subscription.file)["parameters"][parameter]["default"]
+
+
+def destination(subscription: Resource) -> dict[str, Any]:
+    value = subscription.properties["destination"]
+    found: dict[str, Any] = parse(subscription.file)["variables"][value]["value"] if isinstance(value, str) else value
+    return found
+
+
+def retry(subscription: Resource) -> tuple[int, int]:
+    policy = subscription.properties["retryPolicy"]
+    return default(subscription, policy["maxDeliveryAttempts"]), default(
+        subscription, policy["eventTimeToLiveInMinutes"]
+    )
 
 
 def test_the_system_topic_listens_to_the_acs_resource() -> None:
@@ -20,64 +47,84 @@ def test_the_system_topic_listens_to_the_acs_resource() -> None:
     assert dotted(topic["source"]) == "acs.id"
 
 
-def test_events_go_to_the_acs_events_function_one_per_batch() -> None:
-    destination = subscription()["destination"]
-    assert destination["endpointType"] == "AzureFunction"
-    assert destination["properties"]["resourceId"] == "${functionAppId}/functions/${functionName}"
-    assert parse(the_resource(SUBSCRIPTION).file)["parameters"]["functionName"]["default"] == "acs_events"
-    assert destination["properties"]["maxEventsPerBatch"] == 1
+def test_one_subscription_per_event_type_and_no_other_type() -> None:
+    assert sorted(subscriptions()) == [INCOMING_CALL, FILES_READY]
+    assert len(resources(SUBSCRIPTION)) == 2
 
 
-def test_only_incoming_calls_and_recording_file_updates_are_delivered() -> None:
-    assert sorted(subscription()["filter"]["includedEventTypes"]) == [
-        "Microsoft.Communication.IncomingCall",
-        "Microsoft.Communication.RecordingFileStatusUpdated",
-    ]
+@pytest.mark.parametrize("event_type", [INCOMING_CALL, FILES_READY])
+def test_events_go_to_the_acs_events_function_one_per_batch_in_the_event_grid_schema(event_type: str) -> None:
+    subscription = subscriptions()[event_type]
+    target = destination(subscription)
+    assert target["endpointType"] == "AzureFunction"
+    assert target["properties"]["resourceId"] == "${functionAppId}/functions/${functionName}"
+    assert default(subscription, "functionName") == "acs_events"
+    assert target["properties"]["maxEventsPerBatch"] == 1
+    assert subscription.properties["eventDeliverySchema"] == "EventGridSchema"
 
 
-def test_events_use_the_event_grid_schema() -> None:
-    assert subscription()["eventDeliverySchema"] == "EventGridSchema"
+def test_an_incoming_call_lives_a_minute_and_is_tried_a_few_times() -> None:
+    attempts, minutes = retry(subscriptions()[INCOMING_CALL])
+    assert attempts <= 3
+    assert minutes <= 2
 
 
-def test_delivery_is_retried_for_a_day_before_dead_lettering() -> None:
-    parameters = parse(the_resource(SUBSCRIPTION).file)["parameters"]
-    retry = subscription()["retryPolicy"]
-    assert parameters[retry["maxDeliveryAttempts"]]["default"] == 30
-    assert parameters[retry["eventTimeToLiveInMinutes"]]["default"] == 1440
+def test_an_incoming_call_is_not_dead_lettered() -> None:
+    properties = subscriptions()[INCOMING_CALL].properties
+    assert "deadLetterWithResourceIdentity" not in properties
+    assert "deadLetterDestination" not in properties
 
 
-def test_dead_letters_go_to_the_blob_container_through_the_topic_identity() -> None:
-    dead_letter = subscription()["deadLetterWithResourceIdentity"]
+def test_files_ready_is_retried_for_a_day_then_dead_lettered() -> None:
+    assert retry(subscriptions()[FILES_READY]) == (30, 1440)
+
+
+def test_files_ready_dead_letters_go_to_the_blob_container_through_the_topic_identity() -> None:
+    properties = subscriptions()[FILES_READY].properties
+    dead_letter = properties["deadLetterWithResourceIdentity"]
     assert dead_letter["identity"]["type"] == "SystemAssigned"
-    destination = dead_letter["deadLetterDestination"]
-    assert destination["endpointType"] == "StorageBlob"
-    assert destination["properties"]["blobContainerName"] == "deadLetterContainer"
+    target = dead_letter["deadLetterDestination"]
+    assert target["endpointType"] == "StorageBlob"
+    assert target["properties"]["blobContainerName"] == "deadLetterContainer"
     assert parse(MAIN)["parameters"]["deadLetterContainer"]["default"] == "eventgrid-deadletter"
-    assert "deadLetterDestination" not in subscription(), "a key-based dead-letter destination as well"
+    assert "deadLetterDestination" not in properties, "a key-based dead-letter destination as well"
 
 
-def test_the_subscription_waits_for_the_topic_to_be_allowed_to_write_dead_letters() -> None:
+def test_the_subscriptions_wait_for_the_topic_to_be_allowed_to_write_dead_letters() -> None:
     assert "access" in body(main_module("event-subscription"))["dependsOn"]
 
 
-def test_the_subscription_is_deployed_only_on_the_pass_after_the_code() -> None:
-    module = main_module("event-subscription")
-    assert condition(module) == "createEventSubscription"
-    parameter = parse(MAIN)["parameters"]["createEventSubscription"]
+def test_the_files_ready_subscription_keeps_the_name_existing_deployments_gave_the_single_one() -> None:
+    params = body(main_module("event-subscription"))["params"]
+    assert params["recordingFilesName"] == "${abbrs.eventGridEventSubscriptions}acs-events"
+    assert params["incomingCallsName"] == "${abbrs.eventGridEventSubscriptions}incoming-calls"
+
+
+def test_the_subscriptions_are_deployed_only_when_the_pass_asks_for_them() -> None:
+    assert condition(main_module("event-subscription")) == "createEventSubscriptions"
+    parameter = parse(MAIN)["parameters"]["createEventSubscriptions"]
     assert (parameter["type"], parameter["default"]) == ("bool", False)
 
 
-def test_the_postdeploy_hook_runs_the_second_provisioning_pass() -> None:
-    hooks = yaml.safe_load((ROOT / "azure.yaml").read_text())["hooks"]["postdeploy"]
-    assert hooks["posix"]["run"] == "./scripts/postdeploy.sh"
-    assert hooks["windows"]["run"] == "./scripts/postdeploy.ps1"
-    assert hooks["posix"]["interactive"] is hooks["windows"]["interactive"] is True, "its retries must be visible"
-    for script in ("postdeploy.sh", "postdeploy.ps1"):
-        text = (ROOT / "scripts" / script).read_text()
-        assert text.index("azd env set CREATE_EVENT_SUBSCRIPTION true") < text.index("azd provision --no-prompt")
+def test_the_pass_variable_has_no_value_but_the_hooks_and_no_old_variable_is_read() -> None:
+    bound = json.loads((ROOT / "infra" / "main.parameters.json").read_text())["parameters"]
+    assert bound["createEventSubscriptions"]["value"] == "${EVENT_SUBSCRIPTIONS_PASS=false}"
+    everything_that_sets_values = [
+        ROOT / "azure.yaml",
+        ROOT / "infra" / "main.parameters.json",
+        ROOT / ".github" / "workflows" / "deploy.yml",
+        *(ROOT / "scripts").iterdir(),
+    ]
+    for path in everything_that_sets_values:
+        assert "CREATE_EVENT_SUBSCRIPTION" not in path.read_text(), path
+        assert "azd env set EVENT_SUBSCRIPTIONS_PASS" not in path.read_text(), path
 
 
-def test_the_posix_hook_is_valid_shell() -> None:
-    script = ROOT / "scripts" / "postdeploy.sh"
-    subprocess.run(["sh", "-n", str(script)], check=True)
-    assert script.stat().st_mode & 0o111, "postdeploy.sh is not executable"
+def test_azure_yaml_runs_the_hooks_that_create_the_subscriptions_and_guard_every_provisioning() -> None:
+    hooks = yaml.safe_load((ROOT / "azure.yaml").read_text())["hooks"]
+    for hook in ("preprovision", "postdeploy", "predown", "postdown"):
+        assert hooks[hook]["posix"]["run"] == f"./scripts/{hook}.sh"
+        assert hooks[hook]["windows"]["run"] == f"./scripts/{hook}.ps1"
+        assert (ROOT / "scripts" / f"{hook}.sh").stat().st_mode & 0o111, f"{hook}.sh is not executable"
+    assert hooks["postdeploy"]["posix"]["interactive"] is hooks["postdeploy"]["windows"]["interactive"] is True
+    assert hooks["preprovision"]["posix"]["continueOnError"] is False

@@ -1,11 +1,11 @@
-"""The function app: Flex Consumption, Python 3.11, user-assigned identity, HTTPS only, nothing FC1 rejects."""
+"""The function app: Flex Consumption, Python 3.13, user-assigned identity, HTTPS only, nothing FC1 rejects."""
 
 import json
 import re
 
 import yaml
 
-from tests.infra.bicep import MAIN, ROOT, body, main_module, parse, resources, the_resource
+from tests.infra.bicep import MAIN, ROOT, body, dotted, main_module, parse, resources, the_resource, walk
 
 SITE = "Microsoft.Web/sites"
 
@@ -16,16 +16,17 @@ def test_the_plan_is_flex_consumption_fc1() -> None:
     assert plan["properties"]["reserved"] is True
 
 
-def test_the_app_runs_python_3_11_on_linux() -> None:
+def test_the_app_runs_python_3_13_on_linux() -> None:
     site = the_resource(SITE)
     assert site.body["kind"] == "functionapp,linux"
-    assert site.properties["functionAppConfig"]["runtime"] == {"name": "python", "version": "3.11"}
+    assert site.properties["functionAppConfig"]["runtime"] == {"name": "python", "version": "3.13"}
 
 
 def test_the_app_runs_as_the_user_assigned_identity_only() -> None:
     identity = the_resource(SITE).body["identity"]
     assert identity["type"] == "UserAssigned"
-    assert list(identity["userAssignedIdentities"]) == ["'${identityId}'"]
+    # The app's own identity, and the one the platform handles the code package with (see access.bicep).
+    assert list(identity["userAssignedIdentities"]) == ["'${identityId}'", "'${deploymentIdentityId}'"]
     assert the_resource("Microsoft.ManagedIdentity/userAssignedIdentities")
 
 
@@ -59,7 +60,7 @@ def test_azd_asks_for_the_location_from_its_list_of_regions() -> None:
 
 def test_switches_are_bool_parameters() -> None:
     parameters = parse(MAIN)["parameters"]
-    for name in ("createEventSubscription", "recordingByos", "deleteSourceAfterArchive"):
+    for name in ("createEventSubscriptions", "recordingByos", "deleteSourceAfterArchive"):
         assert (parameters[name]["type"], parameters[name]["default"]) == ("bool", False), name
 
 
@@ -77,8 +78,9 @@ def test_the_package_is_deployed_from_blob_storage_with_the_identity() -> None:
     assert storage["value"] == "${blobEndpoint}${deploymentContainer}"
     assert storage["authentication"] == {
         "type": "UserAssignedIdentity",
-        "userAssignedIdentityResourceId": "identityId",
+        "userAssignedIdentityResourceId": "deploymentIdentityId",
     }
+    assert dotted(body(main_module("function"))["params"]["deploymentIdentityId"]) == "deploymentIdentity.outputs.id"
 
 
 def test_azd_finds_the_app_by_the_service_name_in_azure_yaml() -> None:
@@ -89,3 +91,24 @@ def test_azd_finds_the_app_by_the_service_name_in_azure_yaml() -> None:
     assert body(main_module("function"))["params"]["serviceName"] == "serviceName"
     services = yaml.safe_load((ROOT / "azure.yaml").read_text())["services"]
     assert services == {service: {"project": ".", "language": "python", "host": "function"}}
+
+
+def test_acs_events_and_the_http_functions_have_always_ready_instances_by_default() -> None:
+    scale = the_resource(SITE).properties["functionAppConfig"]["scaleAndConcurrency"]
+    assert scale["alwaysReady"] == "alwaysReady"
+    variables = parse(the_resource(SITE).file)["variables"]
+    combined = variables["alwaysReady"]["value"]["function"]
+    assert (combined["type"], list(combined["parameters"].values())) == ("concat", ["acsEventsReady", "httpReady"])
+    for variable, group, count in [
+        ("acsEventsReady", "function:acs_events", "alwaysReadyAcsEvents"),
+        ("httpReady", "http", "alwaysReadyHttp"),
+    ]:
+        expression = variables[variable]["value"]
+        (choice,) = [n for n in walk(expression) if isinstance(n, dict) and n.get("type") == "conditional"]
+        assert choice["operands"]["true_value"] == [{"name": group, "instanceCount": count}]
+        assert choice["operands"]["false_value"] == [], "a group with 0 instances is left out"
+        assert count in str(expression).replace(str(choice), ""), "the guard tests the group's own count"
+    main = parse(MAIN)["parameters"]
+    assert main["alwaysReadyAcsEvents"]["default"] == main["alwaysReadyHttp"]["default"] == 1
+    params = body(main_module("function"))["params"]
+    assert (params["alwaysReadyAcsEvents"], params["alwaysReadyHttp"]) == ("alwaysReadyAcsEvents", "alwaysReadyHttp")

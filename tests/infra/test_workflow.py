@@ -1,5 +1,8 @@
 """The deployment workflow: tests first, OIDC sign-in without secrets, a what-if before production changes."""
 
+import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -109,3 +112,96 @@ def test_the_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode != 0
+
+
+# The majors that run on Node 24 (GitHub deprecated the Node 20 runtime of older majors): actions/setup-python's
+# README ("Breaking changes in V6"), Azure/setup-azd 2.3.0's release notes (checkout@v6, upload-artifact@v7).
+CURRENT_MAJORS = {
+    "actions/checkout": 6,
+    "actions/setup-python": 6,
+    "actions/setup-node": 6,
+    "actions/upload-artifact": 7,
+    "Azure/setup-azd": 2,
+}
+
+
+def steps_using(action: str) -> list[dict[str, Any]]:
+    return [
+        step
+        for job in workflow()["jobs"].values()
+        for step in job["steps"]
+        if step.get("uses", "").split("@")[0] == action
+    ]
+
+
+def test_every_action_is_a_current_major() -> None:
+    used = {step["uses"] for job in workflow()["jobs"].values() for step in job["steps"] if "uses" in step}
+    assert used
+    for reference in used:
+        action, _, version = reference.partition("@")
+        assert action in CURRENT_MAJORS, f"{action} has no known current major"
+        assert int(version.removeprefix("v").split(".")[0]) >= CURRENT_MAJORS[action], reference
+
+
+def test_python_is_3_13_and_node_is_22_everywhere() -> None:
+    assert [step["with"]["python-version"] for step in steps_using("actions/setup-python")] == ["3.13"] * 3
+    assert [step["with"]["node-version"] for step in steps_using("actions/setup-node")] == ["22"] * 2
+
+
+def test_no_variable_decides_when_the_event_subscriptions_are_created() -> None:
+    text = WORKFLOW.read_text()
+    assert "CREATE_EVENT_SUBSCRIPTION" not in text
+    assert "EVENT_SUBSCRIPTIONS_PASS:" not in text
+
+
+def environment_step(job: str) -> str:
+    (step,) = [s for s in workflow()["jobs"][job]["steps"] if "azd env refresh" in s.get("run", "")]
+    assert step["env"] == {"REPOSITORY_VARIABLES": "${{ toJSON(vars) }}"}
+    script: str = step["run"]
+    return script
+
+
+@pytest.mark.parametrize("job", ["preview", "deploy"])
+def test_jobs_that_provision_start_from_the_last_deployment_and_the_repository_variables(job: str) -> None:
+    commands = runs(workflow()["jobs"][job])
+    assert commands.index("azd auth login") < commands.index("azd env refresh") < commands.index("azd provision")
+    assert environment_step(job) == environment_step("deploy")
+
+
+def test_repository_variables_reach_azd_only_when_main_parameters_names_them(tmp_path: Path) -> None:
+    if shutil.which("jq") is None:
+        missing("jq is not installed (GitHub's ubuntu runners have it)")
+    calls = tmp_path / "calls"
+    azd = tmp_path / "azd"
+    azd.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n[ "$1 $2" != "env refresh" ]\n')
+    azd.chmod(0o755)
+    variables = {
+        "RECORDING_FORMAT": "mp3",
+        "ALERT_EMAIL": "ops@example.com",
+        "EVENT_SUBSCRIPTIONS_PASS": "true",
+        "UNRELATED": "x",
+        "MONTHLY_BUDGET": "",
+    }
+    result = subprocess.run(
+        ["sh", "-e", "-c", environment_step("deploy")],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}",
+            "REPOSITORY_VARIABLES": json.dumps(variables),
+            "AZURE_ENV_NAME": "prod",
+            "AZURE_LOCATION": "westeurope",
+            "AZURE_SUBSCRIPTION_ID": "0000",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "first" in result.stdout
+    assert calls.read_text().splitlines() == [
+        "env new prod --location westeurope --subscription 0000 --no-prompt",
+        "env refresh --no-prompt",
+        "env set ALERT_EMAIL ops@example.com",
+        "env set RECORDING_FORMAT mp3",
+    ]
