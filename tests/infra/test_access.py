@@ -165,3 +165,16 @@ def test_the_roles_that_write_the_archive_and_the_package_cannot_touch_retention
 def test_the_package_is_written_by_its_own_identity() -> None:
     (package,) = [a for a in assignments() if a.body["scope"] == "deployment"]
     assert package.properties["principalId"] == "deploymentPrincipalId"
+
+
+def test_the_archive_shares_the_account_because_the_app_writes_it_through_the_host_connection() -> None:
+    """The documented reason for one storage account. When the app gets a connection of its own for the archive,
+    this fails: then move the archive into an account of its own, where the app needs no Owner role at all."""
+    app = (ROOT / "function_app.py").read_text()
+    assert 'STORAGE = "AzureWebJobsStorage"' in app
+    archive_output = re.search(r"@app\.blob_output\([^)]*path=\"%ARCHIVE_CONTAINER%[^)]*\)", app)
+    assert archive_output, "the archive's blob output binding"
+    assert "connection=STORAGE" in archive_output.group(0)
+    bootstrap = (ROOT / "shared" / "bootstrap.py").read_text()
+    assert '"AzureWebJobsStorage__blobServiceUri"' in bootstrap, "the SDK path reaches the archive the same way"
+    assert len(resources("Microsoft.Storage/storageAccounts")) == 1
