@@ -4,7 +4,9 @@
 # is deployed and indexed. So every other provisioning leaves the subscriptions out (an incremental deployment keeps
 # those that exist), and this pass, after every deploy, includes them. EVENT_SUBSCRIPTIONS_PASS is set for this
 # pass alone, in its own process environment: nothing is stored in the azd environment that a later provisioning of
-# a new or emptied environment could pick up. The pass retries while the host indexes the app.
+# a new or emptied environment could pick up (azd reads a parameter's variable from the process environment when
+# the azd environment does not hold it, which is also how the GitHub workflow's variables reach it). The pass
+# retries while the host indexes the app.
 set -eu
 
 if azd env get-value EVENT_SUBSCRIPTIONS_PASS >/dev/null 2>&1; then

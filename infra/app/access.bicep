@@ -5,7 +5,7 @@
 // through its host storage connection (function_app.py's blob output binding uses AzureWebJobsStorage); a separate
 // archive account needs a second connection in the app first. Inside the one account, the function identity's
 // account-wide Storage Blob Data Owner (what the Functions host requires) carries a condition: in the archive and
-// the package containers it grants reading only. There the identity writes the archive (and sets legal holds) with
+// the package containers it grants reading (and index tags) only. There the identity writes the archive (and sets legal holds) with
 // Storage Blob Data Contributor on the archive container, which holds no right to set, shorten or delete a blob
 // version's retention policy (immutableStorage/runAsSuperUser) or to delete a version; the package is written by a
 // deployment identity of its own, on the package container only.
@@ -92,7 +92,8 @@ resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2
 
 // The condition on the function identity's Owner assignment: every blob data action of Storage Blob Data Owner that
 // changes or removes data, a version, its retention or its access is granted only outside the package ({package})
-// and archive ({archive}) containers. Syntax: https://learn.microsoft.com/azure/role-based-access-control/conditions-format
+// and archive ({archive}) containers. Index tags stay writable: the app tags archived blobs (shared/archive/tags.py),
+// Storage Blob Data Contributor cannot, and a tag changes neither a blob's content nor its protection. Syntax: https://learn.microsoft.com/azure/role-based-access-control/conditions-format
 var ownerConditionTemplate = loadTextContent('conditions/owner-read-only-in-protected.txt')
 var ownerCondition = replace(replace(ownerConditionTemplate, '{package}', deploymentContainer), '{archive}', archiveContainer)
 

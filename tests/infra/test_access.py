@@ -143,6 +143,14 @@ def test_the_condition_withholds_every_change_in_the_archive_and_package_contain
     assert where == {"{package}", "{archive}"}
 
 
+def test_the_condition_leaves_what_the_app_does_in_the_archive_that_contributor_cannot() -> None:
+    """Reading is the Owner role's to keep; index tags too: the app tags archived blobs (Set Blob Tags needs
+    blobs/tags/write, which Storage Blob Data Contributor lacks)."""
+    withheld, _ = withheld_and_where(" ".join(CONDITION.read_text().split()))
+    assert "set_blob_tags" in (ROOT / "shared" / "archive" / "tags.py").read_text()
+    assert not withheld & {BLOB + "read", BLOB + "tags/write", BLOB + "tags/read", BLOB + "filter/action"}
+
+
 def test_the_condition_reading_catches_a_missing_negation() -> None:
     text = " ".join(CONDITION.read_text().split()).replace("!(ActionMatches", "(ActionMatches", 1)
     with pytest.raises(AssertionError):
