@@ -185,11 +185,11 @@ param archiveDeadlineMinutes int = 60
 @minValue(0)
 param monthlyBudget int = 200
 
-@description('First day of the budget (yyyy-MM-01), carried from the first provisioning (BUDGET_START_DATE); empty: this month.')
+@description('First day of the budget (yyyy-MM-01T00:00:00Z), carried from the first provisioning (BUDGET_START_DATE); empty: this month.')
 param budgetStartDate string = ''
 
-@description('Today, for the first budget\'s start date (a parameter because utcNow is only allowed as a default).')
-param today string = utcNow('yyyy-MM-01')
+@description('The first of this month, the start of a new budget (a parameter: utcNow is allowed only in a default).')
+param today string = '${utcNow('yyyy')}-${utcNow('MM')}-01T00:00:00Z'
 
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
