@@ -69,3 +69,32 @@ def test_every_function_the_telemetry_table_names_is_one_of_the_app() -> None:
     functions -= {"filesReady", "archived"}
     assert functions, "the table names functions"
     assert functions <= app, functions - app
+
+
+def dollars(cell: str) -> float:
+    match = re.search(r"\$([\d,]+(?:\.\d+)?)", cell)
+    assert match, cell
+    return float(match.group(1).replace(",", ""))
+
+
+def test_the_cost_tables_totals_are_the_sum_of_its_rows() -> None:
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section("### Cost").splitlines()
+        if line.startswith("| ") and "$" in line
+    ]
+    (total,) = [row for row in rows if "This deployment" in row[0]]
+    items = rows[: rows.index(total)]
+    assert len(items) >= 6
+    for column in (2, 3):
+        assert abs(sum(dollars(row[column]) for row in items) - dollars(total[column])) <= 1, column
+
+
+def test_the_recording_line_of_the_cost_table_follows_from_the_stated_workload() -> None:
+    text = section("### Cost")
+    minutes = 1_000 * 10 * 30
+    assert "1,000 calls a day, 10 minutes each, two participants, a 30-day month" in text
+    (recording,) = [line for line in text.splitlines() if line.startswith("| ACS Call Recording")]
+    cells = [cell.strip() for cell in recording.strip("|").split("|")]
+    assert dollars(cells[2]) == minutes * 0.002
+    assert dollars(cells[3]) == round(minutes * 2 * 0.0012)
