@@ -108,9 +108,7 @@ def ranged_blocks(
             future.cancel()
 
 
-def streamed_blocks(
-    first: bytes, rest: Reader, block: int, permits: threading.Semaphore
-) -> Generator[bytes]:
+def streamed_blocks(first: bytes, rest: Reader, block: int, permits: threading.Semaphore) -> Generator[bytes]:
     """Blocks of one whole-object answer (the server ignored the range), read in order."""
     try:
         yield first
