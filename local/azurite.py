@@ -37,9 +37,24 @@ def executable() -> Path:
     found = ROOT / "node_modules" / ".bin" / "azurite"
     if not found.exists():
         raise AzuriteMissing(f"{found} not found: run `npm ci` (or `make setup`)")
-    if shutil.which("node") is None:
-        raise AzuriteMissing("node is not on PATH")
     return found
+
+
+def node() -> str:
+    """The Node that runs Azurite: the one ``package.json`` pins (the npm package ``node``, which Azurite's engines
+    ask for), else the one on PATH."""
+    pinned = ROOT / "node_modules" / ".bin" / "node"
+    if pinned.exists():
+        return str(pinned)
+    found = shutil.which("node")
+    if found is None:
+        raise AzuriteMissing("node is not on PATH and node_modules has none: run `npm ci` (or `make setup`)")
+    return found
+
+
+def command() -> list[str]:
+    """Azurite's entry script run by ``node()``."""
+    return [node(), str(executable().resolve())]
 
 
 @dataclass
@@ -63,7 +78,7 @@ class Azurite:
         self.table_port = self.table_port or free_port()
         self.location.mkdir(parents=True, exist_ok=True)
         args = [
-            str(executable()),
+            *command(),
             *(() if self.access_log else ("--silent",)),
             "--skipApiVersionCheck",
             "--loose",

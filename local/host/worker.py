@@ -28,7 +28,7 @@ from .rpc import messages
 
 log = logging.getLogger(__name__)
 
-HOST_VERSION = "4.1047.100"  # reported to the runtime as WorkerInitRequest.host_version; it only logs it
+HOST_VERSION = "local"  # WorkerInitRequest.host_version: the runtime only logs it
 
 _lock = threading.Lock()
 _loaded: tuple[Path, list[FunctionSpec]] | None = None
