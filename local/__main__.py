@@ -11,17 +11,18 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
 import requests
 from azure.core.exceptions import AzureError
 
-from local import demo, exports, lifecycle, refused, stack, stackfile, verbs
+from local import callids, demo, exports, lifecycle, refused, stack, stackfile, verbs
 from local.azurite import AzuriteMissing
 from local.client import ClientError, LocalClient
 from local.emulator.config import FILES_READY_SHAPES
+from tools.audit.__main__ import main as audit_main
 
 DOWNLOADS = "downloads"  # get's default folder, under the state folder
 CALL_HELP = "the call: its callId, the ending the CLI prints, a unique prefix, or last"
@@ -106,6 +107,16 @@ def _get(args: argparse.Namespace) -> int:
         downloads=Path(args.state_dir) / DOWNLOADS,
         force=args.force,
     )
+
+
+def _audit(args: argparse.Namespace) -> int:
+    """The archive checked against its sealed manifests from storage alone (python -m tools.audit on the stack)."""
+    info = _info(args)
+    today = datetime.now(UTC).date()
+    days = ["--date", args.date] if args.date else ["--from", str(today - timedelta(days=1)), "--to", str(today)]
+    call = ["--call", callids.resolve(LocalClient(info), args.call).call_id] if args.call else []
+    container = ["--container", str(info.get("archiveContainer") or "recordings")]
+    return audit_main([*days, *call, *container, "--connection-string", str(info["storageConnectionString"])])
 
 
 def _quarantine(args: argparse.Namespace) -> int:
@@ -226,6 +237,19 @@ def _archive_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     quarantine.add_argument("--date", type=day, help="only this UTC day of receipt, YYYY-MM-DD")
     quarantine.add_argument("--payload", action="store_true", help="also print each refused payload")
     quarantine.set_defaults(run=_quarantine)
+    audit = commands.add_parser(
+        "audit",
+        help="check the archive against its sealed manifests, from storage alone",
+        description="Runs python -m tools.audit on this stack's archive container: every "
+        "manifest's seal and every blob it lists read back (exit 1 on any mismatch).",
+    )
+    audit.add_argument(
+        "call", metavar="CALL", nargs="?", help="only this call (" + CALL_HELP.removeprefix("the call: ") + ")"
+    )
+    audit.add_argument(
+        "--date", type=day, help="recordings started on this UTC day, YYYY-MM-DD; default yesterday and today"
+    )
+    audit.set_defaults(run=_audit)
     bad = commands.add_parser("bad-event", help="send the app one malformed event, to see it quarantined", description=(
         "Posts an IncomingCall event without its data to the app's Event Grid webhook, with the system key, as Event "
         "Grid would. The app answers 200 and keeps the event in the quarantine container with the reason: see it "

@@ -90,6 +90,10 @@ def test_a_call_is_placed_driven_hung_up_inspected_and_downloaded_with_the_cli(c
     assert first["blobPath"].rsplit("/", 1)[-1] in tree
     assert f"{first['size']:,} B" in tree
 
+    audited = cli("audit", ending).stdout
+    assert "FAIL" not in audited
+    assert all(r["recordingId"][:12] in audited for r in shown["recordings"]), audited
+
     got = cli("get", call_id, "--recording", shown["recordings"][0]["recordingId"], "--output", "first.wav")
     assert "as recorded" in got.stdout
     assert hashlib.sha256((cli.cwd / "first.wav").read_bytes()).hexdigest() == first["sha256"]
