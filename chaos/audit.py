@@ -25,7 +25,7 @@ from typing import Any
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import ContainerClient
 
-from chaos.manifests import SETTLE_SECONDS, Key, Manifest, Settled, app_sha256, promised, settle
+from chaos.manifests import SETTLE_SECONDS, Key, Manifest, app_sha256, promised, settle
 from chaos.result import Result
 from shared.layout import call_folder
 
@@ -160,9 +160,11 @@ def audit(
     unverified: dict[str, bool] = {}  # by recording: deleted at ACS, and a chunk not verified
     deleted: set[str] = set()
     for chunk in chunks:
-        manifest = manifests.get((call_folder(chunk.server_call_id), chunk.recording_id))
+        key = (call_folder(chunk.server_call_id), chunk.recording_id)
         view = app_views.get(chunk.server_call_id)
-        verified = _check_chunk(chunk, index, (manifest, settled), source_sha256, view, found)
+        verified = _check_chunk(
+            chunk, index, manifests.get(key), source_sha256, view, found, waited_in_vain=key in settled.unsettled
+        )
         unverified[chunk.recording_id] = unverified.get(chunk.recording_id, False) or not verified
         if chunk.deleted:
             deleted.add(chunk.recording_id)
@@ -202,14 +204,15 @@ def _entry_problem(key: tuple[str, str], entry: dict[str, Any], index: ArchiveIn
 def _check_chunk(
     chunk: SourceChunk,
     index: ArchiveIndex,
-    manifest_read: tuple[Manifest | None, Settled],
+    manifest: Manifest | None,
     source_sha256: Any,
     app_view: dict[str, Any] | None,
     found: Audit,
+    *,
+    waited_in_vain: bool = False,
 ) -> bool:
-    """Count one source chunk; True when it is verified."""
+    """Count one source chunk; True when it is verified. ``waited_in_vain``: its manifest never settled."""
     where = f"{chunk.recording_id[:12]}.. chunk {chunk.index}"
-    manifest, settled = manifest_read
     blobs = index.media(call_folder(chunk.server_call_id), chunk.recording_id, chunk.index)
     entries = [e for e in (manifest or {}).get("chunks", []) if e.get("index") == chunk.index]
     if not blobs:
@@ -221,7 +224,20 @@ def _check_chunk(
         found.duplicated += 1
         found.problems.append(f"duplicated: {where}: {len(blobs)} blobs, {len(entries)} manifest entries")
         return False
-    actual, source = index.sha256(blobs[0]), source_sha256(chunk.content_location)
+    actual = index.sha256(blobs[0])
+    if not _as_served(where, actual, source_sha256(chunk.content_location), found):
+        return False
+    if not _listed(where, entries, actual, found, waited_in_vain):
+        return False
+    found.verified += 1
+    if app_sha256(app_view, chunk.recording_id, chunk.index) != actual:
+        found.stale_state += 1
+        found.problems.append(f"stale state: {where}: the app's state lacks the archived chunk's SHA-256")
+    return True
+
+
+def _as_served(where: str, actual: str, source: str | None, found: Audit) -> bool:
+    """The blob holds the bytes ACS served; otherwise it is corrupted (or the source cannot say)."""
     if source is None:
         found.unreadable_source += 1
         found.problems.append(f"unreadable source: {where}: ACS no longer serves it, its bytes cannot be compared")
@@ -230,16 +246,14 @@ def _check_chunk(
         found.corrupted += 1
         found.problems.append(f"corrupted: {where}: the blob's bytes differ from what ACS served")
         return False
-    if not entries:
-        key = (call_folder(chunk.server_call_id), chunk.recording_id)
-        state = "still after the wait" if key in settled.unsettled else "and the app's state does not hold it archived"
-        found.unlisted += 1
-        found.problems.append(f"unlisted: {where}: the manifest does not list it ({state})")
-        return False
-    if entries[0].get("sha256") != actual:
-        return False  # a manifest mismatch, counted with the manifest's entries
-    found.verified += 1
-    if app_sha256(app_view, chunk.recording_id, chunk.index) != actual:
-        found.stale_state += 1
-        found.problems.append(f"stale state: {where}: the app's state lacks the archived chunk's SHA-256")
     return True
+
+
+def _listed(where: str, entries: list[dict[str, Any]], actual: str, found: Audit, waited_in_vain: bool) -> bool:
+    """The settled manifest lists the chunk with its blob's hash (another hash is counted as a manifest mismatch)."""
+    if not entries:
+        why = "still after the wait" if waited_in_vain else "and the app's state does not hold it archived"
+        found.unlisted += 1
+        found.problems.append(f"unlisted: {where}: the manifest does not list it ({why})")
+        return False
+    return entries[0].get("sha256") == actual

@@ -70,23 +70,36 @@ WAITABLE = ("active", "paused", "stopped", "archived")
 _ARCHIVED = ("archived", "source_deleted")
 
 
+class Progress:
+    """Prints each state a call's recordings pass through, once, with the seconds waited so far."""
+
+    def __init__(self, call: str) -> None:
+        self.call, self.started, self.last = call, time.monotonic(), ""
+
+    def saw(self, found: list[dict[str, Any]]) -> None:
+        states = ", ".join(str(r.get("state")) for r in found) or "not heard of by the app yet"
+        if states != self.last:
+            self.last = states
+            print(f"{time.monotonic() - self.started:5.1f} s  {self.call}: recording {states}", flush=True)
+
+
 def wait(client: LocalClient, call: str, until: str, timeout: float) -> int:
     """Block until the call's latest recording reaches ``until`` ("archived": every recording archived), printing
     each state the recording passes through on the way."""
     known = resolve(client, call)
-    started, seen = time.monotonic(), [""]
+    progress = Progress(known.short)
 
     def reached() -> bool:
         found = recordings(client.call(known.server_call_id))
-        now = ", ".join(str(r.get("state")) for r in found) or "not heard of by the app yet"
-        if now != seen[0]:
-            seen[0] = now
-            print(f"{time.monotonic() - started:5.1f} s  {known.short}: recording {now}", flush=True)
+        progress.saw(found)
         if until == "archived":
             return bool(found) and all(r.get("state") in _ARCHIVED for r in found)
         return bool(found) and found[-1].get("state") == until
 
-    wait_for(reached, f"the recording of {known.short} to be {until} (last seen: {seen[0]})", timeout, interval=0.5)
+    try:
+        wait_for(reached, f"the recording of {known.short} to be {until}", timeout, interval=0.5)
+    except TimeoutError as exc:
+        raise TimeoutError(f"{exc} (last seen: recording {progress.last})") from None
     print(f"recording {until}: {known.short}")
     return 0
 

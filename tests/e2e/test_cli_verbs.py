@@ -106,6 +106,15 @@ def test_a_call_is_placed_driven_hung_up_inspected_and_downloaded_with_the_cli(c
     one_line_error(cli("get", call_id, "--chunk", "99", code=1), "not 99")
 
 
+def test_a_wait_that_times_out_says_what_it_saw_last(cli: Cli, caller: str) -> None:
+    cli("call", "--caller", caller, "--callee", f"4:{ANSWERED_NUMBER}")
+    cli("wait", "last", "--until", "active", "--timeout", "60")
+    one_line_error(
+        cli("wait", "last", "--until", "stopped", "--timeout", "1", code=1), "timed out", "last seen: recording active"
+    )
+    cli("hangup", "last")
+
+
 def test_wait_prints_each_state_the_recording_passes_through(cli: Cli, caller: str) -> None:
     cli("call", "--caller", caller, "--callee", f"4:{ANSWERED_NUMBER}")
     cli("wait", "last", "--until", "active", "--timeout", "60")
