@@ -90,6 +90,9 @@ def test_the_call_page_fits_and_its_timeline_text_keeps_a_readable_size(
     sized: tuple[str, Any], review_stack: dict[str, Any], recorded_call: dict[str, Any], shots: Path
 ) -> None:
     size, page = sized
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     open_page(page, review_stack, f"#/call/{recorded_call['callId']}")
     fits(page)
     labels = page.locator(".timeline svg text.lane-label")
@@ -99,6 +102,7 @@ def test_the_call_page_fits_and_its_timeline_text_keeps_a_readable_size(
     words = page.locator("main").inner_text().split()
     assert not [word for word in words if len(word) > 40], "no id shown whole"
     inside(page, page.locator("section.recording .badge.complete").first)
+    assert not errors, errors
     if size == "phone":
         assert page.locator(".timeline details").get_attribute("open") is not None, "events listed on a phone"
         page.screenshot(path=str(shots / "review-call-mobile.png"), full_page=True)
