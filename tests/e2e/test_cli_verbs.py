@@ -87,6 +87,8 @@ def test_a_call_is_placed_driven_hung_up_inspected_and_downloaded_with_the_cli(c
     assert f"{first['size']:,} B  {first['sha256'][:16]}…" in summary
     assert call_id not in summary, "ids are shortened"
     tree = cli("ls", "--call", ending).stdout
+    assert f"…{ending}/" in [line.strip() for line in tree.splitlines()], "the call's folder, shortened"
+    assert call_id not in tree
     assert first["blobPath"].rsplit("/", 1)[-1] in tree
     assert f"{first['size']:,} B" in tree
 
