@@ -3,6 +3,7 @@ the timeline, to the second in UTC, ids shortened (``show --json`` prints the co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from local.callids import short
 
 View = Mapping[str, Any]
+_RESULT = re.compile(r"^(\d+)/(\d+)\s*(.*)$")  # the app's "code/subCode message" of ACS's resultInformation
 
 
 def party(raw_id: str | None) -> str:
@@ -22,6 +24,17 @@ def party(raw_id: str | None) -> str:
             return f"+1 {digits[1:4]} {digits[4:7]} {digits[7:]}"
         return f"+{digits}"
     return short(raw_id.removeprefix("8:"))
+
+
+def call_end(reason: str) -> str:
+    """ACS's end of a call in words: ``200/7000 The conversation has ended. DiagCode: 0#7000.@`` -> ``the
+    conversation has ended (200/7000)``."""
+    found = _RESULT.match(reason)
+    if not found:
+        return reason
+    words = re.sub(r"\s*DiagCode:.*$", "", found[3], flags=re.IGNORECASE).rstrip(".")
+    words = words[:1].lower() + words[1:] if words else "ended"
+    return f"{words} ({found[1]}/{found[2]})"
 
 
 def moment(text: str | None, with_day: bool = True) -> str:
@@ -39,7 +52,7 @@ def render(call: View) -> str:
         f"to {party(call.get('callee'))}, since {moment(call.get('createdAt'))}",
     ]
     if call.get("reason"):
-        lines.append(f"  ended: {call['reason']}")
+        lines.append(f"  ended: {call_end(str(call['reason']))}")
     for recording in call.get("recordings", []):
         lines.extend(["", *_recording(recording)])
     lines.extend(["", "timeline (UTC)", *(_timeline_line(e) for e in call.get("timeline", []))])
@@ -75,5 +88,5 @@ def _timeline_line(entry: View) -> str:
     if entry.get("verdict"):
         states += f" ({entry['verdict']})"
     detail = f" chunk {entry['index']}" if "index" in entry else ""
-    reason = f": {entry['reason']}" if entry.get("reason") else ""
+    reason = f": {call_end(str(entry['reason']))}" if entry.get("reason") else ""
     return f"  {moment(entry.get('at'), with_day=False)}  {entry.get('event', ''):<22}{detail:<9} {states}{reason}"

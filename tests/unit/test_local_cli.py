@@ -10,7 +10,7 @@ import pytest
 
 from local.__main__ import main, parser
 from local.callids import KnownCall, matching, short
-from local.callview import render
+from local.callview import call_end, render
 from local.verbs import download_path
 from shared.layout import call_folder
 
@@ -133,3 +133,11 @@ def test_a_call_reads_as_a_summary_to_the_second_with_phone_numbers_grouped() ->
     assert "  19:20:01  IncomingCall" in render(view)
     assert ".123456" not in render(view)
     assert ".654321" not in render(view)
+
+
+def test_acs_end_of_a_call_reads_as_words_with_its_codes() -> None:
+    assert (
+        call_end("200/7000 The conversation has ended. DiagCode: 0#7000.@") == "the conversation has ended (200/7000)"
+    )
+    assert call_end("487/0") == "ended (487/0)"
+    assert call_end("hung up by the operator") == "hung up by the operator"
