@@ -84,6 +84,12 @@ infra-check: $(INFRA_VENV)/.installed ## checkov and workflow schema checks (own
 unit: setup ## the unit tests only
 	$(PY) -m pytest tests/unit
 
+# The developer's loop: everything that needs neither the whole local stack nor a browser (unit tests, and the
+# integration tests against a real Azurite). make test runs every scenario besides.
+.PHONY: check
+check: lint ## lint, types, unit and integration tests (the fast loop; make test runs everything)
+	$(PY) -m pytest tests/unit tests/integration tests/chaos/test_audit.py
+
 bench: setup ## the performance benchmarks (about 10 minutes)
 	$(PY) -m bench
 

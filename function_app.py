@@ -125,6 +125,18 @@ def chunk_media(req: func.HttpRequest) -> func.HttpResponse:
     return served(chunk_media(*ids, dict(req.params), req.headers.get("Range"), bootstrap.deps()))
 
 
+@app.function_name("recording_file")
+@app.route(route="calls/{callId}/recordings/{recordingId}/files/{name}", methods=["GET"])
+def recording_file(req: func.HttpRequest) -> func.HttpResponse:
+    """One archived file of a recording (manifest, chunk media, metadata, participant file) to download, by range."""
+    from shared.handlers.binding import served
+    from shared.handlers.review_files import recording_file
+
+    route = req.route_params
+    ids = (route.get("callId", ""), route.get("recordingId", ""), route.get("name", ""))
+    return served(recording_file(*ids, req.headers.get("Range"), bootstrap.deps()))
+
+
 @app.function_name("list_quarantine")
 @app.route(route="quarantine", methods=["GET"])
 def list_quarantine(req: func.HttpRequest) -> func.HttpResponse:

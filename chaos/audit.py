@@ -1,8 +1,10 @@
 """Count and verify what reached the archive: every chunk the emulator made, once, byte-identical to its source.
 
-A chunk is *archived* when exactly one media blob holds it, *verified* when that blob's SHA-256 equals its
-manifest entry, the app's recorded hash and the source's bytes at the emulator; *lost* when no blob holds it;
-*duplicated* when several blobs (or manifest entries) hold it; *corrupted* when a hash differs.
+A chunk is *archived* when exactly one media blob holds it, *verified* when that blob's SHA-256 equals the source's
+bytes at the emulator, its manifest entry and the app's recorded hash; *lost* when no blob holds it; *duplicated*
+when several blobs (or manifest entries) hold it; *corrupted* only when the blob's bytes differ from what ACS served.
+A manifest is read once it settled (``chaos.manifests``): a chunk it still does not list is *unlisted*, and an entry
+whose hash is not its blob's is a manifest mismatch; neither is corruption.
 
 Two irreversible steps are audited on their own: a recording deleted at ACS must have every chunk verified in the
 archive (``deleted_unverified`` counts the recordings that do not), and every manifest entry must name media (and
@@ -23,6 +25,7 @@ from typing import Any
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import ContainerClient
 
+from chaos.manifests import SETTLE_SECONDS, Key, Manifest, app_sha256, promised, settle
 from chaos.result import Result
 from shared.layout import call_folder
 
@@ -49,6 +52,8 @@ class Audit:
     lost: int = 0
     duplicated: int = 0
     corrupted: int = 0
+    unlisted: int = 0  # bytes as ACS served them, but the settled manifest does not list the chunk
+    unreadable_source: int = 0  # the source no longer serves the chunk, so its bytes cannot be compared
     stale_state: int = 0  # bytes verified, but the app's state does not record this chunk's hash
     deleted_unverified: int = 0  # recordings deleted at ACS while a chunk of theirs is not verified in the archive
     manifest_mismatches: int = 0  # manifest entries naming a blob that is missing or holds other bytes
@@ -63,6 +68,16 @@ class Audit:
         result.corrupted += self.corrupted
         result.check(
             "no lost state update", self.stale_state == 0, f"{self.stale_state} chunk(s) not in the app's state"
+        )
+        result.check(
+            "manifests list every archived chunk",
+            self.unlisted == 0,
+            f"{self.unlisted} chunk(s) archived with the source's bytes but not listed in the settled manifest",
+        )
+        result.check(
+            "every source's bytes readable",
+            self.unreadable_source == 0,
+            f"{self.unreadable_source} chunk(s) whose bytes the source no longer serves",
         )
         result.check(
             "nothing deleted at ACS before it was verified",
@@ -102,12 +117,13 @@ class ArchiveIndex:
         names = self.folders.get((folder, recording_id), [])
         return [n for n in names if (m := _MEDIA.match(n.rsplit("/", 1)[1])) and int(m[1]) == index]
 
-    def manifest(self, folder: str, recording_id: str) -> dict[str, Any] | None:
-        names = [n for n in self.folders.get((folder, recording_id), []) if n.endswith("/manifest.json")]
+    def manifest(self, key: Key) -> Manifest | None:
+        """The recording's manifest as stored now (it may be written after the index listed the folder)."""
+        names = {n.rsplit("/", 1)[0] + "/manifest.json" for n in self.folders.get(key, [])}
         if len(names) != 1:
             return None
         try:
-            found: dict[str, Any] = json.loads(self.container.download_blob(names[0]).readall())
+            found: Manifest = json.loads(self.container.download_blob(names.pop()).readall())
         except (ResourceNotFoundError, ValueError):
             return None
         return found
@@ -132,16 +148,23 @@ def audit(
     chunks: list[SourceChunk],
     source_sha256: Any,
     app_views: dict[str, dict[str, Any] | None],
+    manifest_timeout: float = SETTLE_SECONDS,
 ) -> Audit:
-    """Check each source chunk against the archive; ``source_sha256(url)`` hashes the bytes at the emulator."""
+    """Check each source chunk against the archive; ``source_sha256(url)`` hashes the bytes at the emulator.
+    Manifests are read once they list what the app's state holds as archived, or after ``manifest_timeout``."""
     index = ArchiveIndex(container)
     found = Audit(expected=len(chunks))
-    manifests = {key: index.manifest(*key) for key in index.manifests()}
+    settled = settle(index.manifest, index.manifests(), promised(chunks, app_views), manifest_timeout)
+    manifests = settled.manifests
+    found.problems.extend(settled.notes())
     unverified: dict[str, bool] = {}  # by recording: deleted at ACS, and a chunk not verified
     deleted: set[str] = set()
     for chunk in chunks:
-        manifest = manifests.get((call_folder(chunk.server_call_id), chunk.recording_id))
-        verified = _check_chunk(chunk, index, manifest, source_sha256, app_views.get(chunk.server_call_id), found)
+        key = (call_folder(chunk.server_call_id), chunk.recording_id)
+        view = app_views.get(chunk.server_call_id)
+        verified = _check_chunk(
+            chunk, index, manifests.get(key), source_sha256, view, found, waited_in_vain=key in settled.unsettled
+        )
         unverified[chunk.recording_id] = unverified.get(chunk.recording_id, False) or not verified
         if chunk.deleted:
             deleted.add(chunk.recording_id)
@@ -181,12 +204,14 @@ def _entry_problem(key: tuple[str, str], entry: dict[str, Any], index: ArchiveIn
 def _check_chunk(
     chunk: SourceChunk,
     index: ArchiveIndex,
-    manifest: dict[str, Any] | None,
+    manifest: Manifest | None,
     source_sha256: Any,
     app_view: dict[str, Any] | None,
     found: Audit,
+    *,
+    waited_in_vain: bool = False,
 ) -> bool:
-    """Count one source chunk; True when it is verified."""
+    """Count one source chunk; True when it is verified. ``waited_in_vain``: its manifest never settled."""
     where = f"{chunk.recording_id[:12]}.. chunk {chunk.index}"
     blobs = index.media(call_folder(chunk.server_call_id), chunk.recording_id, chunk.index)
     entries = [e for e in (manifest or {}).get("chunks", []) if e.get("index") == chunk.index]
@@ -200,26 +225,35 @@ def _check_chunk(
         found.problems.append(f"duplicated: {where}: {len(blobs)} blobs, {len(entries)} manifest entries")
         return False
     actual = index.sha256(blobs[0])
-    expected = {
-        "manifest": entries[0].get("sha256") if entries else None,
-        "source": source_sha256(chunk.content_location),
-    }
-    wrong = [name for name, value in expected.items() if value != actual]
-    if wrong:
-        found.corrupted += 1
-        found.problems.append(f"corrupted: {where}: blob SHA-256 differs from {', '.join(wrong)}")
+    if not _as_served(where, actual, source_sha256(chunk.content_location), found):
+        return False
+    if not _listed(where, entries, actual, found, waited_in_vain):
         return False
     found.verified += 1
-    if _app_sha(app_view, chunk) != actual:
+    if app_sha256(app_view, chunk.recording_id, chunk.index) != actual:
         found.stale_state += 1
         found.problems.append(f"stale state: {where}: the app's state lacks the archived chunk's SHA-256")
     return True
 
 
-def _app_sha(view: dict[str, Any] | None, chunk: SourceChunk) -> str | None:
-    for recording in (view or {}).get("recordings", []):
-        if recording.get("recordingId") == chunk.recording_id:
-            for entry in recording.get("chunks", []):
-                if entry.get("index") == chunk.index:
-                    return str(entry.get("sha256") or "") or None
-    return None
+def _as_served(where: str, actual: str, source: str | None, found: Audit) -> bool:
+    """The blob holds the bytes ACS served; otherwise it is corrupted (or the source cannot say)."""
+    if source is None:
+        found.unreadable_source += 1
+        found.problems.append(f"unreadable source: {where}: ACS no longer serves it, its bytes cannot be compared")
+        return False
+    if source != actual:
+        found.corrupted += 1
+        found.problems.append(f"corrupted: {where}: the blob's bytes differ from what ACS served")
+        return False
+    return True
+
+
+def _listed(where: str, entries: list[dict[str, Any]], actual: str, found: Audit, waited_in_vain: bool) -> bool:
+    """The settled manifest lists the chunk with its blob's hash (another hash is counted as a manifest mismatch)."""
+    if not entries:
+        why = "still after the wait" if waited_in_vain else "and the app's state does not hold it archived"
+        found.unlisted += 1
+        found.problems.append(f"unlisted: {where}: the manifest does not list it ({why})")
+        return False
+    return entries[0].get("sha256") == actual

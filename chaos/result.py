@@ -44,5 +44,14 @@ class Result:
     def failed_checks(self) -> list[str]:
         return [name for name, held in self.checks.items() if not held]
 
+    @property
+    def broken(self) -> list[str]:
+        """Everything that makes the row fail: nonzero counts, chunks not verified, then the broken checks."""
+        counts = {"lost": self.lost, "duplicated": self.duplicated, "corrupted": self.corrupted, "errors": self.errors}
+        found = [f"{name} {count}" for name, count in counts.items() if count]
+        if self.verified != self.expected:
+            found.append(f"verified {self.verified} of {self.expected}")
+        return found + self.failed_checks
+
     def as_json(self) -> dict[str, Any]:
         return {**asdict(self), "ok": self.ok}

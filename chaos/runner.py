@@ -73,7 +73,7 @@ def table(results: Sequence[Result]) -> str:
 def details(results: Sequence[Result]) -> str:
     out = []
     for result in results:
-        broken = ", ".join(result.failed_checks) or "none"
+        broken = ", ".join(result.broken) or "none"
         out.append(f"{result.scenario} ({result.seconds:.0f} s): {len(result.checks)} checks, broken: {broken}")
         out.extend(f"    {note}" for note in result.notes[:12])
     return "\n".join(out)

@@ -1,8 +1,9 @@
-"""``python -m local`` (or ``./local/cli``): run the whole stack on one machine and drive it by hand.
+"""./local/cli (or python -m local): run the whole stack on one machine and drive it by hand.
 
-One stack runs per state folder (default .local/). Start it with `up --detach`, load its addresses and keys into
-your shell with `eval "$(./local/cli env)"`, place a call with `call`, drive its recording with
-`pause`/`resume`/`stop`, end it with `hangup`, and read the archive with `ls`, `show` and `get`.
+One stack runs per state folder (default .local/). Start it with: up --detach. Load its addresses and keys into
+your shell with: eval "$(./local/cli env)". Place a call with: call. Drive its recording with pause, resume and
+stop, end it with hangup, and read it with show, ls and get. A CALL is named by its callId, the ending the CLI
+prints (…Xy12AbCd34Ef), a unique prefix, or last (the newest call).
 """
 
 from __future__ import annotations
@@ -10,18 +11,21 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
 import requests
 from azure.core.exceptions import AzureError
 
-from local import demo, exports, lifecycle, stack, stackfile, verbs
+from local import callids, demo, exports, lifecycle, refused, stack, stackfile, verbs
 from local.azurite import AzuriteMissing
 from local.client import ClientError, LocalClient
 from local.emulator.config import FILES_READY_SHAPES
+from tools.audit.__main__ import main as audit_main
 
+DOWNLOADS = "downloads"  # get's default folder, under the state folder
+CALL_HELP = "the call: its callId, the ending the CLI prints, a unique prefix, or last"
 _RAW_ID = re.compile(r"^(4:\+[1-9][0-9]{6,14}|8:\S+)$")
 
 
@@ -84,7 +88,9 @@ def _subscribe(args: argparse.Namespace) -> int:
 
 
 def _ls(args: argparse.Namespace) -> int:
-    return verbs.ls(verbs.archive_container(_info(args), "archiveContainer", "recordings"), args.date, args.call)
+    info = _info(args)
+    container = verbs.archive_container(info, "archiveContainer", "recordings")
+    return verbs.ls(LocalClient(info), container, args.date, args.call)
 
 
 def _get(args: argparse.Namespace) -> int:
@@ -98,8 +104,19 @@ def _get(args: argparse.Namespace) -> int:
         index=args.chunk,
         recording=args.recording,
         out=output,
+        downloads=Path(args.state_dir) / DOWNLOADS,
         force=args.force,
     )
+
+
+def _audit(args: argparse.Namespace) -> int:
+    """The archive checked against its sealed manifests from storage alone (python -m tools.audit on the stack)."""
+    info = _info(args)
+    today = datetime.now(UTC).date()
+    days = ["--date", args.date] if args.date else ["--from", str(today - timedelta(days=1)), "--to", str(today)]
+    call = ["--call", callids.resolve(LocalClient(info), args.call).call_id] if args.call else []
+    container = ["--container", str(info.get("archiveContainer") or "recordings")]
+    return audit_main([*days, *call, *container, "--connection-string", str(info["storageConnectionString"])])
 
 
 def _quarantine(args: argparse.Namespace) -> int:
@@ -118,7 +135,7 @@ def _stack_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         "Start Azurite (data under the state folder), the ACS emulator and the Functions host on free ports, "
         "subscribe acs_events to the emulator's Event Grid and wait until healthy. Refuses when a stack already "
         "runs on the state folder (it names its pids); --join uses that one instead."))  # fmt: skip
-    up.add_argument("--detach", action="store_true", help="return once healthy; `down` stops it")
+    up.add_argument("--detach", action="store_true", help="return once healthy; down stops it")
     up.add_argument("--join", action="store_true", help="use the stack already running here instead of refusing")
     up.add_argument("--json", action="store_true", help="print one JSON object describing the stack")
     up.add_argument("--no-auth", action="store_true", help="serve the Functions host without keys")
@@ -130,7 +147,7 @@ def _stack_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         help="the published shape of RecordingFileStatusUpdated the ACS emulator sends",
     )
     up.set_defaults(run=_up)
-    down = commands.add_parser("down", help="stop every process of the stack `status` shows")
+    down = commands.add_parser("down", help="stop every process of the stack that status shows")
     down.set_defaults(run=lambda a: lifecycle.down(Path(a.state_dir)))
     status = commands.add_parser("status", help="Azurite, the emulator and every host: up or down, and why")
     status.set_defaults(run=lambda a: lifecycle.status(Path(a.state_dir)))
@@ -158,48 +175,86 @@ def _stack_commands(commands: argparse._SubParsersAction[Parser]) -> None:
 def _call_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     call = commands.add_parser("call", help="place an incoming call on the running stack", description=(
         "The emulator rings the app through Event Grid (IncomingCall); the app answers if ANSWER_POLICY matches the "
-        "callee and starts recording once connected. Prints the placed call as JSON, with its callId."))  # fmt: skip
+        "callee and starts recording once connected. Prints the call's shortened id (--quiet: the full callId)."))  # fmt: skip
     call.add_argument("--caller", type=raw_id, default=demo.CALLER, help=f"raw id of the caller; {demo.CALLER}")
     call.add_argument("--callee", type=raw_id, default=demo.CALLEE, help=f"raw id called; {demo.CALLEE}")
     call.add_argument("--participant", type=raw_id, action="append", default=[], help="another party (repeatable)")
-    call.add_argument("-q", "--quiet", action="store_true", help="print only the callId")
-    call.set_defaults(run=lambda a: verbs.place(_client(a), a.caller, a.callee, a.participant, a.quiet))
+    output = call.add_mutually_exclusive_group()
+    output.add_argument(
+        "-q",
+        "--quiet",
+        dest="output",
+        action="store_const",
+        const="id",
+        help="print only the full callId (for scripts: CALL_ID=$(./local/cli call --quiet))",
+    )
+    output.add_argument(
+        "--json", dest="output", action="store_const", const="json", help="print the placed call as JSON"
+    )
+    call.set_defaults(run=lambda a: verbs.place(_client(a), a.caller, a.callee, a.participant, a.output or "text"))
     listed = commands.add_parser("calls", help="the calls the ACS emulator knows: callId, state, parties")
     listed.set_defaults(run=lambda a: verbs.calls(_client(a)))
     hangup = commands.add_parser("hangup", help="the caller hangs up (through the emulator); the recording stops")
-    hangup.add_argument("call", metavar="CALL", help="callId (or serverCallId)")
+    hangup.add_argument("call", metavar="CALL", help=CALL_HELP)
     hangup.set_defaults(run=lambda a: verbs.hang_up(_client(a), a.call))
     for action, what in (("start", "start a recording of"), ("pause", "pause the recording of"),
                          ("resume", "resume the recording of"), ("stop", "stop the recording of")):  # fmt: skip
         verb = commands.add_parser(action, help=f"{what} a call, through the app's control API")
-        verb.add_argument("call", metavar="CALL", help="callId")
+        verb.add_argument("call", metavar="CALL", help=CALL_HELP)
         verb.set_defaults(run=lambda a, action=action: verbs.record(_client(a), a.call, action))
-    wait = commands.add_parser("wait", help="wait until the call's recording is active, paused, stopped or archived")
-    wait.add_argument("call", metavar="CALL", help="callId")
+    wait = commands.add_parser(
+        "wait",
+        help="wait until the call's recording is active, paused, stopped or archived",
+        description="Prints each state the recording passes through, with the seconds waited.",
+    )
+    wait.add_argument("call", metavar="CALL", help=CALL_HELP)
     wait.add_argument("--until", choices=verbs.WAITABLE, default="active", help="the state to wait for; active")
     wait.add_argument("--timeout", type=float, default=120, help="seconds before giving up (exit 1); 120")
     wait.set_defaults(run=lambda a: verbs.wait(_client(a), a.call, a.until, a.timeout))
-    show = commands.add_parser("show", help="a call as the control API shows it: state, recordings, chunks, timeline")
-    show.add_argument("call", metavar="CALL", help="callId")
-    show.set_defaults(run=lambda a: verbs.show(_client(a), a.call))
+    show = commands.add_parser("show", help="a call: state, recordings with verdict and chunks, timeline")
+    show.add_argument("call", metavar="CALL", help=CALL_HELP)
+    show.add_argument("--json", action="store_true", help="the control API's JSON, as it is (full ids)")
+    show.set_defaults(run=lambda a: verbs.show(_client(a), a.call, a.json))
 
 
 def _archive_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     ls = commands.add_parser("ls", help="the archive tree of a day or a call, with sizes and SHA-256")
     ls.add_argument("--date", type=day, help="only this UTC day, YYYY-MM-DD")
-    ls.add_argument("--call", help="only this callId")
+    ls.add_argument("--call", help="only this call (" + CALL_HELP.removeprefix("the call: ") + ")")
     ls.set_defaults(run=_ls)
     get = commands.add_parser("get", help="download an archived chunk to a file, checked against its SHA-256")
-    get.add_argument("call", metavar="CALL", help="callId")
+    get.add_argument("call", metavar="CALL", help=CALL_HELP)
     get.add_argument("--chunk", type=int, default=0, help="chunk index; 0")
     get.add_argument("--recording", help="recordingId; default: the call's latest recording with chunks")
-    get.add_argument("-o", "--output", help="file to write; default: the chunk's name (chunk-0000.wav) here")
+    get.add_argument(
+        "-o",
+        "--output",
+        help=f"file to write; default: STATE/{DOWNLOADS}/CALL/RECORDING/chunk-0000.wav (shortened ids)",
+    )
     get.add_argument("--force", action="store_true", help="replace an existing file")
     get.set_defaults(run=_get)
     quarantine = commands.add_parser("quarantine", help="input the app refused, with when, from where and why")
     quarantine.add_argument("--date", type=day, help="only this UTC day of receipt, YYYY-MM-DD")
     quarantine.add_argument("--payload", action="store_true", help="also print each refused payload")
     quarantine.set_defaults(run=_quarantine)
+    audit = commands.add_parser(
+        "audit",
+        help="check the archive against its sealed manifests, from storage alone",
+        description="Runs python -m tools.audit on this stack's archive container: every "
+        "manifest's seal and every blob it lists read back (exit 1 on any mismatch).",
+    )
+    audit.add_argument(
+        "call", metavar="CALL", nargs="?", help="only this call (" + CALL_HELP.removeprefix("the call: ") + ")"
+    )
+    audit.add_argument(
+        "--date", type=day, help="recordings started on this UTC day, YYYY-MM-DD; default yesterday and today"
+    )
+    audit.set_defaults(run=_audit)
+    bad = commands.add_parser("bad-event", help="send the app one malformed event, to see it quarantined", description=(
+        "Posts an IncomingCall event without its data to the app's Event Grid webhook, with the system key, as Event "
+        "Grid would. The app answers 200 and keeps the event in the quarantine container with the reason: see it "
+        "with quarantine (--payload shows the event)."))  # fmt: skip
+    bad.set_defaults(run=lambda a: refused.send_bad_event(_info(a)))
     poison = commands.add_parser("poison", help="chunk jobs the host gave up on, with the app's record of each")
     poison.set_defaults(run=_poison)
 

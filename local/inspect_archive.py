@@ -9,6 +9,8 @@ from typing import Any
 
 from azure.storage.blob import ContainerClient
 
+from local.callids import short
+
 
 @dataclass(frozen=True)
 class ArchivedBlob:
@@ -33,7 +35,8 @@ def list_archive(container: ContainerClient, prefix: str) -> list[ArchivedBlob]:
 
 
 def render_tree(blobs: list[ArchivedBlob]) -> str:
-    """An indented tree: one line per folder, one per blob with size and SHA-256 in aligned columns."""
+    """An indented tree: one line per folder (a call's or recording's id shortened to its ending), one per blob with
+    size and SHA-256 in aligned columns."""
     rows: list[tuple[str, ArchivedBlob | None]] = []
     shown: set[str] = set()
     for blob in sorted(blobs, key=lambda b: b.name):
@@ -42,7 +45,7 @@ def render_tree(blobs: list[ArchivedBlob]) -> str:
             folder = "/".join(parts[: depth + 1])
             if folder not in shown:
                 shown.add(folder)
-                rows.append((f"{'  ' * depth}{parts[depth]}/", None))
+                rows.append((f"{'  ' * depth}{short(parts[depth])}/", None))
         rows.append((f"{'  ' * (len(parts) - 1)}{parts[-1]}", blob))
     width = max((len(label) for label, blob in rows if blob), default=0)
     return "\n".join(

@@ -73,6 +73,9 @@ def _serve_until_signalled(running: Stack, state: Path) -> None:
 
 
 def down(state: Path) -> int:
+    if stackfile.load(state) is None:
+        print(f"no local stack runs on {state}: nothing to stop")
+        return 0
     stopped = stackfile.stop(state)
     for part in stopped:
         print(f"stopped {part.name} (pid {part.pid})")

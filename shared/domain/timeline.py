@@ -20,7 +20,7 @@ def entry(event: ev.Input, call: Call) -> dict[str, Any]:
     recording_id = str(getattr(event, "recording_id", "") or "")
     recording = call.recording(recording_id) if recording_id else None
     if recording is None and isinstance(
-        event, ev.StartRecording | ev.RecordingStarted | ev.CallConnected | ev.CallReconciled
+        event, ev.StartRecording | ev.RecordingStarted | ev.CallConnected | ev.CallReconciled | ev.CallDisconnected
     ):
         recording = call.latest
     line: dict[str, Any] = {

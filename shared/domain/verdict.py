@@ -1,4 +1,5 @@
-"""Whether a recording is whole: ``complete``, ``incomplete``, ``failed`` or ``no_media``, and what is missing.
+"""Whether a recording is whole: ``complete``, ``incomplete``, ``failed`` or ``no_media``, and what is missing; a
+recording still being recorded (starting, active or paused) is ``recording``, not yet judged.
 
 ACS may split a recording's chunks over several files-ready events, in any order. A recording is ``complete``
 only when its chunk indexes run 0..N without a gap, the last chunk's ``endReason`` does not say that more follow
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.domain.model import ChunkState, Recording, RecordingState
+from shared.domain.model import LIVE, ChunkState, Recording, RecordingState
 
 CONTINUED_END_REASONS = frozenset({"chunkmaximumsizeexceeded", "chunkmaximumtimeexceeded"})
 """Chunk end reasons (compared case-insensitively) that say the recording goes on in a further chunk."""
@@ -24,6 +25,7 @@ class Verdict(StrEnum):
     INCOMPLETE = "incomplete"
     FAILED = "failed"
     NO_MEDIA = "no_media"
+    RECORDING = "recording"  # still being recorded: nothing to judge yet
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +43,8 @@ def judge(recording: Recording) -> RecordingVerdict:
         return RecordingVerdict(verdict=Verdict.FAILED, missing=(recording.reason or "the recording failed",))
     if recording.state is RecordingState.NO_MEDIA:
         return RecordingVerdict(verdict=Verdict.NO_MEDIA)
+    if recording.state in LIVE:
+        return RecordingVerdict(verdict=Verdict.RECORDING)
     if not recording.chunks:
         return RecordingVerdict(verdict=Verdict.INCOMPLETE, missing=("no files announced by ACS yet",))
     missing = (*_gaps(recording), *_unfinished(recording), *_unverified(recording))

@@ -43,6 +43,11 @@ def named_call(call_id: str, given_server_call_id: str = "") -> tuple[str, str]:
     return sid, folder
 
 
+def unknown_call(folder: str, given_server_call_id: str) -> str:
+    """The 404 message: the call as the request named it (a serverCallId only when the request gave one)."""
+    return f"unknown call {folder}" + (f" (serverCallId {given_server_call_id})" if given_server_call_id else "")
+
+
 def start(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "") -> Reply:
     """Start recording the call (also one this app did not answer); the body's options override the settings."""
     try:
@@ -145,7 +150,7 @@ def _known_call(call_id: str, given_server_call_id: str, deps: Deps) -> tuple[st
         return error(400, str(exc))
     call = deps.store.get(sid)
     if call is None:
-        return error(404, f"unknown call {folder} (serverCallId {sid})")
+        return error(404, unknown_call(folder, given_server_call_id))
     return sid, call
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from shared.domain import Call, RecordingState
 from shared.domain import events as ev
-from shared.handlers.api import named_call
+from shared.handlers.api import named_call, unknown_call
 from shared.handlers.deps import Deps, Reply, error
 from shared.handlers.views import legal_hold_view
 from shared.layout import LayoutError, call_folder, recording_prefix
@@ -43,7 +43,7 @@ def change(call_id: str, held: bool, body: bytes, deps: Deps, given_server_call_
         return error(400, str(exc))
     call = deps.store.get(sid)
     if call is None:
-        return error(404, f"unknown call {folder} (serverCallId {sid})")
+        return error(404, unknown_call(folder, given_server_call_id))
     if deps.holds is None:
         return error(503, "legal holds are not available: the app has no archive storage client")
     with call_context(call_folder=folder, correlation_id=call.correlation_id):

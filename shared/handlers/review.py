@@ -1,4 +1,4 @@
-"""``GET /api/review``: the review page, and ``GET /api/review/{asset}``: its script and style sheet.
+"""``GET /api/review``: the review page, and ``GET /api/review/{asset}``: its scripts and style sheet.
 
 The page is static; everything it shows comes from the control API's JSON (``/api/calls...``) with the function
 key it was opened with (``?code=``), which the page passes on to the script and style sheet URLs. Its Content
@@ -17,7 +17,13 @@ from urllib.parse import quote
 from shared.handlers.deps import Reply, Served, error
 
 STATIC = Path(__file__).resolve().parent.parent / "review" / "static"
-ASSETS = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8"}
+SCRIPT = "text/javascript; charset=utf-8"
+ASSETS = {
+    "review-format.js": SCRIPT,
+    "review-timeline.js": SCRIPT,
+    "review.js": SCRIPT,
+    "review.css": "text/css; charset=utf-8",
+}
 _KEY = re.compile(r"^[A-Za-z0-9_\-=+/]{1,256}$")  # a function key: base64 or base64url text
 HEADERS = {
     "Content-Security-Policy": (

@@ -19,6 +19,7 @@ from shared.handlers.jobs import chunk_ref
 from shared.layout import LayoutError
 from shared.review.blobs import ArchiveReader
 from shared.review.facts import chunk_facts
+from shared.review.files import recording_files
 
 DOCUMENT_LIMIT_BYTES = 4 * 1024 * 1024
 
@@ -60,6 +61,7 @@ def _archive_view(call: Call, recording: Recording, archived: ArchiveReader) -> 
         "recordingId": recording.recording_id,
         "manifestPath": manifest_path or None,
         "manifestFound": manifest is not None,
+        "files": sorted(recording_files(call, recording)),  # names to download through .../files/{name}
         "chunks": [
             chunk_facts(
                 chunk,

@@ -60,7 +60,7 @@ def _whole(
     recording: Recording, chunk: Chunk, path: str, range_header: str | None, archived: ArchiveReader
 ) -> Reply | Served:
     size = chunk.size or 0
-    wanted = _wanted(range_header, size, PIECE_BYTES)
+    wanted = wanted_range(range_header, size, PIECE_BYTES)
     if not isinstance(wanted, tuple):
         return wanted
     piece = archived.read(path, wanted[0].start, wanted[0].length)
@@ -84,7 +84,7 @@ def _channel(
         return error(409, f"chunk {chunk.index} cannot be split by channel: {exc}")
     if not _NUMBER.match(text) or int(text) >= source.channels:
         return error(400, f"channel: must be a channel number from 0 to {source.channels - 1}, not {text!r}")
-    wanted = _wanted(range_header, source.mono_size, PIECE_BYTES // source.channels)
+    wanted = wanted_range(range_header, source.mono_size, PIECE_BYTES // source.channels)
     if not isinstance(wanted, tuple):
         return wanted
     span = wav.source_span(source, wanted[0])
@@ -96,7 +96,7 @@ def _channel(
     return _partial(body, wanted, source.mono_size, "audio/wav", f"{chunk.sha256}-{text}")
 
 
-def _wanted(range_header: str | None, size: int, cap: int) -> tuple[ByteRange, int] | Reply | Served:
+def wanted_range(range_header: str | None, size: int, cap: int) -> tuple[ByteRange, int] | Reply | Served:
     """The range to serve and its status (206; 200 for the whole media asked without a range)."""
     try:
         found = requested(range_header, size, cap)

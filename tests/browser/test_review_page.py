@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from local.callview import party
 from local.client import LocalClient, recordings, wait_for
 from tests.browser.conftest import page_url
 
@@ -73,7 +74,7 @@ def test_a_recorded_call_appears_in_the_day_list(
     row = page.locator(f"tr[data-call='{recorded_call['callId']}']")
     assert row.count() == 1
     assert row.locator(".badge.complete").count() == 1
-    assert recorded_call["caller"] in row.text_content()
+    assert party(recorded_call["caller"]) in row.text_content()
 
 
 def test_the_day_list_filters_by_state(page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]) -> None:
@@ -121,12 +122,14 @@ def test_the_call_page_shows_the_pause_gap_and_every_chunk_verified(
     assert rows.count() == len(chunks)
     assert page.locator("table.chunks .badge.verified").count() == len(chunks)
     for chunk in chunks:
-        assert chunk["sha256"] in page.locator(f"tr[data-chunk='{chunk['index']}']").text_content()
+        row = page.locator(f"tr[data-chunk='{chunk['index']}']")
+        assert row.locator(f"[data-copy='{chunk['sha256']}']").count() == 1, "the whole SHA-256 is copied"
+        assert chunk["sha256"][:16] in row.text_content()
     assert page.locator("svg rect.seg-paused").count() == 1, "the timeline draws the paused gap"
     assert page.locator(".pause-mark").count() == 1, "the seek bar of the chunk with the pause marks it"
     participants = page.locator("table.participants tbody tr")
     assert participants.count() == 3, "caller, the called number and the agent, one channel each"
-    assert recorded_call["caller"] in participants.first.text_content(), "the caller is on channel 0"
+    assert party(recorded_call["caller"]) in participants.first.text_content(), "the caller is on channel 0"
     page.screenshot(path=str(shots / "review-call.png"), full_page=True)
 
 
@@ -251,7 +254,7 @@ def test_the_page_works_from_the_keyboard(
     wait_for(lambda: media.evaluate("m => m.currentTime") > before + 5, "the seek bar to move playback by keyboard")
 
 
-def tab_to(page: Any, condition: str, limit: int = 60) -> None:
+def tab_to(page: Any, condition: str, limit: int = 120) -> None:
     for _ in range(limit):
         page.keyboard.press("Tab")
         if page.evaluate(condition):

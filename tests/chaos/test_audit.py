@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import replace
 
 import pytest
@@ -11,6 +12,7 @@ from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from chaos.audit import SourceChunk, audit
 from chaos.result import Result
+from chaos.runner import details
 from shared.layout import call_folder
 
 DAY = "2026/01/02"
@@ -111,10 +113,49 @@ def test_a_manifest_entry_naming_a_missing_or_different_blob_is_a_mismatch(archi
     found = audit(archive, sources("call/E=", "rec1", 2), by_url.get, view("call/E=", "rec1", data))
 
     assert found.manifest_mismatches == 2, found.problems
-    assert found.corrupted == 1, "chunk 0's manifest hash is not its blob's"
+    assert found.corrupted == 0, "chunk 0's bytes are the source's: only its manifest entry is wrong"
+    assert found.verified == 1, "chunk 0 is not verified while its entry does not match"
     result = Result("x")
     found.into(result)
     assert result.checks["manifests name only blobs that hold those bytes"] is False
+
+
+def test_a_manifest_that_never_lists_an_archived_chunk_says_so_and_not_corrupted(archive: ContainerClient) -> None:
+    data = {0: b"zero", 1: b"one"}
+    put_recording(archive, "call/G=", "rec1", data, [1])
+    by_url = {c.content_location: hashlib.sha256(data[c.index]).hexdigest() for c in sources("call/G=", "rec1", 2)}
+
+    found = audit(archive, sources("call/G=", "rec1", 2), by_url.get, view("call/G=", "rec1", data), 1.0)
+
+    assert (found.corrupted, found.unlisted, found.verified) == (0, 1, 1), found.problems
+    assert "unlisted: rec1.. chunk 0: the manifest does not list it (still after the wait)" in found.problems
+    result = Result("x")
+    found.into(result)
+    assert result.failed_checks == ["manifests list every archived chunk"]
+    assert not result.ok
+
+
+def test_the_audit_waits_for_a_manifest_rendered_after_the_state_said_archived(archive: ContainerClient) -> None:
+    data = {0: b"zero"}
+    prefix = put_recording(archive, "call/H=", "rec1", data, [])
+    by_url = {sources("call/H=", "rec1", 1)[0].content_location: hashlib.sha256(b"zero").hexdigest()}
+    settled = json.dumps({"chunks": [{"index": 0, "sha256": hashlib.sha256(b"zero").hexdigest()}]})
+    late = threading.Timer(1.5, lambda: archive.upload_blob(f"{prefix}/manifest.json", settled, overwrite=True))
+    late.start()
+
+    found = audit(archive, sources("call/H=", "rec1", 1), by_url.get, view("call/H=", "rec1", data), 20.0)
+
+    late.join()
+    assert (found.verified, found.unlisted, found.corrupted) == (1, 0, 0), found.problems
+    assert any(p.startswith("manifests rendered after the state said archived: rec1.. ") for p in found.problems)
+
+
+def test_a_failing_row_never_reads_broken_none() -> None:
+    result = Result("x", expected=2, archived=2, verified=1, corrupted=1)
+    result.check("no 5xx", True)
+
+    assert result.broken == ["corrupted 1", "verified 1 of 2"]
+    assert "broken: corrupted 1, verified 1 of 2" in details([result])
 
 
 def test_a_recording_deleted_at_acs_with_a_chunk_not_archived_is_counted(archive: ContainerClient) -> None:

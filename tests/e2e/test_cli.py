@@ -62,7 +62,7 @@ def test_a_detached_stack_serves_clients_and_stops_by_its_recorded_pids(tmp_path
         assert set(info["clientEnv"]) >= {"HTTPS_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE"}
 
         assert run(tmp_path, "status").returncode == 0
-        placed = run(tmp_path, "call")
+        placed = run(tmp_path, "call", "--json")
         assert placed.returncode == 0, placed.stderr
         assert json.loads(placed.stdout)["serverCallId"]
 
@@ -77,6 +77,8 @@ def test_a_detached_stack_serves_clients_and_stops_by_its_recorded_pids(tmp_path
     assert down.returncode == 0, down.stderr
     assert not any(alive(pid) for pid in info["pids"].values())
     assert run(tmp_path, "status").returncode != 0, "status reports a stopped stack"
+    again = run(tmp_path, "down")
+    assert (again.returncode, again.stdout.strip()) == (0, f"no local stack runs on {tmp_path}: nothing to stop")
 
 
 def test_a_second_up_refuses_naming_the_running_stack_or_joins_it(tmp_path: Path) -> None:

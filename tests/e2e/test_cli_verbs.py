@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -64,31 +65,67 @@ def one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
 
 def test_a_call_is_placed_driven_hung_up_inspected_and_downloaded_with_the_cli(cli: Cli, caller: str) -> None:
     call_id = cli("call", "--caller", caller, "--callee", f"4:{ANSWERED_NUMBER}", "--quiet").stdout.strip()
-    assert call_id in cli("calls").stdout
-    cli("wait", call_id, "--until", "active", "--timeout", "60")
-    assert "recording paused" in cli("pause", call_id).stdout
+    ending = call_id[-12:]
+    assert f"…{ending}" in cli("calls").stdout
+    cli("wait", ending, "--until", "active", "--timeout", "60")
+    assert "recording paused" in cli("pause", ending).stdout
     one_line_error(cli("pause", call_id, code=1), "409", "paused")
-    assert "recording active" in cli("resume", call_id).stdout
+    assert "recording active" in cli("resume", "last").stdout
     cli("stop", call_id)
     cli("start", call_id)
     cli("wait", call_id, "--until", "active", "--timeout", "60")
-    assert call_id in cli("hangup", call_id).stdout
+    assert cli("hangup", call_id).stdout.strip() == f"hung up …{ending}"
     cli("wait", call_id, "--until", "archived", "--timeout", "120")
 
-    shown = json.loads(cli("show", call_id).stdout)
+    shown = json.loads(cli("show", call_id, "--json").stdout)
     assert shown["state"] == "disconnected"
     assert len(shown["recordings"]) == 2
     first = shown["recordings"][0]["chunks"][0]
-    tree = cli("ls", "--call", call_id).stdout
+    summary = cli("show", "last").stdout
+    assert summary.startswith(f"call …{ending}  disconnected  from "), summary
+    assert summary.count("verdict: complete") == 2, summary
+    assert f"{first['size']:,} B  {first['sha256'][:16]}…" in summary
+    assert call_id not in summary, "ids are shortened"
+    tree = cli("ls", "--call", ending).stdout
+    assert f"…{ending}/" in [line.strip() for line in tree.splitlines()], "the call's folder, shortened"
+    assert call_id not in tree
     assert first["blobPath"].rsplit("/", 1)[-1] in tree
     assert f"{first['size']:,} B" in tree
+
+    audited = cli("audit", ending).stdout
+    assert "FAIL" not in audited
+    assert all(r["recordingId"][:12] in audited for r in shown["recordings"]), audited
 
     got = cli("get", call_id, "--recording", shown["recordings"][0]["recordingId"], "--output", "first.wav")
     assert "as recorded" in got.stdout
     assert hashlib.sha256((cli.cwd / "first.wav").read_bytes()).hexdigest() == first["sha256"]
-    assert "as recorded" in cli("get", call_id).stdout  # the latest recording's chunk 0, under its own name
+    latest = shown["recordings"][1]
+    downloaded = cli.state / "downloads" / ending / latest["recordingId"][-12:] / "chunk-0000.wav"
+    assert cli("get", ending).stdout.startswith(f"wrote {downloaded} ("), "under the state folder by default"
+    assert hashlib.sha256(downloaded.read_bytes()).hexdigest() == latest["chunks"][0]["sha256"]
+    assert sorted(p.name for p in cli.cwd.iterdir()) == ["first.wav", "state"], "nothing else written here"
     one_line_error(cli("get", call_id, code=1), "exists", "--force")
     one_line_error(cli("get", call_id, "--chunk", "99", code=1), "not 99")
+
+
+def test_a_wait_that_times_out_says_what_it_saw_last(cli: Cli, caller: str) -> None:
+    cli("call", "--caller", caller, "--callee", f"4:{ANSWERED_NUMBER}")
+    cli("wait", "last", "--until", "active", "--timeout", "60")
+    one_line_error(
+        cli("wait", "last", "--until", "stopped", "--timeout", "1", code=1), "timed out", "last seen: recording active"
+    )
+    cli("hangup", "last")
+
+
+def test_wait_prints_each_state_the_recording_passes_through(cli: Cli, caller: str) -> None:
+    cli("call", "--caller", caller, "--callee", f"4:{ANSWERED_NUMBER}")
+    cli("wait", "last", "--until", "active", "--timeout", "60")
+    cli("hangup", "last")
+    waited = cli("wait", "last", "--until", "archived", "--timeout", "120").stdout.splitlines()
+    states = [line.split(": recording ", 1)[1] for line in waited[:-1]]
+    assert states[-1] == "archived", waited
+    assert len(states) == len(set(states)), "one line per change"
+    assert waited[-1].startswith("recording archived: …"), waited
 
 
 def test_ls_aligns_the_size_column_of_every_blob(cli: Cli, caller: str) -> None:
@@ -125,7 +162,7 @@ def test_poison_lists_a_given_up_job_with_the_apps_record_of_its_chunk(cli: Cli,
     cli("wait", call_id, "--until", "active", "--timeout", "60")
     cli("hangup", call_id)
     cli("wait", call_id, "--until", "archived", "--timeout", "120")
-    recording = json.loads(cli("show", call_id).stdout)["recordings"][0]["recordingId"]
+    recording = json.loads(cli("show", call_id, "--json").stdout)["recordings"][0]["recordingId"]
     assert "(no poison messages)" in cli("poison").stdout
     record = stackfile.require(cli.state)
     queue = QueueClient.from_connection_string(record["storageConnectionString"], f"{record['chunkQueue']}-poison")
@@ -136,7 +173,7 @@ def test_poison_lists_a_given_up_job_with_the_apps_record_of_its_chunk(cli: Cli,
         listed = cli("poison").stdout
     finally:
         queue.delete_queue()
-    assert f"call {call_id} recording {recording} chunk 0" in listed
+    assert f"call …{call_id[-12:]} recording …{recording[-12:]} chunk 0" in listed
     attempts = json.loads((ROOT / "host.json").read_text())["extensions"]["queues"]["maxDequeueCount"]
     assert f"failed {attempts} times; the app's record: chunk archived" in listed
     assert "not a chunk job" in listed
@@ -173,9 +210,31 @@ def test_subscribe_points_event_grid_at_a_host_and_back(cli: Cli, stack_info: di
     one_line_error(cli("subscribe", "--endpoint", "http://127.0.0.1:9", "--wait", "0", code=1), "could not subscribe")
 
 
-def test_an_unknown_call_is_one_line_and_a_nonzero_exit(cli: Cli) -> None:
-    one_line_error(cli("show", "bm8tc3VjaC1jYWxs", code=1), "404")
-    one_line_error(cli("hangup", "bm8tc3VjaC1jYWxs", code=1), "knows no call")
+@pytest.mark.parametrize(
+    "verb",
+    [("show",), ("hangup",), ("pause",), ("resume",), ("stop",), ("start",), ("get",), ("ls", "--call"),
+     ("wait", "--timeout", "120")],
+)  # fmt: skip
+def test_an_unknown_call_answers_at_once_the_same_way_on_every_verb(cli: Cli, verb: tuple[str, ...]) -> None:
+    name, *options = verb
+    started = time.monotonic()
+    done = (
+        cli(name, *options, "bm8tc3VjaC1jYWxs", code=1)
+        if options[:1] == ["--call"]
+        else cli(name, "bm8tc3VjaC1jYWxs", *options, code=1)
+    )
+    assert time.monotonic() - started < 20, "answered at once, not after a timeout"
+    one_line_error(done, "unknown call 'bm8tc3VjaC1jYWxs'", "calls")
+    assert "==" not in done.stderr, "the id as given, not padded"
+
+
+def test_a_bad_event_is_acknowledged_and_shown_in_the_quarantine_with_its_reason(cli: Cli) -> None:
+    sent = cli("bad-event").stdout
+    event_id = sent.split("IncomingCall event ", 1)[1].split()[0]
+    assert "quarantine --payload" in sent
+    lines = cli("quarantine", "--payload").stdout.splitlines()
+    payload = next(number for number, line in enumerate(lines) if event_id in line)
+    assert lines[payload - 2].split(maxsplit=2)[1] == "acs_events", lines[payload - 2]
 
 
 def test_the_wrapper_runs_without_an_activated_venv(cli: Cli) -> None:

@@ -70,7 +70,7 @@ def test_every_block_of_the_local_stack_sections_runs_or_says_why_not() -> None:
 
 def test_every_cli_command_the_readme_shows_exists() -> None:
     verbs = set(next(a for a in parser()._actions if a.dest == "command").choices or {})
-    shown = set(re.findall(r"\./local/cli (?:--state-dir \S+ )?([a-z]+)", (ROOT / "README.md").read_text()))
+    shown = set(re.findall(r"\./local/cli (?:--state-dir \S+ )?([a-z][a-z-]*)", (ROOT / "README.md").read_text()))
     assert shown, "the README shows ./local/cli commands"
     assert shown <= verbs, shown - verbs
 
@@ -127,7 +127,9 @@ def test_the_local_stack_sections_run_as_pasted(tmp_path: Path) -> None:
     assert "Traceback" not in done.stdout, done.stdout[-4000:]
     for block in blocks:
         assert (f"=== README.md:{block.line}" in done.stdout) != bool(block.skip)
-    assert (copy / "call.wav").stat().st_size > 0
+    downloaded = list((copy / ".local" / "downloads").glob("*/*/chunk-0000.wav"))
+    assert len(downloaded) == 1, "get writes under the state folder"
+    assert downloaded[0].stat().st_size > 0
     settings = json.loads((copy / "local.settings.json").read_text())["Values"]
     assert settings["CALLBACK_BASE_URL"] == f"http://127.0.0.1:{port}"
     assert "recording archived" in done.stdout

@@ -41,6 +41,7 @@ def test_importing_function_app_builds_nothing_and_loads_no_azure_sdk() -> None:
             "list_calls",
             "recording_archive",
             "chunk_media",
+            "recording_file",
             "list_quarantine",
             "review_page",
             "review_asset",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from shared.domain import ChunkState, Recording, RecordingState, apply, new_call
 from shared.domain import events as ev
-from shared.domain.verdict import Verdict, announced_whole, judge
+from shared.domain.verdict import RecordingVerdict, Verdict, announced_whole, judge
 from tests.unit.domain import builders as b
 
 
@@ -73,6 +75,12 @@ def test_a_last_chunk_without_an_end_reason_ends_the_session() -> None:
 def test_a_recording_without_files_is_incomplete() -> None:
     recording = replace(_recording(1), chunks=())
     assert judge(recording).missing == ("no files announced by ACS yet",)
+
+
+@pytest.mark.parametrize("state", [RecordingState.STARTING, RecordingState.ACTIVE, RecordingState.PAUSED])
+def test_a_recording_still_being_recorded_is_not_judged_incomplete(state: RecordingState) -> None:
+    recording = replace(_recording(1), chunks=(), state=state)
+    assert judge(recording) == RecordingVerdict(verdict=Verdict.RECORDING)
 
 
 def test_a_failed_recording_says_why() -> None:

@@ -114,6 +114,14 @@ def test_commands_and_reads_of_an_unknown_call_are_404() -> None:
     assert api.get_call(folder, w.deps).status == 404
 
 
+def test_an_unknown_call_is_named_as_the_request_named_it() -> None:
+    w = world()
+    assert api.get_call("bm8tc3VjaC1jYWxs", w.deps).body == {"error": "unknown call bm8tc3VjaC1jYWxs"}
+    sid = p.server_call_id()
+    given = api.get_call(api.BY_SERVER_CALL_ID, w.deps, sid).body["error"]
+    assert given == f"unknown call {call_folder(sid)} (serverCallId {sid})"
+
+
 def test_an_unknown_recording_action_is_a_404_that_lists_the_actions() -> None:
     w = world()
     reply = api.command(call_folder(recording_call(w)), "rewind", w.deps)

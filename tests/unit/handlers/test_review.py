@@ -12,7 +12,7 @@ import pytest
 from shared.domain import ChunkFile, FilesInfo
 from shared.domain import events as ev
 from shared.domain.model import ChunkCopy
-from shared.handlers import api, review, review_archive, review_media, review_quarantine
+from shared.handlers import api, review, review_archive, review_files, review_media, review_quarantine
 from shared.handlers.deps import Deps, Reply, Served
 from shared.layout import call_folder, chunk_paths, server_call_id
 from shared.review.blobs import Listed, Piece
@@ -164,6 +164,38 @@ def test_the_recording_archive_lists_each_chunk_with_its_facts() -> None:
     assert reply.status == 200
     assert reply.body["manifestFound"] is True
     assert [(c["index"], c["durationMs"], c["problems"]) for c in reply.body["chunks"]] == [(0, 1000, [])]
+
+
+def test_the_recording_archive_names_the_files_to_download() -> None:
+    folder, deps = archived_call(world(), bytes(10))
+    reply = review_archive.recording_archive(folder, "rec", deps)
+    assert reply.body["files"] == ["chunk-0000.metadata.json", "chunk-0000.wav", "manifest.json"]
+
+
+def test_a_file_of_the_recording_downloads_by_range_as_an_attachment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(review_media, "PIECE_BYTES", 1000)
+    body = bytes(range(256)) * 10
+    folder, deps = archived_call(world(), body)
+    pieces = [
+        review_files.recording_file(folder, "rec", "chunk-0000.wav", f"bytes={at}-", deps) for at in (0, 1000, 2000)
+    ]
+    assert all(isinstance(p, Served) and p.status == 206 for p in pieces)
+    assert b"".join(p.body for p in pieces) == body  # type: ignore[union-attr]
+    assert pieces[2].headers["Content-Range"] == f"bytes 2000-2559/{len(body)}"  # type: ignore[union-attr]
+    assert pieces[0].headers["Content-Disposition"] == 'attachment; filename="chunk-0000.wav"'  # type: ignore[union-attr]
+    manifest = review_files.recording_file(folder, "rec", "manifest.json", None, deps)
+    assert isinstance(manifest, Served)
+    assert (manifest.status, manifest.headers["Content-Type"]) == (200, "application/json")
+    assert json.loads(manifest.body)["chunks"][0]["sha256"] == hashlib.sha256(body).hexdigest()
+
+
+@pytest.mark.parametrize("name", ["../../../other/manifest.json", "chunk-0001.wav", "chunk-0000.mp3", "x", ""])
+def test_a_name_the_recording_does_not_have_is_a_404(name: str) -> None:
+    folder, deps = archived_call(world(), bytes(10))
+    answer = review_files.recording_file(folder, "rec", name, None, deps)
+    assert isinstance(answer, Reply)
+    assert answer.status == 404
+    assert deps.archived.reads == []  # type: ignore[union-attr]
 
 
 def test_the_day_list_pages_newest_first_and_continues_where_it_ended() -> None:

@@ -1,0 +1,23 @@
+"""The files of a recording a reviewer can download, by name: the manifest, and each archived chunk's media, ACS
+metadata document and participant files (pure: the names and paths are the layout's)."""
+
+from __future__ import annotations
+
+from shared.domain import Call, ChunkState, Recording
+from shared.layout import chunk_path, manifest_path, metadata_path, participant_path, recording_prefix
+
+
+def recording_files(call: Call, recording: Recording) -> dict[str, str]:
+    """Each downloadable file of the recording: its name -> its blob path (none before files are ready)."""
+    files = recording.files
+    if files is None:
+        return {}
+    prefix = recording_prefix(files.recording_start, call.server_call_id, recording.recording_id)
+    paths = [manifest_path(prefix)]
+    for chunk in recording.chunks:
+        if chunk.state is not ChunkState.ARCHIVED:
+            continue
+        paths += [chunk_path(prefix, chunk.index, files.format), metadata_path(prefix, chunk.index)]
+        parts = chunk.copy.participant_files if chunk.copy is not None else ()
+        paths += [participant_path(prefix, chunk.index, str(p["participantId"])) for p in parts]
+    return {path.rsplit("/", 1)[1]: path for path in paths}
