@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import APPS, ROOT
 
-PRODUCT_FUNCTIONS = 17
+PRODUCT_FUNCTIONS = 18
 
 
 def index(app_dir: Path) -> subprocess.CompletedProcess[str]:
