@@ -256,14 +256,14 @@ def _affinity(env: Mapping[str, str]) -> tuple[tuple[int, str], ...]:
     return tuple(pairs)
 
 
-_TAG_VALUE = re.compile(r"^[A-Za-z0-9+\-.:_/]{1,256}$")  # a blob index tag value (no space or `=` here)
+_TAG_VALUE = re.compile(r"[A-Za-z0-9+\-.:_/]{1,256}")  # a blob index tag value (no space or `=` here)
 
 
 def _retention_rules(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     rules: list[tuple[str, str]] = []
     for item in _csv(env, "RETENTION_CLASS_RULES"):
         prefix, sep, name = item.rpartition("=")
-        if not sep or not prefix.strip() or not _TAG_VALUE.match(name.strip()):
+        if not sep or not prefix.strip() or not _TAG_VALUE.fullmatch(name.strip()):
             raise ConfigError(
                 f"RETENTION_CLASS_RULES entries look like <prefix>=<class> (class: letters, digits, +-.:_/), "
                 f"not {item!r}"

@@ -29,17 +29,19 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from shared.domain.ids import id_flaw
+
 EXTENSIONS = {"wav": "wav", "mp3": "mp3", "mp4": "mp4"}
 FALLBACK_PREFIX = "="
-_CLEAN_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
-_CLEAN_FOLDER = re.compile(r"^[A-Za-z0-9_-]+$")
+_CLEAN_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_CLEAN_FOLDER = re.compile(r"[A-Za-z0-9_-]+")
 _TO_FOLDER = str.maketrans("+/", "-_")
 _TO_ID = str.maketrans("-_", "+/")
-_RECORDING_ID = re.compile(r"^[A-Za-z0-9_\-=+.]{1,512}$")
+_RECORDING_ID = re.compile(r"[A-Za-z0-9_\-=+.]{1,512}")
 # The callFolder is a Table PartitionKey (and index RowKey): at most 1 KiB, counted in UTF-16 (2 bytes a character).
 MAX_CALL_FOLDER = 512
 _TOKEN_KEPT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-.")
-_TOKEN = re.compile(r"^(?:[A-Za-z0-9+\-._]|~[0-9A-F]{2})+$")
+_TOKEN = re.compile(r"(?:[A-Za-z0-9+\-._]|~[0-9A-F]{2})+")
 
 
 class LayoutError(ValueError):
@@ -48,13 +50,15 @@ class LayoutError(ValueError):
 
 def is_clean_base64(server_call_id: str) -> bool:
     """Standard-alphabet base64 with its padding: the form of every serverCallId ACS issues."""
-    return len(server_call_id) % 4 == 0 and bool(_CLEAN_BASE64.match(server_call_id))
+    return len(server_call_id) % 4 == 0 and bool(_CLEAN_BASE64.fullmatch(server_call_id))
 
 
 def call_folder(server_call_id: str) -> str:
     """serverCallId -> callFolder (see the module docstring); LayoutError if it cannot key the call's rows."""
     if not server_call_id:
         raise LayoutError("serverCallId is empty")
+    if flaw := id_flaw(server_call_id):
+        raise LayoutError(f"serverCallId {flaw}")
     if is_clean_base64(server_call_id):
         folder = server_call_id.rstrip("=").translate(_TO_FOLDER)
     else:
@@ -73,7 +77,7 @@ def server_call_id(folder: str) -> str:
         raise LayoutError(f"callId has {len(folder)} characters; a call's has at most {MAX_CALL_FOLDER}")
     if folder.startswith(FALLBACK_PREFIX):
         decoded = _fallback_id(folder[len(FALLBACK_PREFIX) :])
-    elif _CLEAN_FOLDER.match(folder) and len(folder) % 4 != 1:
+    elif _CLEAN_FOLDER.fullmatch(folder) and len(folder) % 4 != 1:
         decoded = folder.translate(_TO_ID) + "=" * (-len(folder) % 4)
     else:
         raise LayoutError(f"callId {folder!r} is not a callFolder (a serverCallId with + / made - _, no padding)")
@@ -83,7 +87,7 @@ def server_call_id(folder: str) -> str:
 
 
 def _fallback_id(encoded: str) -> str:
-    if not _CLEAN_FOLDER.match(encoded):
+    if not _CLEAN_FOLDER.fullmatch(encoded):
         raise LayoutError(f"callId {FALLBACK_PREFIX}{encoded!r} is not unpadded base64url after its prefix")
     try:
         return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
@@ -105,7 +109,7 @@ def date_prefix(recording_start: datetime) -> str:
 
 
 def _check_recording_id(recording_id: str) -> str:
-    if not _RECORDING_ID.match(recording_id) or recording_id in (".", ".."):
+    if not _RECORDING_ID.fullmatch(recording_id) or recording_id in (".", ".."):
         raise LayoutError(f"recordingId {recording_id!r} cannot be part of a blob path")
     return recording_id
 
@@ -148,7 +152,7 @@ def participant_token(raw_id: str) -> str:
 
 def participant_id(token: str) -> str:
     """``participant_token`` reversed; LayoutError if ``token`` is not one."""
-    if not _TOKEN.match(token):
+    if not _TOKEN.fullmatch(token):
         raise LayoutError(f"{token!r} is not a participant token")
     raw = bytearray()
     i = 0

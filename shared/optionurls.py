@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from shared.urlcheck import UnsafeUrl, https_host
 
-_CONTAINER = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$")
+_CONTAINER = re.compile(r"(?=[a-z0-9-]{3,63}\Z)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*")
 _DEVELOPMENT_ACCOUNT = "devstoreaccount1"
 _DEFAULT_SUFFIX = "core.windows.net"
 
@@ -55,7 +55,7 @@ def check_container_url(url: str, allowed_hosts: Sequence[str]) -> str:
     if parts.query:
         raise UnsafeUrl("must not carry a query string (ACS writes with its managed identity, not a SAS)")
     name = parts.path.strip("/")
-    if not _CONTAINER.match(name) or parts.path not in (f"/{name}", f"/{name}/"):
+    if not _CONTAINER.fullmatch(name) or parts.path not in (f"/{name}", f"/{name}/"):
         raise UnsafeUrl(f"must be https://<host>/<container> with a valid container name, not path {parts.path!r}")
     return url
 

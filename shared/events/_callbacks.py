@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.events._fields import enum, get, opt, text, time, typed
+from shared.events._fields import enum, get, ident, opt, opt_ident, text, time, typed
 from shared.events._model import CallbackEvent, EventParseError
 
 _TYPE_PREFIX = "Microsoft.Communication."
@@ -40,17 +40,17 @@ def _callback(item: Any, where: str) -> CallbackEvent:
     state = enum(data, "state", _STATES, inner) if data.get("state") is not None else None
     start = time(data, "startDateTime", inner) if data.get("startDateTime") is not None else None
     return CallbackEvent(
-        event_id=text(event, "id", where),
+        event_id=ident(event, "id", where),
         kind=kind,
-        call_connection_id=opt(data, "callConnectionId", str, inner) or "",
-        server_call_id=opt(data, "serverCallId", str, inner) or "",
-        correlation_id=opt(data, "correlationId", str, inner) or "",
+        call_connection_id=opt_ident(data, "callConnectionId", inner),
+        server_call_id=opt_ident(data, "serverCallId", inner),
+        correlation_id=opt_ident(data, "correlationId", inner),
         operation_context=opt(data, "operationContext", str, inner) or "",
         result_code=opt(result, "code", int, f"{inner}resultInformation."),
         result_subcode=opt(result, "subCode", int, f"{inner}resultInformation."),
         result_message=opt(result, "message", str, f"{inner}resultInformation.") or "",
         occurred_at=time(event, "time", where),
-        recording_id=opt(data, "recordingId", str, inner) or None,
+        recording_id=opt_ident(data, "recordingId", inner) or None,
         recording_state=state,
         recording_start=start,
     )

@@ -47,9 +47,33 @@ def test_every_clean_base64_id_keeps_its_text_in_the_folder(body: str, tail: str
     assert layout.server_call_id(folder) == value
 
 
-@given(st.text(min_size=1, max_size=95))  # at most 380 UTF-8 bytes: a fallback folder of <= 508
+# Any text but control characters and surrogates (refused below); at most 380 UTF-8 bytes: a fallback folder of <= 508
+@given(st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=95))
 def test_call_folder_round_trips_any_server_call_id(value: str) -> None:
     assert layout.server_call_id(layout.call_folder(value)) == value
+
+
+@pytest.mark.parametrize("server_call_id", ["abc\n", "QUJD\n", "ab\x00cd", "\x7fabc", "abc\x85", "a\ud800"])
+def test_a_server_call_id_with_a_control_character_or_lone_surrogate_is_refused(server_call_id: str) -> None:
+    with pytest.raises(layout.LayoutError, match="serverCallId holds"):
+        layout.call_folder(server_call_id)
+
+
+@pytest.mark.parametrize("folder", ["QUJD\n", "abc\n"])
+def test_a_call_folder_with_a_trailing_newline_is_not_a_call_folder(folder: str) -> None:
+    with pytest.raises(layout.LayoutError):
+        layout.server_call_id(folder)
+
+
+@pytest.mark.parametrize("recording_id", ["rec-1\n", "rec\n1"])
+def test_a_recording_id_with_a_newline_cannot_name_a_blob(recording_id: str) -> None:
+    with pytest.raises(layout.LayoutError):
+        layout.recording_prefix(datetime(2026, 1, 2, tzinfo=UTC), "QUJD", recording_id)
+
+
+def test_a_participant_token_with_a_trailing_newline_is_not_one() -> None:
+    with pytest.raises(layout.LayoutError):
+        layout.participant_id("4_+1425\n")
 
 
 def test_a_server_call_id_whose_folder_would_not_fit_a_table_key_is_refused() -> None:

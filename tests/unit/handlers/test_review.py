@@ -148,7 +148,7 @@ def test_one_channel_of_an_unmixed_wav_is_served_as_a_mono_wav() -> None:
 
 def test_a_channel_choice_that_cannot_be_served_is_a_400() -> None:
     folder, deps = archived_call(world(), interleaved(2, 10))
-    for channel in ("2", "x", "\u0661", "1" * 5000):
+    for channel in ("2", "x", "\u0661", "1" * 5000, "0\n", "1\n"):
         answer = media(deps, folder, "bytes=0-", channel=channel)
         assert isinstance(answer, Reply)
         assert (answer.status, "0 to 1" in answer.body["error"]) == (400, True)
