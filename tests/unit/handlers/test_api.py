@@ -289,3 +289,17 @@ def test_a_call_id_too_long_for_a_table_key_is_a_400_on_every_route() -> None:
     assert "characters" in api.start(folder, b"", w.deps).body["error"]
     assert api.command(folder, "pause", w.deps).status == 400
     assert api.get_call(folder, w.deps).status == 400
+
+
+def test_a_start_naming_one_of_the_apps_own_containers_for_byos_is_a_400_that_says_which() -> None:
+    host = "archive.blob.core.windows.net"
+    w = world(byos_hosts=(host,), archive_hosts=(host,))
+    folder = call_folder(p.server_call_id())
+    for container, held in (("azure-webjobs-secrets", "keys)"), ("recordings", "(the archive)"), ("quarantine", "")):
+        reply = api.start(folder, json.dumps({"byosContainerUrl": f"https://{host}/{container}"}).encode(), w.deps)
+        assert reply.status == 400
+        assert f"container {container!r} is this app's own container (" in reply.body["error"]
+        assert held in reply.body["error"]
+    reply = api.start(folder, json.dumps({"byosContainerUrl": f"https://{host}/elsewhere"}).encode(), w.deps)
+    assert (reply.status, "only RECORDING_BYOS_CONTAINER_URL" in reply.body["error"]) == (400, True)
+    assert w.acs.requests == []
