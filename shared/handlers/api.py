@@ -70,12 +70,21 @@ def start(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "")
         try:
             after = start_pending(call, pending, deps, "api")
         except AcsRejected as exc:
+            _forget_if_only_refused(sid, deps)
             return error(refused_start_status(exc), f"ACS refused to start the recording: {exc}")
         except AcsTransient as exc:
             fail_start(sid, pending, exc, deps, "api")
             return error(503, f"ACS unavailable, recording not started: {exc}")
         recording = after.by_request(request_id) if after is not None else None
         return Reply(200, recording_view(after, recording) if after is not None and recording is not None else {})
+
+
+def _forget_if_only_refused(sid: str, deps: Deps) -> None:
+    """A start ACS refused for a call the app knew nothing else of leaves no call behind: the day list shows calls
+    ACS had, and nothing says it had this one."""
+    loaded = deps.store.load(sid)
+    if loaded.call is not None and loaded.call.only_a_refused_start and deps.store.forget(sid, loaded.version):
+        log.info("forgot a call known only from a start ACS refused")
 
 
 def refused_start_status(exc: AcsRejected) -> int:

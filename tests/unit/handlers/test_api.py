@@ -303,3 +303,24 @@ def test_a_start_naming_one_of_the_apps_own_containers_for_byos_is_a_400_that_sa
     reply = api.start(folder, json.dumps({"byosContainerUrl": f"https://{host}/elsewhere"}).encode(), w.deps)
     assert (reply.status, "only RECORDING_BYOS_CONTAINER_URL" in reply.body["error"]) == (400, True)
     assert w.acs.requests == []
+
+
+def test_a_start_acs_refuses_for_a_call_the_app_did_not_know_leaves_no_call_behind() -> None:
+    w = world()
+    sid = p.server_call_id()
+    w.acs.fail_next["start"] = AcsRejected("start recording: 404 call not found", 404)
+    assert api.start(api.BY_SERVER_CALL_ID, b"", w.deps, sid).status == 404
+    assert w.store.get(sid) is None
+    assert api.get_call(api.BY_SERVER_CALL_ID, w.deps, sid).status == 404
+    assert api.list_calls({"date": w.clock().date().isoformat()}, w.deps).body["calls"] == []
+
+
+def test_a_start_acs_refuses_for_a_call_the_app_knows_keeps_the_call_and_the_failed_start() -> None:
+    w = world(answer_policy=())
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid), w.deps)
+    w.acs.fail_next["start"] = AcsRejected("start recording: 404 call not found", 404)
+    assert api.start(call_folder(sid), b"", w.deps).status == 404
+    call = w.store.get(sid)
+    assert call is not None
+    assert [r.state.value for r in call.recordings] == ["failed"]

@@ -1,0 +1,48 @@
+"""Hostile requests through the functions, on Azurite and the emulator: each is a 4xx or a quarantine record, never
+an error, and leaves no state that ACS never had."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import function_app
+from tests.integration.app.emulated import ANSWERED, Acs
+from tests.integration.app.functions import App
+
+
+def quarantine_reasons(app: App) -> list[str]:
+    return [json.loads(app.quarantine.download_blob(b.name).readall())["reason"] for b in app.quarantine.list_blobs()]
+
+
+def test_a_server_call_id_with_a_trailing_newline_is_a_400_at_every_control_route(app: App) -> None:
+    for fn, method, route in (
+        (function_app.start_recording, "POST", {"callId": "-"}),
+        (function_app.recording_command, "POST", {"callId": "-", "action": "stop"}),
+        (function_app.get_call, "GET", {"callId": "-"}),
+        (function_app.legal_hold, "POST", {"callId": "-"}),
+    ):
+        status, answer = app.api(fn, method, route, serverCallId="abc\n")
+        assert (fn.build().get_function_name(), status) == (fn.build().get_function_name(), 400), answer
+        assert "control character" in answer["error"]
+
+
+def test_an_incoming_call_whose_server_call_id_ends_in_a_newline_is_quarantined_not_an_error(
+    app: App, acs: Acs
+) -> None:
+    sid = acs.place_call(ANSWERED)
+    event = acs.grid_event(sid, "IncomingCall")
+    event["data"]["serverCallId"] = "abc\n"
+    assert app.grid(event) == []
+    assert any("serverCallId holds a control character" in r for r in quarantine_reasons(app))
+    assert acs.call(sid)["callConnections"] == []
+
+
+def test_a_start_for_a_call_acs_does_not_know_is_a_404_that_leaves_no_call_behind(app: App) -> None:
+    sid = f"{uuid.uuid4().hex}QUJD"  # clean base64 that names no call at the emulator
+    status, answer = app.api(function_app.start_recording, "POST", {"callId": "-"}, serverCallId=sid)
+    assert status == 404, answer
+    assert app.api(function_app.get_call, "GET", {"callId": "-"}, serverCallId=sid)[0] == 404
+    today = app.deps.now().date().isoformat()
+    status, listed = app.api(function_app.list_calls, "GET", {}, date=today)
+    assert sid not in [c["serverCallId"] for c in listed["calls"]]
