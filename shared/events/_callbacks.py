@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from shared import boundedjson
 from shared.events._fields import enum, get, ident, opt, opt_ident, text, time, typed
 from shared.events._model import CallbackEvent, EventParseError
 
 _TYPE_PREFIX = "Microsoft.Communication."
+MAX_BODY_BYTES = 256 * 1024  # a callback request carries a few events of about 1 KiB each
 _STATES = {"active": "active", "inactive": "inactive"}
 _REQUIRED = {
     "CallConnected": ("callConnectionId",),  # serverCallId is absent in a published 2022 CallConnected
@@ -21,9 +22,9 @@ _REQUIRED = {
 def parse_callbacks(body: bytes) -> list[CallbackEvent]:
     """Parse a callback request body: a JSON array of CloudEvents (or one CloudEvent object)."""
     try:
-        document = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise EventParseError(f"body is not JSON: {exc}") from None
+        document = boundedjson.loads(body, max_bytes=MAX_BODY_BYTES)
+    except ValueError as exc:
+        raise EventParseError(f"body {exc}") from None
     items = document if isinstance(document, list) else [document]
     return [_callback(item, f"[{n}]." if isinstance(document, list) else "") for n, item in enumerate(items)]
 

@@ -3,12 +3,11 @@ indexes the verdict claims, and that no blob of the recording is left unlisted."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shared import layout
+from shared import boundedjson, layout
 from shared.archive.seal import SEAL, TIMELINE, seal_problem, stored_bytes
 from shared.domain.verdict import CONTINUED_END_REASONS
 
@@ -69,7 +68,7 @@ def _manifest(reader: Reader, name: str, sizes: Mapping[str, int], found: Record
         return None
     raw = reader.head(name, MANIFEST_LIMIT_BYTES)
     try:
-        document = json.loads(raw)
+        document = boundedjson.loads(raw, max_bytes=MANIFEST_LIMIT_BYTES)
     except ValueError:
         document = None
     if not isinstance(document, dict):

@@ -286,3 +286,32 @@ def test_a_quarantine_record_too_large_to_read_is_listed_without_its_reason(monk
     deps = dataclasses.replace(world().deps, quarantined=MemoryArchive(blobs))
     (item,) = review_quarantine.quarantined({"date": "2026-11-23"}, deps).body["inputs"]
     assert "not read" in item["reason"]
+
+
+@pytest.mark.parametrize(
+    "overwritten",
+    [
+        b'{"chunkDuration": 1e999, "participants": []}',
+        b'{"chunkDuration": NaN, "participants": []}',
+        b'{"chunkDuration": 1000, "participants": [{"participantId": "4:+1", "channel": -Infinity}]}',
+        b'{"x":' * 100_000 + b"1" + b"}" * 100_000,
+    ],
+)
+def test_an_overwritten_metadata_document_shows_as_differing_from_the_manifest(overwritten: bytes) -> None:
+    folder, deps = archived_call(world(), bytes(10))
+    assert isinstance(deps.archived, MemoryArchive)
+    deps.archived.blobs[chunk_paths(T0, server_call_id(folder), "rec", 0, "wav").metadata] = overwritten
+    reply = review_archive.recording_archive(folder, "rec", deps)
+    assert reply.status == 200
+    ((chunk),) = reply.body["chunks"]
+    assert any("differs from the manifest" in problem for problem in chunk["problems"]), chunk
+
+
+@pytest.mark.parametrize("manifest", [b'{"chunks": [{"index": 1e999}]}', b"[" * 100_000 + b"]" * 100_000])
+def test_an_overwritten_manifest_is_shown_as_unreadable_not_an_error(manifest: bytes) -> None:
+    folder, deps = archived_call(world(), bytes(10))
+    assert isinstance(deps.archived, MemoryArchive)
+    deps.archived.blobs[chunk_paths(T0, server_call_id(folder), "rec", 0, "wav").manifest] = manifest
+    reply = review_archive.recording_archive(folder, "rec", deps)
+    assert reply.status == 200
+    assert reply.body["manifestFound"] is False
