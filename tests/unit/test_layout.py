@@ -156,3 +156,36 @@ def test_a_participant_token_is_readable_safe_and_reverses_to_the_raw_id(raw_id:
 def test_a_string_that_is_not_a_participant_token_is_refused(token: str) -> None:
     with pytest.raises(layout.LayoutError):
         layout.participant_id(token)
+
+
+def test_a_participant_whose_token_would_be_too_long_gets_a_short_hashed_name() -> None:
+    long_id = "8:acs:" + "a" * 1100
+    path = layout.participant_path("2026/11/23/QUJD/rec", 0, long_id)
+    name = path.rsplit("/", 1)[1]
+    assert len(name) == len("chunk-0000.=.wav") + 32
+    assert path == layout.participant_path("2026/11/23/QUJD/rec", 0, long_id)
+    assert path != layout.participant_path("2026/11/23/QUJD/rec", 0, long_id + "b")
+    assert layout.participant_path("p", 0, "4:+1425").endswith(".4_+1425.wav")
+
+
+def test_a_folder_whose_blob_names_would_pass_azures_limit_is_refused() -> None:
+    start = datetime(2026, 1, 2, tzinfo=UTC)
+    with pytest.raises(layout.LayoutError, match="limit of 1024"):
+        layout.chunk_paths(start, "QUFB" * 128, "r" * 512, 0, "wav")
+
+
+@given(
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=200),
+    st.from_regex(r"[A-Za-z0-9_\-=+.]{1,512}", fullmatch=True).filter(lambda r: r not in (".", "..")),
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=1200),
+    st.integers(min_value=0, max_value=10**6),
+)
+def test_every_derived_blob_name_fits_azures_limits_or_is_refused(sid: str, rec: str, raw: str, index: int) -> None:
+    start = datetime(2026, 1, 2, tzinfo=UTC)
+    try:
+        prefix = layout.recording_prefix(start, sid, rec)
+        names = [*vars(layout.chunk_paths(start, sid, rec, index, "wav")).values()]
+        names.append(layout.participant_path(prefix, index, raw))
+    except layout.LayoutError:
+        return
+    assert all(len(n) <= layout.MAX_BLOB_NAME and n.count("/") == 5 for n in names), names
