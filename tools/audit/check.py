@@ -3,13 +3,13 @@ indexes the verdict claims, and that no blob of the recording is left unlisted."
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shared import boundedjson, layout
 from shared.archive.seal import SEAL, TIMELINE, seal_problem, stored_bytes
-from shared.domain.verdict import CONTINUED_END_REASONS
+from shared.domain.verdict import CONTINUED_END_REASONS, absent_runs
 
 MANIFEST_LIMIT_BYTES = 16 * 1024 * 1024
 RECORDING_DEPTH = 5  # yyyy / MM / dd / callFolder / recordingId
@@ -158,8 +158,10 @@ def _check_verdict(document: Document, found: RecordingAudit, accept_incomplete:
     if found.verdict == "complete":
         if not indexes:
             found.problems.append("verdict complete, but the manifest lists no chunk")
-        for gap in _gaps(indexes):
-            found.problems.append(f"verdict complete, but {gap} not in the manifest")
+        for run in absent_runs(indexes):
+            found.problems.append(
+                f"verdict complete, but {run} {'are' if run.startswith('chunks') else 'is'} not in the manifest"
+            )
         if continued:
             found.problems.append(f"verdict complete, but chunk {last['index']} ended with {last['endReason']}")
     elif not accept_incomplete:
@@ -171,16 +173,6 @@ def _index(entry: object) -> int | None:
     """A chunk entry's index: a whole number, not negative (``None`` for anything else)."""
     index = entry.get("index") if isinstance(entry, dict) else None
     return index if isinstance(index, int) and not isinstance(index, bool) and index >= 0 else None
-
-
-def _gaps(indexes: list[int]) -> Iterator[str]:
-    """The runs of indexes missing below the highest of ``indexes`` (sorted), one per run: time linear in what
-    the manifest lists, whatever index it claims."""
-    expected = 0
-    for index in indexes:
-        if index > expected:
-            yield f"chunk {expected} is" if index == expected + 1 else f"chunks {expected} to {index - 1} are"
-        expected = max(expected, index + 1)
 
 
 def _participant_path(prefix: str, index: int, participant: object) -> str:

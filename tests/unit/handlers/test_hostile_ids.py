@@ -98,3 +98,23 @@ def test_a_day_listing_limit_with_a_trailing_newline_or_a_non_ascii_digit_is_a_4
     reply = api.list_calls({"date": "2026-11-23", **query}, world().deps)
     assert reply.status == 400
     assert "limit" in reply.body["error"]
+
+
+@pytest.mark.parametrize("call_mac", ["é" * 64, "\ud800", "0" * 63 + "\n"])
+def test_a_callback_whose_call_mac_is_not_ascii_is_quarantined_not_an_error(call_mac: str) -> None:
+    w = world()
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid), w.deps)
+    reply = handle_callbacks(p.body(p.callback("CallDisconnected", sid)), "Bearer good", call_mac, w.deps)
+    assert reply.body == {"accepted": 0, "quarantined": 1}
+    assert "not posted to the callback URL" in w.quarantine.kept[-1][1]
+
+
+@pytest.mark.timeout(20)
+def test_a_files_ready_event_claiming_an_enormous_chunk_index_is_taken_in_bounded_time() -> None:
+    w = world()
+    sid = p.server_call_id()
+    event = p.files_ready(sid, "rec-1", chunks=2)
+    event["data"]["recordingStorageInfo"]["recordingChunks"][1]["index"] = 10**12
+    jobs = handle_grid_event(event, w.deps)
+    assert sorted(j.chunk.index for j in jobs) == [0, 10**12]
