@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared import boundedjson
-from shared.events._fields import enum, get, ident, opt, opt_ident, text, time, typed
+from shared.events._fields import enum, get, ident, opt, opt_ident, opt_text, text, time, typed
 from shared.events._model import CallbackEvent, EventParseError
 
 _TYPE_PREFIX = "Microsoft.Communication."
@@ -46,10 +46,10 @@ def _callback(item: Any, where: str) -> CallbackEvent:
         call_connection_id=opt_ident(data, "callConnectionId", inner),
         server_call_id=opt_ident(data, "serverCallId", inner),
         correlation_id=opt_ident(data, "correlationId", inner),
-        operation_context=opt(data, "operationContext", str, inner) or "",
+        operation_context=opt_text(data, "operationContext", inner),
         result_code=opt(result, "code", int, f"{inner}resultInformation."),
         result_subcode=opt(result, "subCode", int, f"{inner}resultInformation."),
-        result_message=opt(result, "message", str, f"{inner}resultInformation.") or "",
+        result_message=opt_text(result, "message", f"{inner}resultInformation."),
         occurred_at=time(event, "time", where),
         recording_id=opt_ident(data, "recordingId", inner) or None,
         recording_state=state,

@@ -64,6 +64,19 @@ def opt_ident(obj: Mapping[str, Any], key: str, where: str) -> str:
     return checked_id(value, f"{where}{key}") if value else ""
 
 
+MAX_TEXT_LENGTH = 1024
+"""Free text ACS sends (a result message, a display name, an end reason) is kept up to this many characters; ACS's
+are a sentence. Longer text is cut, saying how much was cut, so the event still applies."""
+
+
+def opt_text(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """Optional free text, "" when absent, cut to ``MAX_TEXT_LENGTH`` characters."""
+    value = opt(obj, key, str, where) or ""
+    if len(value) <= MAX_TEXT_LENGTH:
+        return value
+    return f"{value[:MAX_TEXT_LENGTH]}… [{len(value) - MAX_TEXT_LENGTH} more characters]"
+
+
 def checked_id(value: str, name: str) -> str:
     if flaw := id_flaw(value):
         raise EventParseError(f"{name} {flaw}")

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.events._fields import checked_id, get, ident, opt, opt_ident, text, time, typed
+from shared.events._fields import checked_id, get, ident, opt, opt_ident, opt_text, text, time, typed
 from shared.events._kind import CHANNEL_TYPES, CONTENT_TYPES, FORMAT_TYPES
 from shared.events._model import (
     EventParseError,
@@ -78,7 +78,7 @@ def _incoming_call(raw: Mapping[str, Any], event_id: str, occurred_at: datetime)
         incoming_call_context=opt(data, "incomingCallContext", str, "data.") or "",
         caller=_identity(get(data, "from", dict, "data."), "data.from."),
         callee=_identity(get(data, "to", dict, "data."), "data.to."),
-        caller_display_name=opt(data, "callerDisplayName", str, "data.") or "",
+        caller_display_name=opt_text(data, "callerDisplayName", "data."),
         occurred_at=occurred_at,
     )
 
@@ -153,7 +153,7 @@ def _files_ready(
         content_type=_optional_enum(data, "recordingContentType", CONTENT_TYPES),
         channel_type=_optional_enum(data, "recordingChannelType", CHANNEL_TYPES),
         format=_optional_enum(data, "recordingFormatType", FORMAT_TYPES),
-        session_end_reason=opt(data, "sessionEndReason", str, "data.") or "",
+        session_end_reason=opt_text(data, "sessionEndReason", "data."),
         storage_type=_storage_type(data),
         occurred_at=occurred_at,
     )
@@ -190,7 +190,7 @@ def _optional_enum(data: Mapping[str, Any], key: str, allowed: Mapping[str, str]
 
 def _storage_type(data: Mapping[str, Any]) -> str:
     """``storageType`` (bring-your-own-storage only: ``"AzureBlob etc."``); an unknown value is kept as sent."""
-    value = opt(data, "storageType", str, "data.")
+    value = opt_text(data, "storageType", "data.")
     return "acs" if not value else _STORAGE.get(value.lower(), value)
 
 
@@ -221,7 +221,7 @@ def _chunk(item: Any, where: str, allowed_suffixes: Sequence[str]) -> RecordingC
     return RecordingChunkInfo(
         index=index,
         document_id=ident(chunk, "documentId", where),
-        end_reason=opt(chunk, "endReason", str, where) or "",
+        end_reason=opt_text(chunk, "endReason", where),
         content_location=content,
         metadata_location=_location(chunk, "metadataLocation", where, allowed_suffixes),
         delete_location=delete,

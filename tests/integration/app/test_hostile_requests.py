@@ -3,11 +3,13 @@ an error, and leaves no state that ACS never had."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 
 import function_app
 from tests.integration.app.emulated import ANSWERED, Acs
+from tests.integration.app.flow import view
 from tests.integration.app.functions import App
 
 
@@ -46,3 +48,15 @@ def test_a_start_for_a_call_acs_does_not_know_is_a_404_that_leaves_no_call_behin
     today = app.deps.now().date().isoformat()
     status, listed = app.api(function_app.list_calls, "GET", {}, date=today)
     assert sid not in [c["serverCallId"] for c in listed["calls"]]
+
+
+def test_a_callback_with_an_enormous_result_message_is_applied_without_an_error(app: App, acs: Acs) -> None:
+    sid = acs.place_call(ANSWERED)
+    app.grid(acs.grid_event(sid, "IncomingCall"))
+    connected = acs.callback(sid, "CallConnected")
+    document = connected.json()
+    document[0]["type"] = "Microsoft.Communication.CallDisconnected"  # the message becomes the call's reason
+    document[0]["data"]["resultInformation"]["message"] = "m" * 200_000
+    forged = dataclasses.replace(connected, body=json.dumps(document).encode())
+    assert app.callback(forged).status_code == 200
+    assert view(app, sid)["state"] == "disconnected"

@@ -118,3 +118,22 @@ def test_a_files_ready_event_claiming_an_enormous_chunk_index_is_taken_in_bounde
     event["data"]["recordingStorageInfo"]["recordingChunks"][1]["index"] = 10**12
     jobs = handle_grid_event(event, w.deps)
     assert sorted(j.chunk.index for j in jobs) == [0, 10**12]
+
+
+def test_an_id_longer_than_any_acs_issues_is_quarantined_naming_its_length() -> None:
+    w = world()
+    assert handle_grid_event(p.incoming_call(p.server_call_id(), caller="8:acs:" + "a" * 5000), w.deps) == []
+    ((_, reason, _),) = w.quarantine.kept
+    assert "data.from.rawId has 5006 characters, more than the 4096 of any id" in reason
+
+
+def test_free_text_longer_than_any_acs_sends_is_cut_saying_how_much() -> None:
+    w = world()
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid), w.deps)
+    ended = p.callback("CallDisconnected", sid, resultInformation={"code": 200, "subCode": 0, "message": "m" * 5000})
+    assert handle_callbacks(p.body(ended), "Bearer good", w.guard.call_mac(sid), w.deps).body["accepted"] == 1
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.reason.endswith("… [3976 more characters]")
+    assert len(call.reason) < 1100
