@@ -256,7 +256,7 @@ def _affinity(env: Mapping[str, str]) -> tuple[tuple[int, str], ...]:
     pairs: list[tuple[int, str]] = []
     for item in _csv(env, "RECORDING_CHANNEL_AFFINITY"):
         channel, sep, participant = item.partition("=")
-        if not sep or not channel.strip().isdigit() or not participant.strip():
+        if not sep or not (channel.strip().isascii() and channel.strip().isdigit()) or not participant.strip():
             raise ConfigError(f"RECORDING_CHANNEL_AFFINITY entries look like 0=<rawId>, not {item!r}")
         pairs.append((int(channel), participant.strip()))
     return tuple(pairs)
