@@ -7,7 +7,6 @@ import dataclasses
 import json
 import uuid
 
-import function_app
 from tests.integration.app.emulated import ANSWERED, Acs
 from tests.integration.app.flow import view
 from tests.integration.app.functions import App
@@ -18,14 +17,14 @@ def quarantine_reasons(app: App) -> list[str]:
 
 
 def test_a_server_call_id_with_a_trailing_newline_is_a_400_at_every_control_route(app: App) -> None:
-    for fn, method, route in (
-        (function_app.start_recording, "POST", {"callId": "-"}),
-        (function_app.recording_command, "POST", {"callId": "-", "action": "stop"}),
-        (function_app.get_call, "GET", {"callId": "-"}),
-        (function_app.legal_hold, "POST", {"callId": "-"}),
+    for name, method, route in (
+        ("start_recording", "POST", {"callId": "-"}),
+        ("recording_command", "POST", {"callId": "-", "action": "stop"}),
+        ("get_call", "GET", {"callId": "-"}),
+        ("legal_hold", "POST", {"callId": "-"}),
     ):
-        status, answer = app.api(fn, method, route, serverCallId="abc\n")
-        assert (fn.build().get_function_name(), status) == (fn.build().get_function_name(), 400), answer
+        status, answer = app.api(name, method, route, serverCallId="abc\n")
+        assert (name, status) == (name, 400), answer
         assert "control character" in answer["error"]
 
 
@@ -42,11 +41,11 @@ def test_an_incoming_call_whose_server_call_id_ends_in_a_newline_is_quarantined_
 
 def test_a_start_for_a_call_acs_does_not_know_is_a_404_that_leaves_no_call_behind(app: App) -> None:
     sid = f"{uuid.uuid4().hex}QUJD"  # clean base64 that names no call at the emulator
-    status, answer = app.api(function_app.start_recording, "POST", {"callId": "-"}, serverCallId=sid)
+    status, answer = app.api("start_recording", "POST", {"callId": "-"}, serverCallId=sid)
     assert status == 404, answer
-    assert app.api(function_app.get_call, "GET", {"callId": "-"}, serverCallId=sid)[0] == 404
+    assert app.api("get_call", "GET", {"callId": "-"}, serverCallId=sid)[0] == 404
     today = app.deps.now().date().isoformat()
-    status, listed = app.api(function_app.list_calls, "GET", {}, date=today)
+    status, listed = app.api("list_calls", "GET", {}, date=today)
     assert sid not in [c["serverCallId"] for c in listed["calls"]]
 
 
