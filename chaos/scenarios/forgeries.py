@@ -28,7 +28,7 @@ from azure.storage.queue import QueueClient
 
 from chaos import payloads
 from chaos.harness import ChaosStack
-from chaos.scenarios.redteam import Cases, _api, _post, callback_event, callback_path
+from chaos.scenarios.redteam import Cases, callback_event, callback_path, control_api, post_callbacks
 from chaos.workload import wait_settled
 from local.stack import ROOT
 from shared import layout
@@ -52,10 +52,10 @@ def control_characters(cs: ChaosStack, cases: Cases, grid: Callable[[dict[str, A
             ("GET", f"/api/calls/-{query}"),
             ("POST", f"/api/calls/-/legal-hold{query}"),
         ):
-            status, text = _api(cs, method, path)
+            status, text = control_api(cs, method, path)
             what = f"{method} {path.split('?')[0]} with a {name} in serverCallId"
             cases.case(what, status != 400 or "control character" not in text, f"{status} {text[:80]}")
-        status, text = _api(cs, "GET", f"/api/calls?date={datetime.now(UTC).date()}&limit=5{code}")
+        status, text = control_api(cs, "GET", f"/api/calls?date={datetime.now(UTC).date()}&limit=5{code}")
         cases.case(f"day list with a {name} in limit", status != 400, f"{status} {text[:80]}")
     for where in ("serverCallId", "correlationId", "rawId"):
         incoming = payloads.incoming_call()
@@ -74,7 +74,9 @@ def own_containers(cs: ChaosStack, cases: Cases) -> None:
     names = ("azure-webjobs-secrets", "azure-webjobs-hosts", "quarantine", cs.info["archiveContainer"],
              "app-package-chaos", "some-other-container")  # fmt: skip
     for name in names:
-        status, text = _api(cs, "POST", path, json.dumps({"byosContainerUrl": f"{ARCHIVE_HOST}/{name}"}).encode())
+        status, text = control_api(
+            cs, "POST", path, json.dumps({"byosContainerUrl": f"{ARCHIVE_HOST}/{name}"}).encode()
+        )
         cases.case(f"byosContainerUrl naming {name}", status != 400 or "byosContainerUrl" not in text, f"{status}")
 
 
@@ -84,7 +86,7 @@ def deep_bodies(cs: ChaosStack, cases: Cases) -> None:
     folder = layout.call_folder(f"chaos-{uuid.uuid4()}")
     for depth, said in ((DEEP, "bytes"), (5_000, "nested")):
         for path in (f"/api/calls/{folder}/legal-hold", f"/api/calls/{folder}/recording"):
-            status, text = _api(cs, "POST", path, b"[" * depth + b"]" * depth)
+            status, text = control_api(cs, "POST", path, b"[" * depth + b"]" * depth)
             what = f"{depth:,}-deep body to {path.rsplit('/', 1)[1]}"
             cases.case(what, status != 400 or said not in text, f"{status} {text[:80]}")
 
@@ -92,7 +94,7 @@ def deep_bodies(cs: ChaosStack, cases: Cases) -> None:
 def unknown_call_start(cs: ChaosStack, cases: Cases) -> None:
     """A start for a serverCallId ACS does not know: 404, and no call left behind."""
     sid = base64.b64encode(uuid.uuid4().bytes).decode()
-    status, text = _api(cs, "POST", f"/api/calls/-/recording?serverCallId={quote(sid, safe='')}")
+    status, text = control_api(cs, "POST", f"/api/calls/-/recording?serverCallId={quote(sid, safe='')}")
     left = cs.client().call(sid) is not None
     cases.case("start for a call ACS does not know", status != 404 or left, f"{status} {text[:80]}, left: {left}")
 
@@ -108,12 +110,12 @@ def archived_reads(cs: ChaosStack, cases: Cases) -> int:
     recording = (view.get("recordings") or [{}])[-1]
     rid, chunks = str(recording.get("recordingId", "")), recording.get("chunks") or [{}]
     base = f"/api/calls/{layout.call_folder(sid)}/recordings/{rid}"
-    status, text = _api(cs, "GET", f"{base}/chunks/0?channel=0%0A")
+    status, text = control_api(cs, "GET", f"{base}/chunks/0?channel=0%0A")
     cases.case("chunk media with ?channel=0%0A", status != 400, f"{status} {text[:80]}")
     metadata = str(chunks[0].get("blobPath", "")).rsplit(".", 1)[0] + ".metadata.json"
     for overwritten in (b'{"chunkDuration": 1e999}', b'{"chunkDuration": NaN}', b'{"a":' * DEEP + b"1" + b"}" * DEEP):
         cs.archive().upload_blob(metadata, overwritten, overwrite=True)
-        status, text = _api(cs, "GET", f"{base}/archive")
+        status, text = control_api(cs, "GET", f"{base}/archive")
         cases.case(
             f"archive view of metadata {overwritten[:20]!r}", status != 200 or "differs" not in text, f"{status}"
         )
@@ -204,7 +206,7 @@ def foreign_recording(cs: ChaosStack, cases: Cases, victim: dict[str, Any], othe
     other_recording = ((client.call(other["serverCallId"]) or {}).get("recordings") or [{}])[-1].get("recordingId")
     path = callback_path(cs, victim["serverCallId"])
     moved = callback_event("RecordingStateChanged", victim, recordingId=other_recording, state="inactive")
-    status = _post(cs, path, cs.tokens().valid(), moved)
+    status = post_callbacks(cs, path, cs.tokens().valid(), moved)
     victim_ids = [r.get("recordingId") for r in (client.call(victim["serverCallId"]) or {}).get("recordings") or []]
     other_ids = [r.get("recordingId") for r in (client.call(other["serverCallId"]) or {}).get("recordings") or []]
     got_through = other_recording in victim_ids or other_recording not in other_ids
@@ -214,6 +216,6 @@ def foreign_recording(cs: ChaosStack, cases: Cases, victim: dict[str, Any], othe
 def non_ascii_call_mac(cs: ChaosStack, cases: Cases, victim: dict[str, Any]) -> None:
     """A ``callMac`` that is not ASCII is a callback for no call's URL: acknowledged and quarantined, not a 5xx."""
     hang_up = callback_event("CallDisconnected", victim)
-    status = _post(cs, "/api/callbacks?callMac=%C3%A9%C3%A9", cs.tokens().valid(), hang_up)
+    status = post_callbacks(cs, "/api/callbacks?callMac=%C3%A9%C3%A9", cs.tokens().valid(), hang_up)
     state = (cs.client().call(victim["serverCallId"]) or {}).get("state")
     cases.case("callMac that is not ASCII", status >= 500 or state == "disconnected", f"{status} {state}")
