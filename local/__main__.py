@@ -26,7 +26,7 @@ from tools.audit.__main__ import main as audit_main
 
 DOWNLOADS = "downloads"  # get's default folder, under the state folder
 CALL_HELP = "the call: its callId, the ending the CLI prints, a unique prefix, or last"
-_RAW_ID = re.compile(r"^(4:\+[1-9][0-9]{6,14}|8:\S+)$")
+_RAW_ID = re.compile(r"4:\+[1-9][0-9]{6,14}|8:\S+")
 
 
 class Parser(argparse.ArgumentParser):
@@ -37,7 +37,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def raw_id(text: str) -> str:
-    if not _RAW_ID.match(text):
+    if not _RAW_ID.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a raw id: 4:+E.164 phone number (4:+14255550100) or 8:...")
     return text
 

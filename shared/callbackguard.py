@@ -52,4 +52,7 @@ class CallbackGuard(ABC):
 
     def belongs(self, server_call_id: str, call_mac: str | None) -> bool:
         """Whether ``call_mac`` (from the request's URL) was made for ``server_call_id``."""
-        return bool(call_mac) and hmac.compare_digest(self.call_mac(server_call_id), str(call_mac))
+        if not call_mac:
+            return False
+        given = str(call_mac).encode("utf-8", "surrogatepass")  # bytes: compare_digest refuses non-ASCII text
+        return hmac.compare_digest(self.call_mac(server_call_id).encode("ascii"), given)

@@ -68,7 +68,12 @@ SPECS: Final[tuple[Spec, ...]] = (
         "",
         "Unmixed channel ordering: comma list of rawIds (`caller`/`callee` allowed).",
     ),
-    Spec("RECORDING_BYOS_CONTAINER_URL", "", "Bring-your-own-storage container URL; empty = ACS storage."),
+    Spec(
+        "RECORDING_BYOS_CONTAINER_URL",
+        "",
+        "Bring-your-own-storage container URL; empty = ACS storage. On the archive account it is the only container "
+        "an API body may name; the app's own containers (quarantine, host keys and state, deployment) are refused.",
+    ),
     Spec(
         "RECORDING_STATE_CALLBACK_URL", "", "Recording state callback URL; empty = `{CALLBACK_BASE_URL}/api/callbacks`."
     ),
@@ -81,8 +86,8 @@ SPECS: Final[tuple[Spec, ...]] = (
     Spec(
         "RECORDING_BYOS_HOSTS",
         "",
-        "Comma list of further storage hosts a BYOS container URL may name (setting or API body); the archive "
-        "account's blob host is always allowed.",
+        "Comma list of further storage accounts' blob hosts given to BYOS: a BYOS container URL (setting or API "
+        "body) may name any container there.",
     ),
     Spec(
         "CALLBACK_JWT_ISSUER", "https://acscallautomation.communication.azure.com", "Expected `iss` of callback JWTs."
@@ -239,6 +244,7 @@ class Settings:
     reconcile_after_seconds: int = 120
     state_callback_hosts: tuple[str, ...] = ()
     byos_hosts: tuple[str, ...] = ()  # the archive account's blob hosts and RECORDING_BYOS_HOSTS
+    archive_hosts: tuple[str, ...] = ()  # the archive account's blob hosts
     acs_resource_id: str = ""  # empty: the topic of Event Grid events is not checked
 
     @property
@@ -250,20 +256,20 @@ def _affinity(env: Mapping[str, str]) -> tuple[tuple[int, str], ...]:
     pairs: list[tuple[int, str]] = []
     for item in _csv(env, "RECORDING_CHANNEL_AFFINITY"):
         channel, sep, participant = item.partition("=")
-        if not sep or not channel.strip().isdigit() or not participant.strip():
+        if not sep or not (channel.strip().isascii() and channel.strip().isdigit()) or not participant.strip():
             raise ConfigError(f"RECORDING_CHANNEL_AFFINITY entries look like 0=<rawId>, not {item!r}")
         pairs.append((int(channel), participant.strip()))
     return tuple(pairs)
 
 
-_TAG_VALUE = re.compile(r"^[A-Za-z0-9+\-.:_/]{1,256}$")  # a blob index tag value (no space or `=` here)
+_TAG_VALUE = re.compile(r"[A-Za-z0-9+\-.:_/]{1,256}")  # a blob index tag value (no space or `=` here)
 
 
 def _retention_rules(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     rules: list[tuple[str, str]] = []
     for item in _csv(env, "RETENTION_CLASS_RULES"):
         prefix, sep, name = item.rpartition("=")
-        if not sep or not prefix.strip() or not _TAG_VALUE.match(name.strip()):
+        if not sep or not prefix.strip() or not _TAG_VALUE.fullmatch(name.strip()):
             raise ConfigError(
                 f"RETENTION_CLASS_RULES entries look like <prefix>=<class> (class: letters, digits, +-.:_/), "
                 f"not {item!r}"
@@ -331,11 +337,12 @@ def _read(env: Mapping[str, str]) -> Settings:
 def _with_checked_option_urls(settings: Settings, env: Mapping[str, str]) -> Settings:
     """The default option URLs pass the checks an API body's do (``shared.optionurls``)."""
     # Imported here: urllib3 (in shared.urlcheck) costs as much as indexing the whole app (python -X importtime).
-    from shared.optionurls import archive_blob_hosts, check_container_url, check_state_callback_url
+    from shared.optionurls import archive_account, archive_blob_hosts, check_container_url, check_state_callback_url
     from shared.urlcheck import UnsafeUrl
 
-    hosts = (*archive_blob_hosts(settings.storage_connection, env), *settings.byos_hosts)
-    settings = replace(settings, byos_hosts=hosts)
+    archive_hosts = archive_blob_hosts(settings.storage_connection, env)
+    hosts = (*archive_hosts, *settings.byos_hosts)
+    settings = replace(settings, byos_hosts=hosts, archive_hosts=archive_hosts)
     recording = settings.recording
     try:
         if recording.state_callback_url:
@@ -344,7 +351,7 @@ def _with_checked_option_urls(settings: Settings, env: Mapping[str, str]) -> Set
         raise ConfigError(f"RECORDING_STATE_CALLBACK_URL {exc}") from None
     try:
         if recording.byos_container_url:
-            check_container_url(recording.byos_container_url, hosts)
+            check_container_url(recording.byos_container_url, hosts, archive_account(settings))
     except UnsafeUrl as exc:
         raise ConfigError(f"RECORDING_BYOS_CONTAINER_URL {exc}") from None
     return settings

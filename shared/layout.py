@@ -18,28 +18,42 @@ Beside an unmixed WAV chunk, one mono WAV per participant: ``chunk-{index:04}.{p
 ``participant`` is the participant's rawId written reversibly (``participant_token``): letters, digits, ``+``, ``-``
 and ``.`` stay, ``:`` becomes ``_``, and every other character becomes ``~`` and two uppercase hex digits per UTF-8
 byte (``4:+14255550100`` -> ``4_+14255550100``; ``8:acs:abc_1`` -> ``8_acs_abc~5F1``). ``_`` and ``~`` never stand
-for themselves, so ``participant_id`` reverses it.
+for themselves, so ``participant_id`` reverses it. A rawId whose token would pass ``MAX_PARTICIPANT_TOKEN`` characters
+is named by ``=`` and 32 hex digits of its SHA-256 instead (``=`` never appears in a token); the manifest lists
+each participant file with its rawId, which maps the short name back.
+
+Every name fits Azure Blob Storage's limits (at most 1,024 characters and 254 path segments): a folder too long to
+hold its longest blob name is refused (``LayoutError``), and no id adds a ``/``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from shared.domain.ids import id_flaw
+
 EXTENSIONS = {"wav": "wav", "mp3": "mp3", "mp4": "mp4"}
 FALLBACK_PREFIX = "="
-_CLEAN_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
-_CLEAN_FOLDER = re.compile(r"^[A-Za-z0-9_-]+$")
+_CLEAN_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_CLEAN_FOLDER = re.compile(r"[A-Za-z0-9_-]+")
 _TO_FOLDER = str.maketrans("+/", "-_")
 _TO_ID = str.maketrans("-_", "+/")
-_RECORDING_ID = re.compile(r"^[A-Za-z0-9_\-=+.]{1,512}$")
+_RECORDING_ID = re.compile(r"[A-Za-z0-9_\-=+.]{1,512}")
 # The callFolder is a Table PartitionKey (and index RowKey): at most 1 KiB, counted in UTF-16 (2 bytes a character).
 MAX_CALL_FOLDER = 512
 _TOKEN_KEPT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-.")
-_TOKEN = re.compile(r"^(?:[A-Za-z0-9+\-._]|~[0-9A-F]{2})+$")
+_TOKEN = re.compile(r"(?:[A-Za-z0-9+\-._]|~[0-9A-F]{2})+")
+MAX_BLOB_NAME = 1024  # characters (Azure Blob Storage)
+MAX_SEGMENTS = 254  # "/"-separated segments of a blob name (Azure Blob Storage)
+MAX_PARTICIPANT_TOKEN = 128
+HASHED_PARTICIPANT = "="
+# The longest leaf name of a recording folder: a participant file whose token has MAX_PARTICIPANT_TOKEN characters
+_LONGEST_LEAF = len("/chunk-0000..wav") + MAX_PARTICIPANT_TOKEN
 
 
 class LayoutError(ValueError):
@@ -48,13 +62,15 @@ class LayoutError(ValueError):
 
 def is_clean_base64(server_call_id: str) -> bool:
     """Standard-alphabet base64 with its padding: the form of every serverCallId ACS issues."""
-    return len(server_call_id) % 4 == 0 and bool(_CLEAN_BASE64.match(server_call_id))
+    return len(server_call_id) % 4 == 0 and bool(_CLEAN_BASE64.fullmatch(server_call_id))
 
 
 def call_folder(server_call_id: str) -> str:
     """serverCallId -> callFolder (see the module docstring); LayoutError if it cannot key the call's rows."""
     if not server_call_id:
         raise LayoutError("serverCallId is empty")
+    if flaw := id_flaw(server_call_id):
+        raise LayoutError(f"serverCallId {flaw}")
     if is_clean_base64(server_call_id):
         folder = server_call_id.rstrip("=").translate(_TO_FOLDER)
     else:
@@ -73,7 +89,7 @@ def server_call_id(folder: str) -> str:
         raise LayoutError(f"callId has {len(folder)} characters; a call's has at most {MAX_CALL_FOLDER}")
     if folder.startswith(FALLBACK_PREFIX):
         decoded = _fallback_id(folder[len(FALLBACK_PREFIX) :])
-    elif _CLEAN_FOLDER.match(folder) and len(folder) % 4 != 1:
+    elif _CLEAN_FOLDER.fullmatch(folder) and len(folder) % 4 != 1:
         decoded = folder.translate(_TO_ID) + "=" * (-len(folder) % 4)
     else:
         raise LayoutError(f"callId {folder!r} is not a callFolder (a serverCallId with + / made - _, no padding)")
@@ -83,7 +99,7 @@ def server_call_id(folder: str) -> str:
 
 
 def _fallback_id(encoded: str) -> str:
-    if not _CLEAN_FOLDER.match(encoded):
+    if not _CLEAN_FOLDER.fullmatch(encoded):
         raise LayoutError(f"callId {FALLBACK_PREFIX}{encoded!r} is not unpadded base64url after its prefix")
     try:
         return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
@@ -105,13 +121,29 @@ def date_prefix(recording_start: datetime) -> str:
 
 
 def _check_recording_id(recording_id: str) -> str:
-    if not _RECORDING_ID.match(recording_id) or recording_id in (".", ".."):
+    if not _RECORDING_ID.fullmatch(recording_id) or recording_id in (".", ".."):
         raise LayoutError(f"recordingId {recording_id!r} cannot be part of a blob path")
     return recording_id
 
 
 def recording_prefix(recording_start: datetime, server_call: str, recording_id: str) -> str:
-    return f"{date_prefix(recording_start)}/{call_folder(server_call)}/{_check_recording_id(recording_id)}"
+    prefix = f"{date_prefix(recording_start)}/{call_folder(server_call)}/{_check_recording_id(recording_id)}"
+    if len(prefix) + _LONGEST_LEAF > MAX_BLOB_NAME:
+        raise LayoutError(
+            f"serverCallId and recordingId make a recording folder of {len(prefix)} characters: its blob names would "
+            f"pass Azure's limit of {MAX_BLOB_NAME}"
+        )
+    return prefix
+
+
+def _fitting(name: str) -> str:
+    """``name`` if Azure Blob Storage can hold a blob of that name, else LayoutError."""
+    if len(name) > MAX_BLOB_NAME or name.count("/") >= MAX_SEGMENTS:
+        raise LayoutError(
+            f"a blob name of {len(name)} characters and {name.count('/') + 1} segments passes Azure's limits "
+            f"({MAX_BLOB_NAME} characters, {MAX_SEGMENTS} segments)"
+        )
+    return name
 
 
 def extension(fmt: str) -> str:
@@ -124,17 +156,19 @@ def extension(fmt: str) -> str:
 def chunk_path(prefix: str, index: int, fmt: str) -> str:
     if index < 0:
         raise LayoutError("chunk index must not be negative")
-    return f"{prefix}/chunk-{index:04d}.{extension(fmt)}"
+    return _fitting(f"{prefix}/chunk-{index:04d}.{extension(fmt)}")
 
 
 def metadata_path(prefix: str, index: int) -> str:
-    return f"{prefix}/chunk-{index:04d}.metadata.json"
+    return _fitting(f"{prefix}/chunk-{index:04d}.metadata.json")
 
 
 def participant_token(raw_id: str) -> str:
     """A participant's rawId as it appears in a blob name (see the module docstring)."""
     if not raw_id:
         raise LayoutError("a participant's rawId is empty")
+    if flaw := id_flaw(raw_id):
+        raise LayoutError(f"a participant's rawId {flaw}")
     parts: list[str] = []
     for char in raw_id:
         if char in _TOKEN_KEPT:
@@ -148,7 +182,7 @@ def participant_token(raw_id: str) -> str:
 
 def participant_id(token: str) -> str:
     """``participant_token`` reversed; LayoutError if ``token`` is not one."""
-    if not _TOKEN.match(token):
+    if not _TOKEN.fullmatch(token):
         raise LayoutError(f"{token!r} is not a participant token")
     raw = bytearray()
     i = 0
@@ -172,11 +206,19 @@ def participant_path(prefix: str, index: int, raw_id: str) -> str:
     """The mono WAV of one participant of an unmixed WAV chunk."""
     if index < 0:
         raise LayoutError("chunk index must not be negative")
-    return f"{prefix}/chunk-{index:04d}.{participant_token(raw_id)}.wav"
+    return _fitting(f"{prefix}/chunk-{index:04d}.{participant_name(raw_id)}.wav")
+
+
+def participant_name(raw_id: str) -> str:
+    """The participant's part of its file name: its token, or the short hashed name when the token is too long."""
+    token = participant_token(raw_id)
+    if len(token) <= MAX_PARTICIPANT_TOKEN:
+        return token
+    return HASHED_PARTICIPANT + hashlib.sha256(raw_id.encode("utf-8")).hexdigest()[:32]
 
 
 def manifest_path(prefix: str) -> str:
-    return f"{prefix}/manifest.json"
+    return _fitting(f"{prefix}/manifest.json")
 
 
 @dataclass(frozen=True)

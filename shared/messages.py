@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared import layout
+from shared import boundedjson, layout
 from shared.domain.model import ChunkCopy, ChunkFile
 
 
@@ -156,7 +156,7 @@ class VerifyJob:
             duration_ms=duration,
             pause_intervals=body.objects("pauseResumeIntervals"),
             participants=body.objects("participants"),
-            participant_files=body.objects("participantFiles"),
+            participant_files=body.participant_files(),
         )
         return cls(
             chunk=ChunkRef.from_body(body),
@@ -176,9 +176,9 @@ class Body:
     @classmethod
     def parse(cls, text: str | bytes, kind: str) -> Body:
         try:
-            raw = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MessageError(f"{kind} is not JSON: {exc}") from None
+            raw = boundedjson.loads(text)
+        except ValueError as exc:
+            raise MessageError(f"{kind} {exc}") from None
         if not isinstance(raw, dict):
             raise MessageError(f"{kind} must be a JSON object")
         return cls(raw, kind)
@@ -224,6 +224,17 @@ class Body:
         if parsed.tzinfo is None:
             raise MessageError(f"{self._kind} field {key} has no time zone: {value!r}")
         return parsed
+
+    def participant_files(self) -> tuple[dict[str, Any], ...]:
+        """``participantFiles``: each names its participant and blob, with the size and SHA-256 to match."""
+        files = self.objects("participantFiles")
+        for n, item in enumerate(files):
+            part = Body(item, f"{self._kind} participantFiles[{n}]")
+            part.text("participantId")
+            part.text("blobPath")
+            part.number("size")
+            part.digest("sha256")
+        return files
 
     def objects(self, key: str) -> tuple[dict[str, Any], ...]:
         value = self._get(key, list, False)

@@ -15,7 +15,6 @@ Nothing here runs at import time of ``function_app.py``: the functions import th
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -26,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from shared import boundedjson
 
 if TYPE_CHECKING:
     from shared.messages import ChunkJob
@@ -105,8 +106,8 @@ def current_traceparent() -> str:
 def traceparent_of(body: str | bytes) -> str:
     """The ``traceparent`` a queued chunk job carries ("" for anything else; parsing errors are the handler's)."""
     try:
-        found = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        found = boundedjson.loads(body)
+    except ValueError:
         return ""
     value = found.get("traceparent") if isinstance(found, dict) else None
     return value if isinstance(value, str) else ""

@@ -15,7 +15,7 @@ from typing import Any
 
 from chaos.harness import ChaosStack
 from chaos.result import Result
-from chaos.scenarios import redteam
+from chaos.scenarios import forgeries, redteam
 from chaos.scenarios.common import Size, finish, options
 from chaos.workload import is_recording, poll, run_calls, safe_call
 from local.client import LocalClient
@@ -107,7 +107,10 @@ def run(size: Size, keep: bool = False) -> Result:
         for _ in range(size.pick(0, 4)):
             sent += check_callbacks(cs, result, call)
         cases = redteam.Cases()
-        redteam.callback_binding(cs, cases, call, safe_call(client, other) or {"serverCallId": other})
+        other_call = safe_call(client, other) or {"serverCallId": other}
+        redteam.callback_binding(cs, cases, call, other_call)
+        forgeries.foreign_recording(cs, cases, call, other_call)
+        forgeries.non_ascii_call_mac(cs, cases, call)
         cases.into(result)
         sent += cases.sent
         result.check("rejected requests change no state", fingerprint(client, sid) == before, "the call changed")

@@ -20,7 +20,7 @@ from azure.storage.queue import QueueClient
 from chaos import payloads
 from chaos.harness import ChaosStack
 from chaos.result import Result
-from chaos.scenarios import redteam
+from chaos.scenarios import forgeries, redteam
 from chaos.scenarios.common import Size, options, poison_count
 from chaos.ssrf import Trap, corpus
 from chaos.workload import ARCHIVED, recordings, wait_settled
@@ -124,8 +124,9 @@ def run(size: Size, keep: bool = False) -> Result:
             judge(cs, result, tally, before, service, tunnels, trap, set(jobs))
             redirects = redirected_download(cs, result, trap)
             redteam.sender_clock(cs, cases, result, lambda sid: wait_settled(cs.client(), [sid], timeout=90)[sid])
+            sent_after = sum(run(cs, cases) for run in forgeries.AFTER_JUDGEMENT)
             cases.into(result)
-            result.faults = tally.sent + len(jobs) + redirects + cases.sent
+            result.faults = tally.sent + len(jobs) + redirects + cases.sent + sent_after
             result.load = (
                 f"{tally.sent} hostile requests, {len(jobs)} queue messages, {redirects} redirects, "
                 f"{cases.sent} red-team cases"
@@ -174,6 +175,10 @@ def red_team(cs: ChaosStack, tally: Tally, trap: Trap) -> redteam.Cases:
 
     redteam.option_urls(cs, cases, trap.port)
     redteam.oversized_inputs(cs, cases, grid)
+    forgeries.control_characters(cs, cases, grid)
+    forgeries.own_containers(cs, cases)
+    forgeries.deep_bodies(cs, cases)
+    forgeries.unknown_call_start(cs, cases)
     return cases
 
 

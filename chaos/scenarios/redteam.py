@@ -44,7 +44,7 @@ class Cases:
         result.notes.append(f"red-team cases (issue 14): {self.sent} sent, {len(self.accepted)} accepted")
 
 
-def _api(cs: ChaosStack, method: str, path: str, body: bytes = b"") -> tuple[int, str]:
+def control_api(cs: ChaosStack, method: str, path: str, body: bytes = b"") -> tuple[int, str]:
     headers = {"x-functions-key": str(cs.info.get("functionKey", "")), "Content-Type": "application/json"}
     response = cs.request(method, path, data=body, headers=headers)
     return response.status_code, response.text
@@ -62,7 +62,7 @@ def option_urls(cs: ChaosStack, cases: Cases, trap_port: int) -> None:
         ("byosContainerUrl", "https://attacker.blob.core.windows.net/loot"),
     ]
     for option, url in attempts:
-        status, text = _api(cs, "POST", path, json.dumps({option: url}).encode())
+        status, text = control_api(cs, "POST", path, json.dumps({option: url}).encode())
         cases.case(f"{option} {url}", status != 400 or option not in text, f"{status} {text[:80]}")
 
 
@@ -70,11 +70,11 @@ def oversized_inputs(cs: ChaosStack, cases: Cases, grid_event: Any) -> None:
     """Item 5: a 10,000-deep body and a serverCallId too long for a Table key are 400s / quarantined, not 500s.
     ``grid_event(event, must_quarantine)`` posts one Event Grid event and returns its status."""
     folder = call_folder(f"chaos-{uuid.uuid4()}")
-    status, text = _api(cs, "POST", f"/api/calls/{folder}/recording", b"[" * 10_000 + b"]" * 10_000)
+    status, text = control_api(cs, "POST", f"/api/calls/{folder}/recording", b"[" * 10_000 + b"]" * 10_000)
     cases.case("10,000-deep API body", status != 400, f"{status} {text[:80]}")
     too_long = "QUFB" * 150
     for method, path in (("GET", f"/api/calls/{too_long}"), ("POST", f"/api/calls/{too_long}/recording")):
-        status, text = _api(cs, method, path)
+        status, text = control_api(cs, method, path)
         cases.case(f"{method} with a callId too long for a Table key", status != 400, f"{status} {text[:80]}")
     from chaos import payloads
 
@@ -133,7 +133,7 @@ def callback_event(kind: str, call: dict[str, Any], time: str | None = None, **d
     }
 
 
-def _post(cs: ChaosStack, path: str, token: str, *events: dict[str, Any]) -> int:
+def post_callbacks(cs: ChaosStack, path: str, token: str, *events: dict[str, Any]) -> int:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     return cs.post(path, json.dumps(list(events)).encode(), headers).status_code
 
@@ -148,18 +148,18 @@ def callback_binding(cs: ChaosStack, cases: Cases, victim: dict[str, Any], other
 
     hang_up = callback_event("CallDisconnected", victim)
     for name, token in (("without jti", tokens.token()), ("with jti", tokens.token(jti=str(uuid.uuid4())))):
-        first, again = _post(cs, victim_path, token), _post(cs, victim_path, token, hang_up)
+        first, again = post_callbacks(cs, victim_path, token), post_callbacks(cs, victim_path, token, hang_up)
         cases.case(f"token {name} replayed with a forged body", first != 200 or again != 401 or hung_up(), f"{again}")
     for name, path in (("another call's URL", other_path), ("no call's URL", "/api/callbacks")):
-        status = _post(cs, path, tokens.valid(), {**hang_up, "id": str(uuid.uuid4())})
+        status = post_callbacks(cs, path, tokens.valid(), {**hang_up, "id": str(uuid.uuid4())})
         cases.case(f"CallDisconnected posted to {name}", status >= 300 or hung_up(), f"{status}")
     stranger = {"serverCallId": f"chaos-{uuid.uuid4()}", "callConnectionId": str(uuid.uuid4())}
     for name, path in (("no call's URL", "/api/callbacks"), ("another call's URL", other_path)):
-        status = _post(cs, path, tokens.valid(), callback_event("CallConnected", stranger))
+        status = post_callbacks(cs, path, tokens.valid(), callback_event("CallConnected", stranger))
         created = client.call(stranger["serverCallId"]) is not None
         cases.case(f"CallConnected for a call never seen, at {name}", status >= 300 or created, f"{status}")
     many = [callback_event("ParticipantsUpdated", victim, participants=[]) for _ in range(11)]
-    status = _post(cs, victim_path, tokens.valid(), *many)
+    status = post_callbacks(cs, victim_path, tokens.valid(), *many)
     cases.case("11 events in one request", status != 400, f"{status}")
     _future_state(cs, cases, other, other_path)
 
@@ -169,10 +169,10 @@ def _future_state(cs: ChaosStack, cases: Cases, call: dict[str, Any], path: str)
     tokens, client = cs.tokens(), cs.client()
     recording_id = (call.get("recordings") or [{}])[-1].get("recordingId")
     frozen = callback_event("RecordingStateChanged", call, FAR_FUTURE, recordingId=recording_id, state="inactive")
-    first = _post(cs, path, tokens.valid(), frozen)
+    first = post_callbacks(cs, path, tokens.valid(), frozen)
     time.sleep(0.05)  # the next change happens after the app received the first
     later = callback_event("RecordingStateChanged", call, recordingId=recording_id, state="active")
-    statuses = (first, _post(cs, path, tokens.valid(), later))
+    statuses = (first, post_callbacks(cs, path, tokens.valid(), later))
     found = (client.call(call["serverCallId"]) or {}).get("recordings") or [{}]
     state = found[-1].get("state")
     cases.case("RecordingStateChanged dated 9999 freezes the recording", state != "active", f"{statuses} {state}")

@@ -27,7 +27,7 @@ HEAD_LIMIT = 64 * 1024
 HEAD_TIMEOUT = 30.0
 PIPE_CHUNK = 64 * 1024
 STOP_TIMEOUT = 5.0
-_HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+_HOST_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 class Refused(Exception):
@@ -50,7 +50,7 @@ def parse_connect(head: bytes, allowed_suffixes: Sequence[str]) -> str:
         raise Refused(_host_header(lines[1:]) or target[:200], f"{method[:20]} is not CONNECT")
     host, sep, port = target.rpartition(":")
     host = host.lower().rstrip(".")
-    if not sep or not _HOST_RE.match(host):
+    if not sep or not _HOST_RE.fullmatch(host):
         raise Refused(target[:200], "CONNECT target is not host:port")
     if port != "443":
         raise Refused(host, f"port {port[:10]} is not 443")

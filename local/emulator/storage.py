@@ -24,7 +24,7 @@ from .files import StoredChunk
 
 log = logging.getLogger(__name__)
 PIECE = 256 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 
 
 class MediaCache:
@@ -62,7 +62,7 @@ def _range(header: str | None, size: int) -> tuple[int, int] | None:
     """(first, last) of a ``bytes=`` range, ``None`` for the whole object; ``HTTPRequestRangeNotSatisfiable``."""
     if not header:
         return None
-    match = _RANGE.match(header.strip())
+    match = _RANGE.fullmatch(header.strip())
     if not match or match.groups() == ("", ""):
         return None
     first_text, last_text = match.groups()

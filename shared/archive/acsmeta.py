@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from typing import Any
 
+from shared import boundedjson
 from shared.domain.model import ChunkCopy
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,8 @@ def chunk_copy(*, size: int, sha256: str, streamed: bool, document: bytes, metad
     (with their channel when unmixed); none of these when the document is unreadable."""
     found = ChunkCopy(size=size, sha256=sha256, metadata_sha256=metadata_sha256, streamed=streamed)
     try:
-        body = json.loads(document)
-    except (ValueError, UnicodeDecodeError):
+        body = boundedjson.loads(document)
+    except ValueError:
         log.warning("recording metadata is not JSON; the manifest lists no duration or participants")
         return found
     if not isinstance(body, dict):

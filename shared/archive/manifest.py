@@ -12,7 +12,6 @@ the manifest nor a blob it lists changed.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -20,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shared import layout
+from shared import boundedjson, layout
 from shared.archive.errors import ArchiveTransientError
 from shared.archive.seal import sealed, stored_bytes, timeline_sha256
 from shared.archive.translate import from_storage
@@ -119,7 +118,7 @@ def read_manifest(blob: BlobClient) -> tuple[Document | None, str | None]:
     except (AzureError, OSError) as exc:
         raise from_storage(exc, "read the manifest") from exc
     try:
-        document = json.loads(body)
+        document = boundedjson.loads(body)
     except ValueError:
         return None, download.properties.etag  # unreadable: the projection replaces it
     return (document if isinstance(document, dict) else None), download.properties.etag

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from azure.communication.callautomation import CallAutomationClient
 
 log = logging.getLogger(__name__)
-_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+_CONTENT_RANGE = re.compile(r"[ \t]*bytes[ \t]+([0-9]+)-([0-9]+)/([0-9]+|\*)[ \t]*", re.IGNORECASE)
 # Pieces read from a download response. The SDK's own iterator reads 4 KiB at a time (``connection_data_block_size``),
 # which costs a Python round trip per 4 KiB. 1 MiB pieces cost one per MiB, and are small enough for the allocator to
 # reuse the memory of freed ones (a block-sized buffer per read leaves freed blocks scattered over its arenas).
@@ -74,8 +74,8 @@ def range_header(offset: int, length: int | None) -> str | None:
 def describe(status: int, headers: Any, pieces: Iterable[bytes], close: Callable[[], None]) -> SourceStream:
     """A ``SourceStream`` from a response's status and headers (Content-Range, Content-Length)."""
     length_text = headers.get("Content-Length")
-    length = int(length_text) if length_text and length_text.isdigit() else None
-    match = _CONTENT_RANGE.match(headers.get("Content-Range") or "")
+    length = int(length_text) if length_text and length_text.isascii() and length_text.isdigit() else None
+    match = _CONTENT_RANGE.fullmatch(headers.get("Content-Range") or "")
     if status == 206 and match:
         total = None if match[3] == "*" else int(match[3])
         return SourceStream(pieces, start=int(match[1]), length=length, total=total, partial=True, close=close)

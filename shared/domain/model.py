@@ -195,6 +195,17 @@ class Call:
         return self.recordings[-1] if self.recordings else None
 
     @property
+    def only_a_refused_start(self) -> bool:
+        """The app knows this call only from a start it asked for (no event ever named it: no parties, no
+        connection, no hold) and ACS refused that start: nothing says ACS ever had the call."""
+        return (
+            not (self.call_connection_id or self.caller or self.callee or self.legal_hold)
+            and len(self.recordings) == 1
+            and self.recordings[0].state is RecordingState.FAILED
+            and not self.recordings[0].recording_id
+        )
+
+    @property
     def pending_start(self) -> Recording | None:
         """A start the app asked for whose recordingId ACS has not returned yet."""
         return next((r for r in self.recordings if r.request_id and not r.recording_id and r.state in LIVE), None)

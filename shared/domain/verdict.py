@@ -11,6 +11,7 @@ ACS makes no file and sends no files-ready event for it, so it is ``no_media`` r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -57,9 +58,19 @@ def announced_whole(recording: Recording) -> bool:
 
 
 def _gaps(recording: Recording) -> tuple[str, ...]:
-    indexes = {chunk.index for chunk in recording.chunks}
-    absent = [i for i in range(max(indexes) + 1) if i not in indexes]
-    return tuple(f"chunk {i} not announced" for i in absent)
+    return tuple(f"{run} not announced" for run in absent_runs(chunk.index for chunk in recording.chunks))
+
+
+def absent_runs(indexes: Iterable[int]) -> list[str]:
+    """The runs of chunk indexes absent from 0 up to the highest of ``indexes``, in words (``chunk 3``,
+    ``chunks 5 to 9``): one per run, so the work grows with the indexes given, not with the highest one claimed."""
+    runs: list[str] = []
+    expected = 0
+    for index in sorted(set(indexes)):
+        if index > expected:
+            runs.append(f"chunk {expected}" if index == expected + 1 else f"chunks {expected} to {index - 1}")
+        expected = index + 1
+    return runs
 
 
 def _unfinished(recording: Recording) -> tuple[str, ...]:

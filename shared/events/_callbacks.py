@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from shared.events._fields import enum, get, opt, text, time, typed
+from shared import boundedjson
+from shared.events._fields import enum, get, ident, opt, opt_ident, opt_text, text, time, typed
 from shared.events._model import CallbackEvent, EventParseError
 
 _TYPE_PREFIX = "Microsoft.Communication."
+MAX_BODY_BYTES = 256 * 1024  # a callback request carries a few events of about 1 KiB each
 _STATES = {"active": "active", "inactive": "inactive"}
 _REQUIRED = {
     "CallConnected": ("callConnectionId",),  # serverCallId is absent in a published 2022 CallConnected
@@ -21,9 +22,9 @@ _REQUIRED = {
 def parse_callbacks(body: bytes) -> list[CallbackEvent]:
     """Parse a callback request body: a JSON array of CloudEvents (or one CloudEvent object)."""
     try:
-        document = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise EventParseError(f"body is not JSON: {exc}") from None
+        document = boundedjson.loads(body, max_bytes=MAX_BODY_BYTES)
+    except ValueError as exc:
+        raise EventParseError(f"body {exc}") from None
     items = document if isinstance(document, list) else [document]
     return [_callback(item, f"[{n}]." if isinstance(document, list) else "") for n, item in enumerate(items)]
 
@@ -40,17 +41,17 @@ def _callback(item: Any, where: str) -> CallbackEvent:
     state = enum(data, "state", _STATES, inner) if data.get("state") is not None else None
     start = time(data, "startDateTime", inner) if data.get("startDateTime") is not None else None
     return CallbackEvent(
-        event_id=text(event, "id", where),
+        event_id=ident(event, "id", where),
         kind=kind,
-        call_connection_id=opt(data, "callConnectionId", str, inner) or "",
-        server_call_id=opt(data, "serverCallId", str, inner) or "",
-        correlation_id=opt(data, "correlationId", str, inner) or "",
-        operation_context=opt(data, "operationContext", str, inner) or "",
+        call_connection_id=opt_ident(data, "callConnectionId", inner),
+        server_call_id=opt_ident(data, "serverCallId", inner),
+        correlation_id=opt_ident(data, "correlationId", inner),
+        operation_context=opt_text(data, "operationContext", inner),
         result_code=opt(result, "code", int, f"{inner}resultInformation."),
         result_subcode=opt(result, "subCode", int, f"{inner}resultInformation."),
-        result_message=opt(result, "message", str, f"{inner}resultInformation.") or "",
+        result_message=opt_text(result, "message", f"{inner}resultInformation."),
         occurred_at=time(event, "time", where),
-        recording_id=opt(data, "recordingId", str, inner) or None,
+        recording_id=opt_ident(data, "recordingId", inner) or None,
         recording_state=state,
         recording_start=start,
     )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+from shared.domain.ids import id_flaw
 from shared.events._model import EventParseError
 
 _T = TypeVar("_T")
@@ -25,9 +26,20 @@ def opt(obj: Mapping[str, Any], key: str, kind: type[_T], where: str) -> _T | No
 
 
 def typed(value: Any, kind: type[_T], name: str) -> _T:
+    """``value`` as ``kind``; a string must be encodable (JSON's ``\\ud800`` escape can carry a lone surrogate)."""
     if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
         raise EventParseError(f"{name} must be {_TYPE_NAMES.get(kind, kind.__name__)}, not {type(value).__name__}")
+    if isinstance(value, str) and not _encodable(value):
+        raise EventParseError(f"{name} {id_flaw(value)}")
     return value
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _TYPE_NAMES: dict[type, str] = {str: "a string", int: "an integer", dict: "an object", list: "an array"}
@@ -38,6 +50,36 @@ def text(obj: Mapping[str, Any], key: str, where: str) -> str:
     value = get(obj, key, str, where)
     if not value:
         raise EventParseError(f"{where}{key} is empty")
+    return value
+
+
+def ident(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """A required id (``shared.domain.ids``: printable, no control character)."""
+    return checked_id(text(obj, key, where), f"{where}{key}")
+
+
+def opt_ident(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """An optional id, "" when absent."""
+    value = opt(obj, key, str, where)
+    return checked_id(value, f"{where}{key}") if value else ""
+
+
+MAX_TEXT_LENGTH = 1024
+"""Free text ACS sends (a result message, a display name, an end reason) is kept up to this many characters; ACS's
+are a sentence. Longer text is cut, saying how much was cut, so the event still applies."""
+
+
+def opt_text(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """Optional free text, "" when absent, cut to ``MAX_TEXT_LENGTH`` characters."""
+    value = opt(obj, key, str, where) or ""
+    if len(value) <= MAX_TEXT_LENGTH:
+        return value
+    return f"{value[:MAX_TEXT_LENGTH]}… [{len(value) - MAX_TEXT_LENGTH} more characters]"
+
+
+def checked_id(value: str, name: str) -> str:
+    if flaw := id_flaw(value):
+        raise EventParseError(f"{name} {flaw}")
     return value
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.events._fields import get, opt, text, time, typed
+from shared.events._fields import checked_id, get, ident, opt, opt_ident, opt_text, text, time, typed
 from shared.events._kind import CHANNEL_TYPES, CONTENT_TYPES, FORMAT_TYPES
 from shared.events._model import (
     EventParseError,
@@ -32,7 +32,7 @@ def parse_grid_event(raw: Mapping[str, Any], allowed_suffixes: Sequence[str], ac
     """
     if not isinstance(raw, Mapping):
         raise EventParseError(f"event must be an object, not {type(raw).__name__}")
-    event_id = text(raw, "id", "")
+    event_id = ident(raw, "id", "")
     version_key = next((key for key in _SPECVERSION_KEYS if key in raw), None)
     if version_key is not None:
         if raw[version_key] != "1.0":
@@ -73,12 +73,12 @@ def _incoming_call(raw: Mapping[str, Any], event_id: str, occurred_at: datetime)
     data = get(raw, "data", dict, "")
     return IncomingCall(
         event_id=event_id,
-        server_call_id=opt(data, "serverCallId", str, "data.") or "",
-        correlation_id=opt(data, "correlationId", str, "data.") or "",
+        server_call_id=opt_ident(data, "serverCallId", "data."),
+        correlation_id=opt_ident(data, "correlationId", "data."),
         incoming_call_context=opt(data, "incomingCallContext", str, "data.") or "",
         caller=_identity(get(data, "from", dict, "data."), "data.from."),
         callee=_identity(get(data, "to", dict, "data."), "data.to."),
-        caller_display_name=opt(data, "callerDisplayName", str, "data.") or "",
+        caller_display_name=opt_text(data, "callerDisplayName", "data."),
         occurred_at=occurred_at,
     )
 
@@ -92,7 +92,7 @@ _RAW_PREFIXES = (("4:", "phoneNumber"), ("8:acs:", "communicationUser"), ("8:spo
 
 
 def _identity(obj: Mapping[str, Any], where: str) -> Identity:
-    raw_id = opt(obj, "rawId", str, where) or _raw_id_of(obj, where)
+    raw_id = checked_id(opt(obj, "rawId", str, where) or _raw_id_of(obj, where), f"{where}rawId")
     kind = opt(obj, "kind", str, where)
     if kind is not None:
         return Identity(raw_id=raw_id, kind=_KINDS.get(kind.lower(), "unknown"))
@@ -144,8 +144,8 @@ def _files_ready(
     storage = get(data, "recordingStorageInfo", dict, "data.")
     return RecordingFilesReady(
         event_id=event_id,
-        server_call_id=match["server"] or opt(data, "serverCallId", str, "data.") or None,
-        call_id=match["call"],
+        server_call_id=_server_call_id(data, match["server"]),
+        call_id=checked_id(match["call"], "subject's callId"),
         recording_id=_recording_id(data, match["rec"]),
         chunks=_chunks(get(storage, "recordingChunks", list, "data.recordingStorageInfo."), allowed_suffixes),
         recording_start=time(data, "recordingStartTime", "data."),
@@ -153,18 +153,25 @@ def _files_ready(
         content_type=_optional_enum(data, "recordingContentType", CONTENT_TYPES),
         channel_type=_optional_enum(data, "recordingChannelType", CHANNEL_TYPES),
         format=_optional_enum(data, "recordingFormatType", FORMAT_TYPES),
-        session_end_reason=opt(data, "sessionEndReason", str, "data.") or "",
+        session_end_reason=opt_text(data, "sessionEndReason", "data."),
         storage_type=_storage_type(data),
         occurred_at=occurred_at,
     )
 
 
+def _server_call_id(data: Mapping[str, Any], from_subject: str | None) -> str | None:
+    """The subject's serverCallId, else ``data.serverCallId`` (bring-your-own-storage events), else None."""
+    if from_subject:
+        return checked_id(from_subject, "subject's serverCallId")
+    return opt_ident(data, "serverCallId", "data.") or None
+
+
 def _recording_id(data: Mapping[str, Any], from_subject: str | None) -> str | None:
     """``data.recordingId`` (bring-your-own-storage events) or the subject's; the two must agree."""
-    from_data = opt(data, "recordingId", str, "data.") or None
+    from_data = opt_ident(data, "recordingId", "data.") or None
     if from_data and from_subject and from_data != from_subject:
         raise EventParseError(f"data.recordingId {from_data!r} is not the subject's recordingId {from_subject!r}")
-    return from_data or from_subject
+    return from_data or (checked_id(from_subject, "subject's recordingId") if from_subject else None)
 
 
 def _duration(data: Mapping[str, Any]) -> int | None:
@@ -183,7 +190,7 @@ def _optional_enum(data: Mapping[str, Any], key: str, allowed: Mapping[str, str]
 
 def _storage_type(data: Mapping[str, Any]) -> str:
     """``storageType`` (bring-your-own-storage only: ``"AzureBlob etc."``); an unknown value is kept as sent."""
-    value = opt(data, "storageType", str, "data.")
+    value = opt_text(data, "storageType", "data.")
     return "acs" if not value else _STORAGE.get(value.lower(), value)
 
 
@@ -213,8 +220,8 @@ def _chunk(item: Any, where: str, allowed_suffixes: Sequence[str]) -> RecordingC
     )
     return RecordingChunkInfo(
         index=index,
-        document_id=text(chunk, "documentId", where),
-        end_reason=opt(chunk, "endReason", str, where) or "",
+        document_id=ident(chunk, "documentId", where),
+        end_reason=opt_text(chunk, "endReason", where),
         content_location=content,
         metadata_location=_location(chunk, "metadataLocation", where, allowed_suffixes),
         delete_location=delete,

@@ -7,9 +7,10 @@ reference/acs-protocol.md section 7) and, for the format, in the media's first b
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from typing import Any
+
+from shared import boundedjson
 
 CONTENT_TYPES = {"audio": "audio", "audiovideo": "audioVideo"}
 CHANNEL_TYPES = {"mixed": "mixed", "unmixed": "unmixed"}
@@ -48,8 +49,8 @@ def kind_from_metadata(document: bytes) -> RecordingKind:
     by what it is, not by the key it sits under.
     """
     try:
-        body = json.loads(document)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        body = boundedjson.loads(document)
+    except ValueError:
         return RecordingKind()
     info = body.get("recordingInfo") if isinstance(body, dict) else None
     if not isinstance(info, dict):

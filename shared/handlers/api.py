@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from shared import boundedjson
 from shared.acs import AcsRejected, AcsTransient
 from shared.domain import Call, DomainError, InvalidTransition, UnknownRecording, apply
 from shared.domain import events as ev
@@ -22,6 +22,7 @@ log = get_logger(__name__)
 
 _COMMANDS = {"pause": ev.PauseRecording, "resume": ev.ResumeRecording, "stop": ev.StopRecording}
 BY_SERVER_CALL_ID = "-"  # the {callId} segment when ``?serverCallId=`` names the call
+MAX_BODY_BYTES = 64 * 1024  # recording options: a few fields and up to a handful of channel affinities
 
 
 def named_call(call_id: str, given_server_call_id: str = "") -> tuple[str, str]:
@@ -70,12 +71,21 @@ def start(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "")
         try:
             after = start_pending(call, pending, deps, "api")
         except AcsRejected as exc:
+            _forget_if_only_refused(sid, deps)
             return error(refused_start_status(exc), f"ACS refused to start the recording: {exc}")
         except AcsTransient as exc:
             fail_start(sid, pending, exc, deps, "api")
             return error(503, f"ACS unavailable, recording not started: {exc}")
         recording = after.by_request(request_id) if after is not None else None
         return Reply(200, recording_view(after, recording) if after is not None and recording is not None else {})
+
+
+def _forget_if_only_refused(sid: str, deps: Deps) -> None:
+    """A start ACS refused for a call the app knew nothing else of leaves no call behind: the day list shows calls
+    ACS had, and nothing says it had this one."""
+    loaded = deps.store.load(sid)
+    if loaded.call is not None and loaded.call.only_a_refused_start and deps.store.forget(sid, loaded.version):
+        log.info("forgot a call known only from a start ACS refused")
 
 
 def refused_start_status(exc: AcsRejected) -> int:
@@ -172,11 +182,9 @@ def _json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadOptions("body", f"is not JSON: {exc}") from None
-    except RecursionError:
-        raise BadOptions("body", "is nested too deeply to be recording options") from None
+        value = boundedjson.loads(body, max_bytes=MAX_BODY_BYTES)
+    except ValueError as exc:
+        raise BadOptions("body", str(exc)) from None
     if not isinstance(value, dict):
         raise BadOptions("body", "must be a JSON object")
     return value

@@ -1,7 +1,8 @@
 """``/api/callbacks``: Call Automation callbacks, JWT-verified, bound to their call, applied to the call's state.
 
-A token is accepted once; an event is applied only to a call the app knows, and only when the request's URL
-carries that call's value (``shared.callbackguard``); anything else is quarantined with the reason.
+A token is accepted once; an event is applied only to a call the app knows, only when the request's URL
+carries that call's value (``shared.callbackguard``), and only when the recording it names (if any) is that call's;
+anything else is quarantined with the reason.
 """
 
 from __future__ import annotations
@@ -103,7 +104,16 @@ def _refusal(server_call_id: str | None, call_mac: str | None, event: CallbackEv
         return f"callback {event.kind} was not posted to the callback URL the app gave ACS for its call"
     if deps.store.get(server_call_id) is None:
         return f"callback {event.kind} names a call this app does not know"
-    return ""
+    return _foreign_recording(server_call_id, event, deps)
+
+
+def _foreign_recording(server_call_id: str, event: CallbackEvent, deps: Deps) -> str:
+    """A recording belongs to the call that started it (or that ACS names in its files-ready event): a callback
+    about it, posted for another call, must not move it there."""
+    owner = deps.store.find_by_recording(event.recording_id) if event.recording_id else None
+    if owner is None or owner == server_call_id:
+        return ""
+    return f"callback {event.kind} names recording {event.recording_id}, which belongs to another call"
 
 
 def _dispatch(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:

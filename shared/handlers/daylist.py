@@ -21,8 +21,8 @@ STATES = frozenset({s.value for s in CallState} | {s.value for s in RecordingSta
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 SCAN_PAGES = 5
-_NUMBER = re.compile(r"^[0-9]{1,9}$")
-_DAY_KEY = re.compile(r"^\d{13}-[A-Za-z0-9_-]{1,1000}$")
+_NUMBER = re.compile(r"[0-9]{1,9}")
+_DAY_KEY = re.compile(r"[0-9]{13}-[A-Za-z0-9_-]{1,1000}")
 
 
 class BadQuery(ValueError):
@@ -75,7 +75,7 @@ def _after(token: str) -> str:
         key = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadQuery("continuation: not a token this API gave out") from None
-    if not _DAY_KEY.match(key):
+    if not _DAY_KEY.fullmatch(key):
         raise BadQuery("continuation: not a token this API gave out")
     return key
 
@@ -96,6 +96,6 @@ def _state(text: str) -> str:
 def _limit(text: str) -> int:
     if not text:
         return DEFAULT_LIMIT
-    if not _NUMBER.match(text) or not 1 <= int(text) <= MAX_LIMIT:
+    if not _NUMBER.fullmatch(text) or not 1 <= int(text) <= MAX_LIMIT:
         raise BadQuery(f"limit: must be a whole number from 1 to {MAX_LIMIT}, not {text!r}")
     return int(text)

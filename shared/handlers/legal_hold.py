@@ -11,10 +11,10 @@ allowed by storage).
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
+from shared import boundedjson
 from shared.domain import Call, RecordingState
 from shared.domain import events as ev
 from shared.handlers.api import named_call, unknown_call
@@ -27,6 +27,7 @@ from shared.logs import call_context, get_logger
 log = get_logger(__name__)
 
 LIMITS = {"tag": 128, "reason": 1024}  # characters
+MAX_BODY_BYTES = 16 * 1024  # a tag and a reason, each escaped at most six bytes a character
 _DONE = frozenset({RecordingState.ARCHIVED, RecordingState.SOURCE_DELETED})
 
 
@@ -111,9 +112,9 @@ def _words(body: bytes) -> dict[str, str]:
     if not body.strip():
         return {}
     try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadHoldRequest(f"body: is not JSON: {exc}") from None
+        value = boundedjson.loads(body, max_bytes=MAX_BODY_BYTES)
+    except ValueError as exc:
+        raise BadHoldRequest(f"body: {exc}") from None
     if not isinstance(value, dict):
         raise BadHoldRequest("body: must be a JSON object")
     unknown = sorted(set(value) - set(LIMITS))

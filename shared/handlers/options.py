@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.config import RecordingDefaults, Settings
 from shared.domain import Call, RecordingOptions
-from shared.optionurls import check_container_url, check_state_callback_url
+from shared.optionurls import archive_account, check_container_url, check_state_callback_url
 from shared.urlcheck import UnsafeUrl
 
 _CHOICES = {"content": ("audio", "audioVideo"), "channel": ("mixed", "unmixed"), "format": ("wav", "mp3", "mp4")}
@@ -81,7 +81,7 @@ def _url(key: str, url: str, settings: Settings) -> str:
     try:
         if key == "stateCallbackUrl":
             return check_state_callback_url(url, settings.callback_url, settings.state_callback_hosts)
-        return check_container_url(url, settings.byos_hosts)
+        return check_container_url(url, settings.byos_hosts, archive_account(settings))
     except UnsafeUrl as exc:
         raise BadOptions(key, str(exc)) from None
 

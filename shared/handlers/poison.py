@@ -10,8 +10,7 @@ quarantine container with its reason; the chunk stays pending and the sweeper en
 
 from __future__ import annotations
 
-import json
-
+from shared import boundedjson
 from shared.handlers.deps import Deps
 from shared.logs import get_logger
 from shared.messages import ChunkJob, MessageError
@@ -23,8 +22,8 @@ POISON_KIND = "chunk-poison"  # quarantine records of given-up chunk jobs: {yyyy
 def chunk_poison_reason(body: str | bytes) -> str:
     """Why a chunk job ended on the poison queue, as far as its body tells."""
     try:
-        raw = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        raw = boundedjson.loads(body)
+    except ValueError:
         raw = None
     if isinstance(raw, dict) and not isinstance(raw.get("blobPath"), str):
         return (
@@ -42,7 +41,11 @@ def chunk_poison_reason(body: str | bytes) -> str:
 
 
 def handle_chunk_poison(body: str | bytes, deps: Deps) -> None:
-    reason = chunk_poison_reason(body)
+    """Keep the message with its reason, whatever its shape: this is the last place it can be explained."""
+    try:
+        reason = chunk_poison_reason(body)
+    except Exception as exc:  # any body at all is recorded; only the quarantine write may fail
+        reason = f"chunk job ended on the poison queue and cannot be read: {type(exc).__name__}: {exc}"
     log.error("chunk job given up: %s", reason)
     payload = body.encode("utf-8") if isinstance(body, str) else body
     deps.quarantine.put(POISON_KIND, reason, payload, source="chunk_poison")

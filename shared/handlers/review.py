@@ -24,7 +24,7 @@ ASSETS = {
     "review.js": SCRIPT,
     "review.css": "text/css; charset=utf-8",
 }
-_KEY = re.compile(r"^[A-Za-z0-9_\-=+/]{1,256}$")  # a function key: base64 or base64url text
+_KEY = re.compile(r"[A-Za-z0-9_\-=+/]{1,256}")  # a function key: base64 or base64url text
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self'; "
@@ -43,7 +43,7 @@ def _static(name: str) -> str:
 
 def page(params: Mapping[str, str]) -> Served:
     key = params.get("code", "")
-    query = f"?code={html.escape(quote(key, safe=''))}" if _KEY.match(key) else ""
+    query = f"?code={html.escape(quote(key, safe=''))}" if _KEY.fullmatch(key) else ""
     body = _static("review.html").replace("{{query}}", query)
     return Served(200, body.encode("utf-8"), {**HEADERS, "Content-Type": "text/html; charset=utf-8"})
 

@@ -7,11 +7,11 @@ and the metadata documents as archived (small JSON blobs, read whole up to ``DOC
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from azure.core.exceptions import AzureError
 
+from shared import boundedjson
 from shared.domain import Call, Recording
 from shared.handlers.api import named_call
 from shared.handlers.deps import Deps, Reply, error
@@ -80,7 +80,7 @@ def _document(archived: ArchiveReader, path: str) -> bytes | None:
 
 def _json(data: bytes | None) -> dict[str, Any] | None:
     try:
-        value = json.loads(data) if data else None
-    except (ValueError, UnicodeDecodeError):
+        value = boundedjson.loads(data, max_bytes=DOCUMENT_LIMIT_BYTES) if data else None
+    except ValueError:
         return None
     return value if isinstance(value, dict) else None

@@ -23,7 +23,7 @@ from shared.review.blobs import ArchiveReader
 from shared.review.ranges import ByteRange, RangeNotSatisfiable, requested
 
 PIECE_BYTES = 1024 * 1024
-_NUMBER = re.compile(r"^[0-9]{1,9}$")
+_NUMBER = re.compile(r"[0-9]{1,9}")
 CONTENT_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "mp4": "video/mp4"}
 
 
@@ -34,7 +34,7 @@ def chunk_media(
     if isinstance(found, Reply):
         return found
     call, recording = found
-    chunk = recording.chunk(int(index)) if _NUMBER.match(index) else None
+    chunk = recording.chunk(int(index)) if _NUMBER.fullmatch(index) else None
     if chunk is None:
         return error(404, f"recording {recording_id} has no chunk {index!r}")
     if chunk.state is not ChunkState.ARCHIVED or chunk.size is None:
@@ -82,7 +82,7 @@ def _channel(
         source = wav.layout(head.data, size)
     except wav.NotPcmWav as exc:
         return error(409, f"chunk {chunk.index} cannot be split by channel: {exc}")
-    if not _NUMBER.match(text) or int(text) >= source.channels:
+    if not _NUMBER.fullmatch(text) or int(text) >= source.channels:
         return error(400, f"channel: must be a channel number from 0 to {source.channels - 1}, not {text!r}")
     wanted = wanted_range(range_header, source.mono_size, PIECE_BYTES // source.channels)
     if not isinstance(wanted, tuple):

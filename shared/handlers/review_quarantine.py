@@ -8,13 +8,13 @@ only the records whose payload names that call (its serverCallId or callFolder) 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from azure.core.exceptions import AzureError
 
+from shared import boundedjson
 from shared.handlers.deps import Deps, Reply, error
 from shared.layout import LayoutError, call_folder
 from shared.review.blobs import ArchiveReader, Listed
@@ -50,8 +50,8 @@ def _record(reader: ArchiveReader, item: Listed) -> dict[str, Any] | None:
         return None
     piece = reader.read(item.name, 0, RECORD_LIMIT_BYTES)
     try:
-        record = json.loads(piece.data) if piece is not None else None
-    except (ValueError, UnicodeDecodeError):
+        record = boundedjson.loads(piece.data, max_bytes=RECORD_LIMIT_BYTES) if piece is not None else None
+    except ValueError:
         return None
     return record if isinstance(record, dict) else None
 

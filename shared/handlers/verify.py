@@ -83,8 +83,15 @@ def handle_verify_poison(body: str | bytes, deps: Deps) -> None:
             f"chunk never matched when read back from the archive: {exc.reason}. It stays unverified (not "
             "archived); the sweeper copies it again"
         )
-        log.error("verification given up: %s", exc.reason)
-        deps.quarantine.put(POISON_KIND, reason, _bytes(body), source="verify_poison")
+    except Exception as exc:  # the last place the message can be explained: recorded, never lost
+        reason = (
+            f"verification failed on its last try: {type(exc).__name__}: {exc}. The chunk stays unverified (not "
+            "archived); the sweeper copies it again"
+        )
+    else:
+        return
+    log.error("verification given up: %s", reason)
+    deps.quarantine.put(POISON_KIND, reason, _bytes(body), source="verify_poison")
 
 
 def delete_source_if_complete(call: Call, recording_id: str, deps: Deps) -> None:

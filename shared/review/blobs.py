@@ -67,4 +67,4 @@ def _whole_size(properties: Any) -> int:
     """The blob's size: after a ranged download ``size`` is the range's, ``content_range`` ends with the whole."""
     content_range = properties.content_range or ""
     total = content_range.rpartition("/")[2]
-    return int(total) if total.isdigit() else int(properties.size)
+    return int(total) if total.isascii() and total.isdigit() else int(properties.size)

@@ -8,10 +8,10 @@ before it in the same chunk.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
+from shared import boundedjson
 from shared.domain import Chunk, ChunkState
 
 Json = dict[str, Any]
@@ -64,8 +64,8 @@ def _problems(chunk: Chunk, entry: Json | None, metadata: bytes | None) -> list[
 
 def _document(metadata: bytes | None) -> Json:
     try:
-        return _dict(json.loads(metadata)) if metadata else {}
-    except (ValueError, UnicodeDecodeError):
+        return _dict(boundedjson.loads(metadata)) if metadata else {}
+    except ValueError:
         return {}
 
 

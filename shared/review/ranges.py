@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SINGLE = re.compile(r"^\s*([0-9]{0,19})\s*-\s*([0-9]{0,19})\s*$")
+_SINGLE = re.compile(r"[ \t]*([0-9]{0,19})[ \t]*-[ \t]*([0-9]{0,19})[ \t]*")
 
 
 class RangeNotSatisfiable(ValueError):
@@ -38,7 +38,7 @@ def requested(header: str | None, size: int, cap: int) -> ByteRange | None:
     unit, _, sets = header.partition("=")
     if unit.strip().lower() != "bytes":
         return None
-    found = _SINGLE.match(sets.split(",")[0])
+    found = _SINGLE.fullmatch(sets.split(",")[0])
     if found is None or found.group(1) == found.group(2) == "":
         return None
     first, last = found.group(1), found.group(2)

@@ -73,4 +73,9 @@ class CallStore(Protocol):
 
     def close_open(self, folder: str) -> None: ...
 
+    def forget(self, server_call_id: str, version: int) -> bool:
+        """Remove the call and its rows if its state is still at ``version``; False (nothing removed) if it moved on.
+        Index rows left by it are removed after; a reader already skips an index row whose call is gone."""
+        ...
+
     def timeline(self, server_call_id: str) -> list[dict[str, Any]]: ...

@@ -228,10 +228,34 @@ class TableCallStore:
         if not _is_open(call):
             self.close_open(folder)
 
+    def forget(self, server_call_id: str, version: int) -> bool:
+        folder = call_folder(server_call_id)
+        call, etag, current, _ = self._load(folder, None)
+        if call is None:
+            return True
+        if current != version:
+            return False
+        kept = self._query("PartitionKey eq @pk and RowKey ne @state", {"pk": folder, "state": rows.STATE})
+        condition = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+        removals: list[Any] = [("delete", {"PartitionKey": folder, "RowKey": rows.STATE}, condition)]
+        removals += [("delete", {"PartitionKey": folder, "RowKey": str(e["RowKey"])}) for e in kept]
+        try:
+            self._table.submit_transaction(removals)
+        except TableTransactionError as exc:
+            if exc.status_code not in _RETRY_STATUSES:
+                raise
+            return False
+        self._drop_index(rows.day_partition(call.created_at.astimezone(UTC).date()), rows.day_key(call))
+        self.close_open(folder)
+        return True
+
     def close_open(self, folder: str) -> None:
         """Drop a call from the ``~open`` index (it has nothing left for the sweeper)."""
+        self._drop_index(rows.OPEN_INDEX, folder)
+
+    def _drop_index(self, partition: str, key: str) -> None:
         try:
-            self._table.delete_entity(rows.OPEN_INDEX, folder)
+            self._table.delete_entity(partition, key)
         except ResourceNotFoundError:
             return
 

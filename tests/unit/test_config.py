@@ -32,6 +32,7 @@ def test_channel_affinity_is_parsed_into_channel_participant_pairs() -> None:
         ("RECORDING_PAUSE_ON_START", "maybe"),
         ("ARCHIVE_CONCURRENCY", "x"),
         ("RECORDING_CHANNEL_AFFINITY", "zero=caller"),
+        ("RECORDING_CHANNEL_AFFINITY", "\u00b2=caller"),  # a superscript two: a digit to str.isdigit, not to int()
     ],
 )
 def test_a_bad_value_names_the_setting(name: str, value: str) -> None:

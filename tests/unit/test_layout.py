@@ -47,9 +47,33 @@ def test_every_clean_base64_id_keeps_its_text_in_the_folder(body: str, tail: str
     assert layout.server_call_id(folder) == value
 
 
-@given(st.text(min_size=1, max_size=95))  # at most 380 UTF-8 bytes: a fallback folder of <= 508
+# Any text but control characters and surrogates (refused below); at most 380 UTF-8 bytes: a fallback folder of <= 508
+@given(st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=95))
 def test_call_folder_round_trips_any_server_call_id(value: str) -> None:
     assert layout.server_call_id(layout.call_folder(value)) == value
+
+
+@pytest.mark.parametrize("server_call_id", ["abc\n", "QUJD\n", "ab\x00cd", "\x7fabc", "abc\x85", "a\ud800"])
+def test_a_server_call_id_with_a_control_character_or_lone_surrogate_is_refused(server_call_id: str) -> None:
+    with pytest.raises(layout.LayoutError, match="serverCallId holds"):
+        layout.call_folder(server_call_id)
+
+
+@pytest.mark.parametrize("folder", ["QUJD\n", "abc\n"])
+def test_a_call_folder_with_a_trailing_newline_is_not_a_call_folder(folder: str) -> None:
+    with pytest.raises(layout.LayoutError):
+        layout.server_call_id(folder)
+
+
+@pytest.mark.parametrize("recording_id", ["rec-1\n", "rec\n1"])
+def test_a_recording_id_with_a_newline_cannot_name_a_blob(recording_id: str) -> None:
+    with pytest.raises(layout.LayoutError):
+        layout.recording_prefix(datetime(2026, 1, 2, tzinfo=UTC), "QUJD", recording_id)
+
+
+def test_a_participant_token_with_a_trailing_newline_is_not_one() -> None:
+    with pytest.raises(layout.LayoutError):
+        layout.participant_id("4_+1425\n")
 
 
 def test_a_server_call_id_whose_folder_would_not_fit_a_table_key_is_refused() -> None:
@@ -132,3 +156,36 @@ def test_a_participant_token_is_readable_safe_and_reverses_to_the_raw_id(raw_id:
 def test_a_string_that_is_not_a_participant_token_is_refused(token: str) -> None:
     with pytest.raises(layout.LayoutError):
         layout.participant_id(token)
+
+
+def test_a_participant_whose_token_would_be_too_long_gets_a_short_hashed_name() -> None:
+    long_id = "8:acs:" + "a" * 1100
+    path = layout.participant_path("2026/11/23/QUJD/rec", 0, long_id)
+    name = path.rsplit("/", 1)[1]
+    assert len(name) == len("chunk-0000.=.wav") + 32
+    assert path == layout.participant_path("2026/11/23/QUJD/rec", 0, long_id)
+    assert path != layout.participant_path("2026/11/23/QUJD/rec", 0, long_id + "b")
+    assert layout.participant_path("p", 0, "4:+1425").endswith(".4_+1425.wav")
+
+
+def test_a_folder_whose_blob_names_would_pass_azures_limit_is_refused() -> None:
+    start = datetime(2026, 1, 2, tzinfo=UTC)
+    with pytest.raises(layout.LayoutError, match="limit of 1024"):
+        layout.chunk_paths(start, "QUFB" * 128, "r" * 512, 0, "wav")
+
+
+@given(
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=200),
+    st.from_regex(r"[A-Za-z0-9_\-=+.]{1,512}", fullmatch=True).filter(lambda r: r not in (".", "..")),
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=1200),
+    st.integers(min_value=0, max_value=10**6),
+)
+def test_every_derived_blob_name_fits_azures_limits_or_is_refused(sid: str, rec: str, raw: str, index: int) -> None:
+    start = datetime(2026, 1, 2, tzinfo=UTC)
+    try:
+        prefix = layout.recording_prefix(start, sid, rec)
+        names = [*vars(layout.chunk_paths(start, sid, rec, index, "wav")).values()]
+        names.append(layout.participant_path(prefix, index, raw))
+    except layout.LayoutError:
+        return
+    assert all(len(n) <= layout.MAX_BLOB_NAME and n.count("/") == 5 for n in names), names

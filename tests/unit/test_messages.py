@@ -96,3 +96,19 @@ def test_a_poisoned_chunk_job_is_explained_by_what_its_body_shows() -> None:
     assert "not the layout's path" in chunk_poison_reason(body(blobPath="evil.wav"))
     assert "not JSON" in chunk_poison_reason(b"\xff")
     assert "failed on every delivery of chunk 2 of recording rec-1" in chunk_poison_reason(JOB.to_json())
+
+
+@pytest.mark.parametrize("missing", ["sha256", "size", "blobPath", "participantId"])
+def test_a_verify_job_whose_participant_file_lacks_a_field_is_refused_naming_it(missing: str) -> None:
+    copy = ChunkCopy(size=5, sha256="a" * 64, metadata_sha256="b" * 64, streamed=False)
+    found = json.loads(VerifyJob(chunk=REF, document_id="doc-2", copy=copy).to_json())
+    part = {"participantId": "4:+1", "blobPath": "x.wav", "size": 4, "sha256": "a" * 64}
+    del part[missing]
+    found["participantFiles"] = [part]
+    with pytest.raises(MessageError, match=f"participantFiles\\[0\\] lacks {missing}"):
+        VerifyJob.from_json(json.dumps(found))
+
+
+def test_a_poisoned_job_nested_deeply_or_off_the_layout_is_still_explained() -> None:
+    assert "nested more than" in chunk_poison_reason("[" * 25_000 + "]" * 25_000)
+    assert "not a chunk job" in chunk_poison_reason(body(recordingId="a/b"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared import config
-from shared.optionurls import archive_blob_hosts, check_container_url, check_state_callback_url
+from shared.optionurls import archive_account, archive_blob_hosts, check_container_url, check_state_callback_url
 from shared.urlcheck import UnsafeUrl
 
 OWN = "https://app.example/api/callbacks"
@@ -120,3 +120,53 @@ def test_listed_hosts_extend_what_the_settings_may_name() -> None:
     )
     assert settings.byos_hosts == ("devstoreaccount1.blob.core.windows.net", "other.blob.core.windows.net")
     assert settings.recording.state_callback_url == "https://relay.example.org/acs"
+
+
+DEV = "https://devstoreaccount1.blob.core.windows.net"
+
+
+def settings_with(**env: str) -> config.Settings:
+    return config.from_env({**BASE, "AzureWebJobsStorage": "UseDevelopmentStorage=true", **env})
+
+
+@pytest.mark.parametrize(
+    ("container", "held"),
+    [
+        ("azure-webjobs-secrets", "keys"),
+        ("azure-webjobs-hosts", "state"),
+        ("quarantine", "the quarantine"),
+        ("recordings", "the archive"),
+        ("eventgrid-deadletter", "dead letters"),
+        ("app-package-abc123", "deployment package"),
+    ],
+)
+def test_a_byos_container_naming_one_of_the_apps_own_containers_is_refused_saying_which(
+    container: str, held: str
+) -> None:
+    settings = settings_with(RECORDING_BYOS_CONTAINER_URL=f"{DEV}/byos")
+    with pytest.raises(UnsafeUrl, match=f"this app's own container \\([^)]*{held}"):
+        check_container_url(f"{DEV}/{container}", settings.byos_hosts, archive_account(settings))
+
+
+def test_on_the_archive_account_only_the_configured_byos_container_takes_recordings() -> None:
+    settings = settings_with(RECORDING_BYOS_CONTAINER_URL=f"{DEV}/byos")
+    account = archive_account(settings)
+    assert check_container_url(f"{DEV}/byos", settings.byos_hosts, account) == f"{DEV}/byos"
+    with pytest.raises(UnsafeUrl, match="only RECORDING_BYOS_CONTAINER_URL"):
+        check_container_url(f"{DEV}/other", settings.byos_hosts, account)
+    unset = settings_with()
+    with pytest.raises(UnsafeUrl, match=r"RECORDING_BYOS_CONTAINER_URL \(not set\)"):
+        check_container_url(f"{DEV}/byos", unset.byos_hosts, archive_account(unset))
+
+
+def test_a_host_listed_for_byos_takes_any_container() -> None:
+    settings = settings_with(RECORDING_BYOS_HOSTS="byos.blob.core.windows.net")
+    url = "https://byos.blob.core.windows.net/azure-webjobs-secrets"
+    assert check_container_url(url, settings.byos_hosts, archive_account(settings)) == url
+
+
+def test_the_archive_container_may_be_the_configured_byos_container_and_the_quarantine_may_not() -> None:
+    settings = settings_with(RECORDING_BYOS_CONTAINER_URL=f"{DEV}/recordings")
+    assert check_container_url(f"{DEV}/recordings", settings.byos_hosts, archive_account(settings))
+    with pytest.raises(config.ConfigError, match=r"RECORDING_BYOS_CONTAINER_URL.*the quarantine"):
+        settings_with(RECORDING_BYOS_CONTAINER_URL=f"{DEV}/quarantine")

@@ -3,16 +3,16 @@ indexes the verdict claims, and that no blob of the recording is left unlisted."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shared import layout
+from shared import boundedjson, layout
 from shared.archive.seal import SEAL, TIMELINE, seal_problem, stored_bytes
-from shared.domain.verdict import CONTINUED_END_REASONS
+from shared.domain.verdict import CONTINUED_END_REASONS, absent_runs
 
 MANIFEST_LIMIT_BYTES = 16 * 1024 * 1024
+RECORDING_DEPTH = 5  # yyyy / MM / dd / callFolder / recordingId
 Document = dict[str, Any]
 
 
@@ -39,7 +39,8 @@ class RecordingAudit:
         return not self.problems
 
     def as_json(self) -> dict[str, object]:
-        date, folder, recording_id = "-".join(self.prefix.split("/")[:3]), *self.prefix.split("/")[3:5]
+        parts = [*self.prefix.split("/"), "", ""]  # a stray blob too shallow for a recording folder is its own
+        date, folder, recording_id = "-".join(self.prefix.split("/")[:3]), parts[3], parts[4]
         return {
             "ok": self.ok, "prefix": self.prefix, "date": date, "callFolder": folder, "recordingId": recording_id,
             "verdict": self.verdict, "chunks": self.chunks, "blobsChecked": self.blobs, "bytesChecked": self.bytes,
@@ -50,6 +51,9 @@ class RecordingAudit:
 def audit_recording(reader: Reader, prefix: str, sizes: Mapping[str, int], accept_incomplete: bool) -> RecordingAudit:
     """Audit the recording under ``prefix``; ``sizes``: every blob under it, as listed, with its size."""
     found = RecordingAudit(prefix)
+    if len(prefix.split("/")) < RECORDING_DEPTH:
+        found.problems.extend(f"{blob}: in the archive outside any recording folder" for blob in sorted(sizes))
+        return found
     name = layout.manifest_path(prefix)
     document = _manifest(reader, name, sizes, found)
     if document is None:
@@ -69,7 +73,7 @@ def _manifest(reader: Reader, name: str, sizes: Mapping[str, int], found: Record
         return None
     raw = reader.head(name, MANIFEST_LIMIT_BYTES)
     try:
-        document = json.loads(raw)
+        document = boundedjson.loads(raw, max_bytes=MANIFEST_LIMIT_BYTES)
     except ValueError:
         document = None
     if not isinstance(document, dict):
@@ -94,11 +98,16 @@ def _check_entries(
     fmt = str(document.get("format", ""))
     entries = _list(document.get("chunks"))
     for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("index"), int):
-            found.problems.append(f"{layout.manifest_path(prefix)}: a chunk entry without an index")
+        index = _index(entry)
+        if index is None:
+            claimed = entry.get("index") if isinstance(entry, dict) else entry
+            found.problems.append(f"{layout.manifest_path(prefix)}: a chunk entry without a valid index ({claimed!r})")
             continue
-        index = entry["index"]
-        expected = (layout.chunk_path(prefix, index, fmt), layout.metadata_path(prefix, index))
+        try:
+            expected = (layout.chunk_path(prefix, index, fmt), layout.metadata_path(prefix, index))
+        except layout.LayoutError as exc:
+            found.problems.append(f"{layout.manifest_path(prefix)}: chunk {index} has no place in the layout: {exc}")
+            continue
         if (entry.get("blobPath"), entry.get("metadataPath")) != expected:
             found.problems.append(f"chunk {index}: the manifest places it off the layout ({entry.get('blobPath')})")
         files = [
@@ -140,23 +149,30 @@ def _check_verdict(document: Document, found: RecordingAudit, accept_incomplete:
     """The chunk indexes and the last chunk's endReason must bear out the manifest's verdict."""
     stated = document["verdict"] if isinstance(document.get("verdict"), dict) else {}
     found.verdict = str(stated.get("verdict", ""))
-    entries = [e for e in _list(document.get("chunks")) if isinstance(e, dict) and isinstance(e.get("index"), int)]
+    entries = [e for e in _list(document.get("chunks")) if _index(e) is not None]
     indexes = sorted(e["index"] for e in entries)
-    gaps = [i for i in range(indexes[-1] + 1) if i not in indexes] if indexes else []
     if len(set(indexes)) != len(indexes):
         found.problems.append("the manifest lists a chunk index twice")
-    last = max(entries, key=lambda e: int(e["index"]), default={})
+    last: Document = max(entries, key=lambda e: int(e["index"]), default={})
     continued = str(last.get("endReason", "")).lower() in CONTINUED_END_REASONS
     if found.verdict == "complete":
         if not indexes:
             found.problems.append("verdict complete, but the manifest lists no chunk")
-        for gap in gaps:
-            found.problems.append(f"verdict complete, but chunk {gap} is not in the manifest")
+        for run in absent_runs(indexes):
+            found.problems.append(
+                f"verdict complete, but {run} {'are' if run.startswith('chunks') else 'is'} not in the manifest"
+            )
         if continued:
             found.problems.append(f"verdict complete, but chunk {last['index']} ended with {last['endReason']}")
     elif not accept_incomplete:
         missing = "; ".join(str(m) for m in _list(stated.get("missing"))) or "no reason given"
         found.problems.append(f"verdict {found.verdict or 'absent'}: {missing}")
+
+
+def _index(entry: object) -> int | None:
+    """A chunk entry's index: a whole number, not negative (``None`` for anything else)."""
+    index = entry.get("index") if isinstance(entry, dict) else None
+    return index if isinstance(index, int) and not isinstance(index, bool) and index >= 0 else None
 
 
 def _participant_path(prefix: str, index: int, participant: object) -> str:

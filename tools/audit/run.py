@@ -7,9 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import Protocol
 
-from tools.audit.check import Reader, RecordingAudit, audit_recording
-
-RECORDING_DEPTH = 5  # yyyy / MM / dd / callFolder / recordingId
+from tools.audit.check import RECORDING_DEPTH, Reader, RecordingAudit, audit_recording
 
 
 class Lister(Reader, Protocol):
@@ -32,8 +30,21 @@ def audit_days(
     for day in days(first, last):
         prefix = day.strftime("%Y/%m/%d/") + (f"{call_folder}/" if call_folder else "")
         for folder, sizes in sorted(_recordings(reader.sizes(prefix)).items()):
-            found.append(audit_recording(reader, folder, sizes, accept_incomplete))
+            found.append(_audited(reader, folder, sizes, accept_incomplete))
     return found
+
+
+def _audited(reader: Lister, folder: str, sizes: dict[str, int], accept_incomplete: bool) -> RecordingAudit:
+    """The audit of one folder; a storage error ends the run (the archive cannot be read), and anything else a
+    crafted archive makes the checks trip on is reported as that folder's failure, not a traceback."""
+    from azure.core.exceptions import AzureError
+
+    try:
+        return audit_recording(reader, folder, sizes, accept_incomplete)
+    except (AzureError, OSError):
+        raise
+    except Exception as exc:  # the audit reports every folder it cannot vouch for as FAIL, whatever the cause
+        return RecordingAudit(folder, problems=[f"cannot be audited: {type(exc).__name__}: {exc}"])
 
 
 def _recordings(listing: Iterable[tuple[str, int]]) -> dict[str, dict[str, int]]:

@@ -285,3 +285,26 @@ def test_recording_one_chunk_rewrites_that_chunks_row_and_no_other(store: TableC
     assert [key for key in before if before[key] != after[key]] == [chunk_key("rec", 7)]
     state = calls_table.get_entity(call_folder(sid), "state")
     assert "doc7" not in "".join(str(state[f"Body{i}"]) for i in range(int(state["Parts"]))), "no chunk in the state"
+
+
+def test_forget_removes_a_call_its_rows_and_its_index_rows_only_at_the_version_it_was_read(
+    store: TableCallStore, calls_table: Any
+) -> None:
+    from shared.domain import RecordingOptions
+
+    sid = f"QUJD{uuid.uuid4().hex}"
+    start = ev.StartRecording("api:1", T0, "api", request_id="api:1", options=RecordingOptions())
+    store.apply(sid, start)
+    applied = store.apply(sid, ev.StartFailed("api:1:failed", T0, "api", request_id="api:1", reason="404"))
+    call = applied.call
+    assert call is not None
+    assert call.only_a_refused_start
+    assert store.forget(sid, applied.version - 1) is False
+    assert store.get(sid) is not None
+    assert store.forget(sid, applied.version) is True
+    assert store.get(sid) is None
+    assert store.timeline(sid) == []
+    assert sid not in [c.server_call_id for c in store.day_page(T0.date()).calls]
+    left = list(calls_table.query_entities("PartitionKey eq @pk", parameters={"pk": call_folder(sid)}))
+    indexed = list(calls_table.query_entities("ServerCallId eq @sid", parameters={"sid": sid}))
+    assert (left, indexed) == ([], [])

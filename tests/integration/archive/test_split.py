@@ -106,3 +106,18 @@ def test_a_large_chunk_is_split_holding_a_few_blocks_not_the_chunk(container: Co
         tracemalloc.stop()
     assert sum(f["size"] for f in files) == media.size - 44 + 3 * 44
     assert peak < 8 * block, f"peak {peak:,} bytes while splitting {media.size:,}"
+
+
+def test_a_participant_whose_id_would_not_fit_a_blob_name_gets_a_short_name_the_entry_maps_back(
+    container: ContainerClient,
+) -> None:
+    media = WavMedia(MediaSpec("wav", 2, 500, (0, 1), seed="long-id"))
+    source = media.read(0, media.size)
+    long_id = "8:acs:" + "a" * 1100
+    participants = [{"participantId": long_id, "channel": 0}, {"participantId": PEOPLE[0], "channel": 1}]
+    files = split_participants(container, chunk_ref(), participants, iter([source]), len(source), OPTIONS)
+    by_id = {f["participantId"]: f["blobPath"] for f in files}
+    assert len(by_id[long_id]) <= layout.MAX_BLOB_NAME
+    assert by_id[long_id].split("/")[-1].startswith("chunk-0000.=")
+    assert by_id[PEOPLE[0]].endswith(".4_+14255550100.wav")
+    assert {b.name for b in container.list_blobs()} == set(by_id.values())

@@ -166,3 +166,65 @@ def test_a_named_call_with_nothing_archived_fails(
     args = ["--date", DAY, "--container", container.container_name, "--connection-string", storage_connection_string]
     assert main([*args, "--call", "nope"]) == 1
     assert "call nope: no recording in the archive" in capsys.readouterr().out
+
+
+def resealed(container: ContainerClient, change: Any) -> None:
+    """The manifest after ``change(document)``, sealed again as the app seals it (what a forger with write access
+    to the archive could do)."""
+    from shared.archive.seal import sealed, stored_bytes
+
+    document = json.loads(container.download_blob(manifest_name()).readall())
+    change(document)
+    container.upload_blob(manifest_name(), stored_bytes(sealed(document)), overwrite=True)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("change", "reported"),
+    [
+        (lambda d: d["chunks"][-1].update(index=10**9), "chunks 1 to 999999999 are not in the manifest"),
+        (lambda d: d["chunks"][0].update(index=-1), "a chunk entry without a valid index (-1)"),
+        (lambda d: d["chunks"][0].update(index=True), "a chunk entry without a valid index (True)"),
+        (lambda d: d.update(format="ogg"), "chunk 0 has no place in the layout: unknown recording format 'ogg'"),
+        (lambda d: d.update(chunks=[{"index": 0, "participantFiles": [{"participantId": 5}]}]), "off the layout"),
+    ],
+)
+def test_a_crafted_manifest_fails_with_a_line_naming_what_is_wrong_in_bounded_time(
+    container: ContainerClient,
+    storage_connection_string: str,
+    capsys: pytest.CaptureFixture[str],
+    change: Any,
+    reported: str,
+) -> None:
+    archive_recording(container, (50, 40))
+    resealed(container, change)
+    code, out = audit(container, storage_connection_string, capsys)
+    assert code == 1
+    assert reported in out, out
+    assert "Traceback" not in out
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"chunks": [{"index": 1e999}]}', b"\xff\xfe"])
+def test_a_manifest_that_is_no_json_object_fails_naming_it(
+    container: ContainerClient, storage_connection_string: str, capsys: pytest.CaptureFixture[str], body: bytes
+) -> None:
+    archive_recording(container, (50,))
+    container.upload_blob(manifest_name(), body, overwrite=True)
+    code, out = audit(container, storage_connection_string, capsys)
+    assert code == 1
+    assert f"FAIL {layout.recording_prefix(b.T0, b.SID, b.REC)}: {manifest_name()}: not a JSON object" in out, out
+
+
+def test_a_stray_blob_outside_any_recording_folder_fails_in_the_json_report_too(
+    container: ContainerClient, storage_connection_string: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stray = b.T0.strftime("%Y/%m/%d/") + "stray.bin"
+    container.upload_blob(stray, b"x")
+    args = ["--date", DAY, "--container", container.container_name, "--connection-string", storage_connection_string]
+    assert main([*args, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    (recording,) = report["recordings"]
+    assert recording["problems"] == [f"{stray}: in the archive outside any recording folder"]
+    assert main(args) == 1
+    assert f"FAIL {stray}: {stray}: in the archive outside any recording folder" in capsys.readouterr().out

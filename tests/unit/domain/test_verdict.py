@@ -147,3 +147,12 @@ def test_a_recording_started_unpaused_whose_active_report_was_lost_still_waits_f
     recording = call.recording(b.REC)
     assert recording is not None
     assert recording.state is RecordingState.STOPPED
+
+
+def test_a_gap_up_to_an_enormous_claimed_index_is_one_line_not_one_per_index() -> None:
+    recording = _recording(3, archived=(0, 1, 2))
+    last = recording.chunks[2]
+    far = replace(last, file=replace(last.file, index=10**12))
+    verdict = judge(replace(recording, chunks=(recording.chunks[0], far)))
+    assert verdict.missing[0] == "chunks 1 to 999999999999 not announced"
+    assert len(verdict.missing) == 1

@@ -143,6 +143,14 @@ class MemoryStore(CallStore):
     def close_open(self, folder: str) -> None:
         self.closed.append(folder)
 
+    def forget(self, server_call_id: str, version: int) -> bool:
+        if self.versions.get(server_call_id, 0) != version:
+            return False
+        self.calls.pop(server_call_id, None)
+        self.lines.pop(server_call_id, None)
+        self.ledger = {(sid, event_id) for sid, event_id in self.ledger if sid != server_call_id}
+        return True
+
     def timeline(self, server_call_id: str) -> list[dict[str, Any]]:
         return list(self.lines.get(server_call_id, []))
 

@@ -289,3 +289,38 @@ def test_a_call_id_too_long_for_a_table_key_is_a_400_on_every_route() -> None:
     assert "characters" in api.start(folder, b"", w.deps).body["error"]
     assert api.command(folder, "pause", w.deps).status == 400
     assert api.get_call(folder, w.deps).status == 400
+
+
+def test_a_start_naming_one_of_the_apps_own_containers_for_byos_is_a_400_that_says_which() -> None:
+    host = "archive.blob.core.windows.net"
+    w = world(byos_hosts=(host,), archive_hosts=(host,))
+    folder = call_folder(p.server_call_id())
+    for container, held in (("azure-webjobs-secrets", "keys)"), ("recordings", "(the archive)"), ("quarantine", "")):
+        reply = api.start(folder, json.dumps({"byosContainerUrl": f"https://{host}/{container}"}).encode(), w.deps)
+        assert reply.status == 400
+        assert f"container {container!r} is this app's own container (" in reply.body["error"]
+        assert held in reply.body["error"]
+    reply = api.start(folder, json.dumps({"byosContainerUrl": f"https://{host}/elsewhere"}).encode(), w.deps)
+    assert (reply.status, "only RECORDING_BYOS_CONTAINER_URL" in reply.body["error"]) == (400, True)
+    assert w.acs.requests == []
+
+
+def test_a_start_acs_refuses_for_a_call_the_app_did_not_know_leaves_no_call_behind() -> None:
+    w = world()
+    sid = p.server_call_id()
+    w.acs.fail_next["start"] = AcsRejected("start recording: 404 call not found", 404)
+    assert api.start(api.BY_SERVER_CALL_ID, b"", w.deps, sid).status == 404
+    assert w.store.get(sid) is None
+    assert api.get_call(api.BY_SERVER_CALL_ID, w.deps, sid).status == 404
+    assert api.list_calls({"date": w.clock().date().isoformat()}, w.deps).body["calls"] == []
+
+
+def test_a_start_acs_refuses_for_a_call_the_app_knows_keeps_the_call_and_the_failed_start() -> None:
+    w = world(answer_policy=())
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid), w.deps)
+    w.acs.fail_next["start"] = AcsRejected("start recording: 404 call not found", 404)
+    assert api.start(call_folder(sid), b"", w.deps).status == 404
+    call = w.store.get(sid)
+    assert call is not None
+    assert [r.state.value for r in call.recordings] == ["failed"]

@@ -13,12 +13,16 @@ GOOD = "Bearer good"
 
 
 def recording(w: World) -> str:
-    """An answered call whose recording (rec-2) ACS reported active."""
+    """An answered call whose recording (the one ACS started for it: rec-2 for a world's first call) ACS reported
+    active."""
     sid = p.server_call_id()
     handle_grid_event(p.incoming_call(sid), w.deps)
     w.clock.advance(minutes=1)
     handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
-    active = p.state_changed(sid, "rec-2", "active", "2026-11-23T19:00:03+00:00")
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.latest is not None
+    active = p.state_changed(sid, call.latest.recording_id, "active", "2026-11-23T19:00:03+00:00")
     handle_callbacks(p.body(active), GOOD, w.guard.call_mac(sid), w.deps)
     return sid
 

@@ -171,3 +171,22 @@ def test_a_callback_that_names_no_known_call_is_quarantined() -> None:
     assert handle_callbacks(p.body(orphan), GOOD, w.guard.call_mac(""), w.deps).status == 200
     assert [(kind, "names no call" in reason) for kind, reason, _ in w.quarantine.kept] == [("callback", True)]
     assert w.store.calls == {}
+
+
+@pytest.mark.parametrize("kind", ["RecordingStateChanged", "StartRecordingFailed"])
+def test_a_callback_naming_a_recording_of_another_call_is_quarantined_and_moves_nothing(kind: str) -> None:
+    w = world()
+    own, other = answered(w), answered(w)
+    started = p.state_changed(other, "rec-other", "active", "2026-11-23T19:00:02+00:00")
+    handle_callbacks(p.body(started), GOOD, w.guard.call_mac(other), w.deps)
+    other_before = w.store.get(other)
+    hostile = p.callback(kind, own, recordingId="rec-other", state="inactive")
+    reply = handle_callbacks(p.body(hostile), GOOD, w.guard.call_mac(own), w.deps)
+    assert reply.body == {"accepted": 0, "quarantined": 1}
+    own_call = w.store.get(own)
+    assert own_call is not None
+    assert own_call.recording("rec-other") is None
+    assert w.store.find_by_recording("rec-other") == other
+    assert w.store.get(other) == other_before
+    reason = w.quarantine.kept[-1][1]
+    assert "rec-other, which belongs to another call" in reason

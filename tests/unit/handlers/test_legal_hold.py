@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
+
 from shared.handlers import api, legal_hold
 from shared.handlers.grid import handle_grid_event
 from shared.layout import call_folder
@@ -207,3 +209,11 @@ def test_without_a_storage_client_the_answer_is_a_503() -> None:
     sid = archived_call(w, "rec-1")
     reply = legal_hold.change(call_folder(sid), True, b"", w.deps)
     assert reply.status == 503
+
+
+@pytest.mark.parametrize("body", [b"[" * 200_000 + b"]" * 200_000, b'{"tag":' * 200_000 + b'"x"' + b"}" * 200_000])
+def test_a_body_nested_deeper_than_any_hold_request_is_a_400_saying_so(body: bytes) -> None:
+    w = with_holds(world(), FakeHolds({}))
+    reply = legal_hold.change(call_folder(p.server_call_id()), True, body, w.deps)
+    assert reply.status == 400
+    assert reply.body["error"].startswith("body: is ")

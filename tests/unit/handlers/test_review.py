@@ -148,7 +148,7 @@ def test_one_channel_of_an_unmixed_wav_is_served_as_a_mono_wav() -> None:
 
 def test_a_channel_choice_that_cannot_be_served_is_a_400() -> None:
     folder, deps = archived_call(world(), interleaved(2, 10))
-    for channel in ("2", "x", "\u0661", "1" * 5000):
+    for channel in ("2", "x", "\u0661", "1" * 5000, "0\n", "1\n"):
         answer = media(deps, folder, "bytes=0-", channel=channel)
         assert isinstance(answer, Reply)
         assert (answer.status, "0 to 1" in answer.body["error"]) == (400, True)
@@ -286,3 +286,32 @@ def test_a_quarantine_record_too_large_to_read_is_listed_without_its_reason(monk
     deps = dataclasses.replace(world().deps, quarantined=MemoryArchive(blobs))
     (item,) = review_quarantine.quarantined({"date": "2026-11-23"}, deps).body["inputs"]
     assert "not read" in item["reason"]
+
+
+@pytest.mark.parametrize(
+    "overwritten",
+    [
+        b'{"chunkDuration": 1e999, "participants": []}',
+        b'{"chunkDuration": NaN, "participants": []}',
+        b'{"chunkDuration": 1000, "participants": [{"participantId": "4:+1", "channel": -Infinity}]}',
+        b'{"x":' * 100_000 + b"1" + b"}" * 100_000,
+    ],
+)
+def test_an_overwritten_metadata_document_shows_as_differing_from_the_manifest(overwritten: bytes) -> None:
+    folder, deps = archived_call(world(), bytes(10))
+    assert isinstance(deps.archived, MemoryArchive)
+    deps.archived.blobs[chunk_paths(T0, server_call_id(folder), "rec", 0, "wav").metadata] = overwritten
+    reply = review_archive.recording_archive(folder, "rec", deps)
+    assert reply.status == 200
+    ((chunk),) = reply.body["chunks"]
+    assert any("differs from the manifest" in problem for problem in chunk["problems"]), chunk
+
+
+@pytest.mark.parametrize("manifest", [b'{"chunks": [{"index": 1e999}]}', b"[" * 100_000 + b"]" * 100_000])
+def test_an_overwritten_manifest_is_shown_as_unreadable_not_an_error(manifest: bytes) -> None:
+    folder, deps = archived_call(world(), bytes(10))
+    assert isinstance(deps.archived, MemoryArchive)
+    deps.archived.blobs[chunk_paths(T0, server_call_id(folder), "rec", 0, "wav").manifest] = manifest
+    reply = review_archive.recording_archive(folder, "rec", deps)
+    assert reply.status == 200
+    assert reply.body["manifestFound"] is False
