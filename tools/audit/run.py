@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from tools.audit.check import Reader, RecordingAudit, audit_recording
+from tools.audit.signature import Trust
 
 RECORDING_DEPTH = 5  # yyyy / MM / dd / callFolder / recordingId
 
@@ -24,15 +25,21 @@ def days(first: date, last: date) -> Iterator[date]:
 
 
 def audit_days(
-    reader: Lister, first: date, last: date, *, call_folder: str = "", accept_incomplete: bool = False
+    reader: Lister,
+    first: date,
+    last: date,
+    *,
+    call_folder: str = "",
+    accept_incomplete: bool = False,
+    trust: Trust | None = None,
 ) -> list[RecordingAudit]:
     """One audit per recording folder whose recording started between ``first`` and ``last`` (UTC, inclusive);
-    ``call_folder``: only that call's recordings."""
+    ``call_folder``: only that call's recordings; ``trust``: the public keys manifest signatures must verify with."""
     found: list[RecordingAudit] = []
     for day in days(first, last):
         prefix = day.strftime("%Y/%m/%d/") + (f"{call_folder}/" if call_folder else "")
         for folder, sizes in sorted(_recordings(reader.sizes(prefix)).items()):
-            found.append(audit_recording(reader, folder, sizes, accept_incomplete))
+            found.append(audit_recording(reader, folder, sizes, accept_incomplete, trust))
     return found
 
 
