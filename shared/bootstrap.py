@@ -61,6 +61,7 @@ def reset() -> None:
 def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     from shared.acs import AcsCallAutomation, client_from_settings
     from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk, manifest, readback, tags
+    from shared.archive.erase import ArchiveEraser
     from shared.handlers.deps import Deps
     from shared.jwtcheck import CallbackVerifier
     from shared.legalhold import BlobLegalHolds
@@ -110,6 +111,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
         archived=BlobArchiveReader(archive_container),
         quarantined=BlobArchiveReader(quarantine_container),
         holds=BlobLegalHolds(archive_container),
+        eraser=ArchiveEraser(archive_container, signer),
         guard=TableCallbackGuard(table),
     )
 

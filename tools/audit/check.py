@@ -1,5 +1,7 @@
 """Check one archived recording against its manifest: the seal and its signature, every listed blob's size and
-SHA-256, the chunk indexes the verdict claims, and that no blob of the recording is left unlisted."""
+SHA-256, the chunk indexes the verdict claims, and that no blob of the recording is left unlisted. A recording
+erased on request is checked against its tombstone instead: sealed, signed, and nothing else left in its folder,
+so "erased on request" is told from "lost" (a blob missing with no tombstone)."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ class RecordingAudit:
     bytes: int = 0
     timeline_sha256: str = ""
     signed: Verified | None = None
+    erased: dict[str, str] | None = None  # erasedAt, requestedBy, reason: the recording was erased on request
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -46,7 +49,7 @@ class RecordingAudit:
         return {
             "ok": self.ok, "prefix": self.prefix, "date": date, "callFolder": folder, "recordingId": recording_id,
             "verdict": self.verdict, "chunks": self.chunks, "blobsChecked": self.blobs, "bytesChecked": self.bytes,
-            "timelineSha256": self.timeline_sha256, "signature": self._signature(), "problems": list(self.problems),
+            "timelineSha256": self.timeline_sha256, "signature": self._signature(), "erased": self.erased, "problems": list(self.problems),
         }  # fmt: skip
 
     def _signature(self) -> dict[str, str] | None:
@@ -62,6 +65,8 @@ def audit_recording(
     """Audit the recording under ``prefix``; ``sizes``: every blob under it, as listed, with its size; ``trust``:
     the public keys a signature must verify with (none: every signed manifest fails, as its signature is unchecked)."""
     found = RecordingAudit(prefix)
+    if layout.tombstone_path(prefix) in sizes:
+        return _erased(reader, prefix, sizes, found, trust or Trust())
     name = layout.manifest_path(prefix)
     document = _manifest(reader, name, sizes, found, trust or Trust())
     if document is None:
@@ -75,12 +80,33 @@ def audit_recording(
     return found
 
 
+def _erased(
+    reader: Reader, prefix: str, sizes: Mapping[str, int], found: RecordingAudit, trust: Trust
+) -> RecordingAudit:
+    """A recording erased on request: its sealed, signed tombstone, and nothing else left in its folder."""
+    name = layout.tombstone_path(prefix)
+    document = _sealed_document(reader, name, found, trust) or {}
+    found.verdict = "erased"
+    found.erased = {key: str(document.get(key, "")) for key in ("erasedAt", "requestedBy", "reason")}
+    found.chunks = len({str(e.get("blobPath")) for e in _list(document.get("erased")) if isinstance(e, dict)})
+    left = sorted(set(sizes) - {name})
+    found.problems.extend(
+        f"{blob}: erased on request at {found.erased['erasedAt']} but still in the archive" for blob in left
+    )
+    return found
+
+
 def _manifest(
     reader: Reader, name: str, sizes: Mapping[str, int], found: RecordingAudit, trust: Trust
 ) -> Document | None:
     if name not in sizes:
         found.problems.append(f"{name}: missing (the recording has no manifest)")
         return None
+    return _sealed_document(reader, name, found, trust)
+
+
+def _sealed_document(reader: Reader, name: str, found: RecordingAudit, trust: Trust) -> Document | None:
+    """A manifest or tombstone: JSON, its seal, its stored form, its signature and its folder."""
     raw = reader.head(name, MANIFEST_LIMIT_BYTES)
     try:
         document = json.loads(raw)

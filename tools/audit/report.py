@@ -25,6 +25,11 @@ def table(audits: Sequence[RecordingAudit], problems: Sequence[str] = ()) -> str
     for audit in audits:
         lines.extend(f"FAIL {audit.prefix}: {problem}" for problem in audit.problems)
     lines.extend(_signers(audits))
+    lines.extend(
+        f"erased on request: {a.prefix} at {a.erased['erasedAt']} by {a.erased['requestedBy']}: {a.erased['reason']}"
+        for a in audits
+        if a.erased
+    )
     failed = sum(not a.ok for a in audits) + len(problems)
     blobs = sum(a.blobs for a in audits)
     lines.append(f"{len(audits)} recording(s), {blobs} blob(s) read back, {failed} failure(s)")

@@ -47,6 +47,7 @@ def test_importing_function_app_builds_nothing_and_loads_no_azure_sdk() -> None:
             "review_page",
             "review_asset",
             "legal_hold",
+            "erase_call",
             "archive_chunk",
             "verify_chunk",
             "chunk_poison",
