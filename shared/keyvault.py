@@ -53,7 +53,8 @@ class KeyVaultSigner:
 
 
 def _reason(exc: Exception) -> str:
+    """``HTTP <status> <Key Vault error code> <message>``, as far as the SDK's error carries them."""
     status = getattr(exc, "status_code", None)
-    code = getattr(exc, "error", None) and getattr(exc.error, "code", None)  # type: ignore[attr-defined]
+    code = getattr(getattr(exc, "error", None), "code", None)
     message = str(getattr(exc, "message", "") or exc).splitlines()[0]
     return " ".join(part for part in (f"HTTP {status}" if status else "", str(code or ""), message) if part)

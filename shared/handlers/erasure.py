@@ -70,6 +70,8 @@ def erase(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "")
 
 def _erase(call: Call, request: dict[str, str], eraser: Erasing, deps: Deps) -> Reply:
     prefixes = [p.rstrip("/") for p in archive_prefixes(call)]
+    if not prefixes:
+        return error(409, f"call {call_folder(call.server_call_id)} has no archived recording: nothing to erase")
     protections = [found for prefix in prefixes for found in eraser.protections(prefix + "/")]
     why_not = refusal(call, protections, deps.now())
     if why_not:

@@ -13,7 +13,7 @@ from shared.archive.seal import SIGNATURE, sealed, stored_bytes
 from shared.domain import events as ev
 from shared.layout import call_folder
 from tests.integration.app.emulated import Acs
-from tests.integration.app.flow import stopped_recording, view
+from tests.integration.app.flow import connected_call, stopped_recording, view
 from tests.integration.app.functions import App
 from tools.audit.__main__ import main as audit
 
@@ -121,3 +121,10 @@ def test_an_erasure_must_say_who_asked_and_why(app: App, acs: Acs, body: dict[st
     status, answer = erase(app, sid, body)
     assert status == 400, answer
     assert any(b.name.endswith("/manifest.json") for b in app.archive.list_blobs())
+
+
+def test_a_call_with_nothing_archived_has_nothing_to_erase(app: App, acs: Acs) -> None:
+    sid, _recording_id = connected_call(app, acs)
+    status, answer = erase(app, sid)
+    assert (status, answer["error"]) == (409, f"call {call_folder(sid)} has no archived recording: nothing to erase")
+    assert view(app, sid)["erasure"] is None
