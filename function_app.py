@@ -181,6 +181,19 @@ def legal_hold(req: func.HttpRequest) -> func.HttpResponse:
         )
 
 
+@app.function_name("erase_call")
+@app.route(route="calls/{callId}/erasure", methods=["POST"])
+def erase_call(req: func.HttpRequest) -> func.HttpResponse:
+    """Erase the call's recordings on request, leaving signed tombstones; 409 with the reason while protected."""
+    from shared.handlers import erasure
+    from shared.handlers.binding import http
+    from shared.telemetry import SpanKind, invocation
+
+    with invocation("erase_call", kind=SpanKind.SERVER):
+        call_id = req.route_params.get("callId", "")
+        return http(erasure.erase(call_id, req.get_body(), bootstrap.deps(), req.params.get("serverCallId", "")))
+
+
 @app.function_name("archive_chunk")
 @app.queue_trigger(arg_name="msg", queue_name="%CHUNK_QUEUE%", connection=STORAGE)
 @app.queue_output(arg_name="verify", queue_name="%VERIFY_QUEUE%", connection=STORAGE)

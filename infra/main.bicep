@@ -309,6 +309,18 @@ module acs './app/acs.bicep' = {
   }
 }
 
+module keyVault './app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+    functionPrincipalId: identity.outputs.principalId
+    principalId: principalId
+  }
+}
+
 module functionApp './app/function.bicep' = {
   name: 'function'
   scope: rg
@@ -329,6 +341,7 @@ module functionApp './app/function.bicep' = {
     acsEndpoint: acs.outputs.endpoint
     acsImmutableResourceId: acs.outputs.immutableResourceId
     acsResourceId: acs.outputs.id
+    manifestSigningKeyId: keyVault.outputs.keyIdWithVersion
     answerPolicy: answerPolicy
     recordingContent: recordingContent
     recordingChannel: recordingChannel
@@ -431,6 +444,8 @@ output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
 output ARCHIVE_CONTAINER string = archiveContainer
+output KEY_VAULT_NAME string = keyVault.outputs.name
+output MANIFEST_SIGNING_KEY string = keyVault.outputs.keyIdWithVersion
 output CALLBACK_BASE_URL string = functionApp.outputs.callbackBaseUrl
 output ACS_NAME string = acs.outputs.name
 output ACS_ENDPOINT string = acs.outputs.endpoint

@@ -110,13 +110,15 @@ def _get(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    """The archive checked against its sealed manifests from storage alone (python -m tools.audit on the stack)."""
+    """The archive checked against its sealed, signed manifests from storage alone (python -m tools.audit on the
+    stack, with the stack's public key)."""
     info = _info(args)
     today = datetime.now(UTC).date()
     days = ["--date", args.date] if args.date else ["--from", str(today - timedelta(days=1)), "--to", str(today)]
     call = ["--call", callids.resolve(LocalClient(info), args.call).call_id] if args.call else []
     container = ["--container", str(info.get("archiveContainer") or "recordings")]
-    return audit_main([*days, *call, *container, "--connection-string", str(info["storageConnectionString"])])
+    keys = ["--public-key", str(info["manifestPublicKey"])] if info.get("manifestPublicKey") else []
+    return audit_main([*days, *call, *container, *keys, "--connection-string", str(info["storageConnectionString"])])
 
 
 def _quarantine(args: argparse.Namespace) -> int:

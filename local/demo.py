@@ -170,10 +170,12 @@ def _show_archive(stack: Stack, server_call_id: str, say: Callable[[str], object
 
 
 def _audit(stack: Stack, server_call_id: str, say: Callable[[str], object]) -> int:
-    """``python -m tools.audit`` on the call: the archive alone, sealed manifests and every blob read back."""
+    """``python -m tools.audit`` on the call: the archive alone, sealed and signed manifests (checked with the stack's
+    public key) and every blob read back."""
     today = datetime.now(UTC).date()
     span = ["--from", (today - timedelta(days=1)).isoformat(), "--to", today.isoformat()]
     where = ["--container", stack.info["archiveContainer"], "--call", call_folder(server_call_id)]
+    where += ["--public-key", stack.info["manifestPublicKey"]]
     _step(say, f"audit: python -m tools.audit {' '.join(span + where)} (storage only, not the app's table)")
     sys.stdout.flush()
     code = audit_main([*span, *where, "--connection-string", stack.info["storageConnectionString"]])

@@ -54,6 +54,7 @@ def local_settings(info: Mapping[str, Any], port: int) -> dict[str, Any]:
         CALLBACK_JWT_AUDIENCE=info["audience"],
         ACS_RESOURCE_ID=info.get("topic", ""),
         CALLBACK_AUTH_DISABLED="false",
+        MANIFEST_SIGNING_KEY=info.get("manifestSigningKey", ""),
         ARCHIVE_CONTAINER=info.get("archiveContainer", values.get("ARCHIVE_CONTAINER", "recordings")),
     )
     values.update(info.get("clientEnv") or {})

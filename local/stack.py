@@ -130,6 +130,7 @@ class Stack:
         )
         try:
             self._start_azurite(state)
+            self._signing_key(state)
             emulator = self._start_emulator(state)
             self._start_hosts(state, emulator)
             self._subscribe()
@@ -143,6 +144,15 @@ class Stack:
     def _start_azurite(self, state: Path) -> None:
         self.azurite = Azurite(location=state / "azurite", access_log=self.options.azurite_access_log).start()
         self.info["storageConnectionString"] = self.azurite.connection_string
+
+    def _signing_key(self, state: Path) -> None:
+        """The stack's manifest signing key (P-256, made once per state folder) and its public key for the audit."""
+        from shared.signing import new_key_file, public_path
+
+        private = state / "signing" / "manifest-signing.pem"
+        if not private.exists():
+            new_key_file(private)
+        self.info.update(manifestSigningKey=str(private), manifestPublicKey=str(public_path(private)))
 
     def _start_emulator(self, state: Path) -> dict[str, Any]:
         opts = self.options
@@ -177,6 +187,7 @@ class Stack:
             "CALLBACK_JWT_AUDIENCE": emulator["audience"],
             "ACS_RESOURCE_ID": emulator["topic"],
             "CALLBACK_AUTH_DISABLED": "false",
+            "MANIFEST_SIGNING_KEY": self.info["manifestSigningKey"],
         }
         settings.update(self.options.settings)
         return settings

@@ -9,10 +9,12 @@ Storage is a connection string (``AzureWebJobsStorage``) or, in Azure, identity-
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shared import config
@@ -26,7 +28,9 @@ if TYPE_CHECKING:
     from shared.domain import Call, Recording
     from shared.handlers.deps import Deps
     from shared.messages import ChunkJob, VerifyJob
+    from shared.signing import Signer
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _built: Deps | None = None
 
@@ -57,6 +61,7 @@ def reset() -> None:
 def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     from shared.acs import AcsCallAutomation, client_from_settings
     from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk, manifest, readback, tags
+    from shared.archive.erase import ArchiveEraser
     from shared.handlers.deps import Deps
     from shared.jwtcheck import CallbackVerifier
     from shared.legalhold import BlobLegalHolds
@@ -80,9 +85,12 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     table = _table(settings, env)
     store = TableCallStore(table)
 
+    signer = _signer(settings)
+
     def publish_manifest(call: Call, recording: Recording, version: int) -> None:
         timeline = store.timeline(call.server_call_id)[:version]  # line n is the input that made version n
-        if manifest.publish(archive_container, call, recording, version, datetime.now(UTC), timeline=timeline):
+        now = datetime.now(UTC)
+        if manifest.publish(archive_container, call, recording, version, now, timeline=timeline, signer=signer):
             tags.tag_recording(archive_container, call, recording, settings.retention_class_rules)
 
     verifier = None
@@ -103,6 +111,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
         archived=BlobArchiveReader(archive_container),
         quarantined=BlobArchiveReader(quarantine_container),
         holds=BlobLegalHolds(archive_container),
+        eraser=ArchiveEraser(archive_container, signer),
         guard=TableCallbackGuard(table),
     )
 
@@ -117,6 +126,24 @@ def _service(kind: Any, settings: Settings, env: Mapping[str, str], uri_setting:
         return kind.from_connection_string(settings.storage_connection, **environment_options(url))
     url = env[uri_setting]
     return kind(url, credential=_credential(settings), **environment_options(url))
+
+
+def _signer(settings: Settings) -> Signer | None:
+    """The manifest signer MANIFEST_SIGNING_KEY names: Key Vault (managed identity), a local key file, or none."""
+    from shared.keyvault import KeyVaultSigner, is_key_id
+    from shared.signing import KeyFileSigner, SigningError
+    from shared.transport import environment_options
+
+    key = settings.manifest_signing_key
+    if not key:
+        log.warning("MANIFEST_SIGNING_KEY is not set: manifests are not signed, and the audit fails them")
+        return None
+    if is_key_id(key):
+        return KeyVaultSigner(key, _credential(settings), **environment_options(key))
+    try:
+        return KeyFileSigner.from_file(Path(key))
+    except SigningError as exc:
+        raise config.ConfigError(f"MANIFEST_SIGNING_KEY: {exc}") from exc
 
 
 def _credential(settings: Settings) -> Any:

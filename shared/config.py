@@ -117,6 +117,14 @@ SPECS: Final[tuple[Spec, ...]] = (
         "whose prefix starts the callee's rawId or phone number wins (`+44=uk-7y,8:acs:=internal,*=standard`); "
         "empty or no match: no such tag. Classes use letters, digits and `+-.:_/`.",
     ),
+    Spec(
+        "MANIFEST_SIGNING_KEY",
+        "",
+        "Key that signs every manifest (ES256), so the audit tells a manifest the app wrote from one edited and "
+        "re-sealed: a versioned Key Vault key id (`https://<vault>.vault.azure.net/keys/<name>/<version>`, the app's "
+        "identity may only sign with it), or locally the path of a P-256 private key PEM file. Empty: manifests are "
+        "not signed, and the audit fails them.",
+    ),
     Spec("CALLS_TABLE", "calls", "Table of per-call state, history and event-id ledger."),
     Spec("ACS_ALLOWED_HOST_SUFFIXES", ACS_HOST_SUFFIXES, "Host suffixes a recording URL may have."),
     Spec(
@@ -246,6 +254,7 @@ class Settings:
     byos_hosts: tuple[str, ...] = ()  # the archive account's blob hosts and RECORDING_BYOS_HOSTS
     archive_hosts: tuple[str, ...] = ()  # the archive account's blob hosts
     acs_resource_id: str = ""  # empty: the topic of Event Grid events is not checked
+    manifest_signing_key: str = ""  # a versioned Key Vault key id, or a local key file's path; empty: unsigned
 
     @property
     def callback_url(self) -> str:
@@ -331,7 +340,21 @@ def _read(env: Mapping[str, str]) -> Settings:
         state_callback_hosts=_csv(env, "RECORDING_STATE_CALLBACK_HOSTS"),
         byos_hosts=_csv(env, "RECORDING_BYOS_HOSTS"),
         acs_resource_id=_text(env, "ACS_RESOURCE_ID"),
+        manifest_signing_key=_signing_key(env),
     )
+
+
+def _signing_key(env: Mapping[str, str]) -> str:
+    """A versioned Key Vault key id, or a path (anything not a URL); a URL of another shape is refused."""
+    from shared.keyvault import is_key_id
+
+    value = _text(env, "MANIFEST_SIGNING_KEY")
+    if "://" in value and not is_key_id(value):
+        raise ConfigError(
+            "MANIFEST_SIGNING_KEY must be a versioned Key Vault key id "
+            f"(https://<vault>.vault.azure.net/keys/<name>/<version>) or a key file's path, not {value!r}"
+        )
+    return value
 
 
 def _with_checked_option_urls(settings: Settings, env: Mapping[str, str]) -> Settings:

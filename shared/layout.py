@@ -221,6 +221,11 @@ def manifest_path(prefix: str) -> str:
     return _fitting(f"{prefix}/manifest.json")
 
 
+def tombstone_path(prefix: str) -> str:
+    """What is left of a recording erased on request: who, when, why, and the hashes of what was erased."""
+    return f"{prefix}/tombstone.json"
+
+
 @dataclass(frozen=True)
 class ChunkPaths:
     """Where one chunk's blobs and its recording's manifest live inside the archive container."""

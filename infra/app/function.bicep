@@ -52,6 +52,9 @@ param acsImmutableResourceId string
 @description('ARM id of the ACS resource: the topic of its Event Grid events.')
 param acsResourceId string
 
+@description('Versioned id of the Key Vault key that signs manifests (keyvault.bicep).')
+param manifestSigningKeyId string
+
 @description('Which incoming calls to answer: "*", or a comma list of target rawIds / phone numbers.')
 param answerPolicy string
 
@@ -231,6 +234,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     QUARANTINE_CONTAINER: quarantineContainer
     CHUNK_QUEUE: chunkQueue
     VERIFY_QUEUE: verifyQueue
+    MANIFEST_SIGNING_KEY: manifestSigningKeyId
     CALLS_TABLE: callsTable
     RETENTION_CLASS_RULES: ''
     ACS_ALLOWED_HOST_SUFFIXES: '.asm.skype.com,.asyncgw.teams.microsoft.com,.ams.gov.teams.microsoft.us'

@@ -4,7 +4,8 @@
 ArchiveError                      base: something stopped one chunk from being archived
  ├── ArchiveTransientError        raise to the platform so the queue message is retried:
  │                                  ACS or Storage 5xx / 408 / 429, timeouts, connection resets,
- │                                  a body shorter than declared, a manifest that kept changing under us
+ │                                  a body shorter than declared, a manifest that kept changing under us,
+ │                                  a manifest signer (Key Vault) that did not sign
  └── ArchivePermanentError        retrying cannot help: mark the recording failed with ``reason``
      └── SourceGoneError            the recording is gone at ACS (404 / 410: deleted or past retention)
 ```

@@ -7,7 +7,9 @@ state holds as archived, that is read back from storage and matched. It is writt
 
 Each manifest is sealed (``shared.archive.seal``): it carries the SHA-256 of its own canonical content and of the
 call's timeline when it was rendered, so ``python -m tools.audit`` can show, from the archive alone, that neither
-the manifest nor a blob it lists changed.
+the manifest nor a blob it lists changed. With a signer (``MANIFEST_SIGNING_KEY``) the seal is signed by a key
+the archive's writers cannot use, so a manifest edited and re-sealed by someone who can write the archive is
+told apart from one the app wrote. A manifest, and so its signature, only ever lists chunks read back and matched.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared import boundedjson, layout
 from shared.archive.errors import ArchiveTransientError
-from shared.archive.seal import sealed, stored_bytes, timeline_sha256
+from shared.archive.seal import sealed, signed, stored_bytes, timeline_sha256
 from shared.archive.translate import from_storage
 from shared.domain.model import Call, Chunk, ChunkState, Recording
 from shared.domain.verdict import judge
@@ -29,8 +31,10 @@ from shared.domain.verdict import judge
 if TYPE_CHECKING:
     from azure.storage.blob import BlobClient, ContainerClient
 
+    from shared.signing import Signer
+
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 3  # 3: sealed (manifestSha256, timelineSha256)
+SCHEMA_VERSION = 4  # 3: sealed (manifestSha256, timelineSha256); 4: signed (signature) when a key is set
 ATTEMPTS = 50
 Document = dict[str, Any]
 
@@ -149,6 +153,17 @@ def _write(blob: BlobClient, document: Document, etag: str | None, metadata: dic
     return True
 
 
+def _signed(document: Document, signer: Signer | None) -> Document:
+    if signer is None:
+        return document
+    from shared.signing import SigningError
+
+    try:
+        return signed(document, signer)
+    except SigningError as exc:
+        raise ArchiveTransientError(f"the manifest was not signed: {exc}") from exc
+
+
 def _version(document: Document | None) -> int:
     found = (document or {}).get("stateVersion")
     return found if isinstance(found, int) and not isinstance(found, bool) else -1
@@ -162,11 +177,13 @@ def publish(
     now: datetime,
     *,
     timeline: Sequence[Mapping[str, Any]],
+    signer: Signer | None = None,
 ) -> bool:
-    """Write the manifest rendered from the state at ``version``; False when one as new or newer is stored."""
+    """Write the manifest rendered from the state at ``version``, signed by ``signer`` when given; False when one as
+    new or newer is stored. A signer that does not sign is a transient error (the verification is retried)."""
     path = manifest_path(call, recording)
     blob = container.get_blob_client(path)
-    document = render(call, recording, version, now, timeline=timeline)
+    document = _signed(render(call, recording, version, now, timeline=timeline), signer)
     metadata = {"callFolder": document["callFolder"], "recordingId": recording.recording_id}
     if call.server_call_id.isascii() and call.server_call_id.isprintable():
         metadata["serverCallId"] = call.server_call_id

@@ -7,6 +7,9 @@ as themselves and encoded in UTF-8, integers in decimal, strings escaped as Pyth
 
 - ``manifestSha256``: SHA-256 (lowercase hex) of the canonical JSON of the manifest without its
   ``manifestSha256`` member.
+- ``signature``: ``{"alg": "ES256", "kid": ..., "value": ...}``, the ES256 signature of the 32 bytes whose hex is
+  ``manifestSha256``, by a key the archive's writers cannot use (``shared.signing``). It is not part of the
+  content ``manifestSha256`` covers; a manifest whose content was changed and re-sealed no longer matches it.
 - ``timelineSha256``: SHA-256 of the canonical JSON of the call's timeline as it stood at the state the manifest
   was rendered from: the list of its first ``stateVersion`` lines, oldest first (each applied input adds one line
   and one version), exactly as ``GET /api/calls/{callId}`` lists them. A timeline exported later can so be shown
@@ -21,10 +24,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared.signing import Signer
 
 SEAL = "manifestSha256"
+SIGNATURE = "signature"
 TIMELINE = "timelineSha256"
+OUTSIDE_CONTENT = (SEAL, SIGNATURE)
 
 
 def canonical(value: object) -> bytes:
@@ -40,10 +48,22 @@ def timeline_sha256(lines: Sequence[Mapping[str, Any]]) -> str:
     return digest([dict(line) for line in lines])
 
 
+def content(document: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``manifestSha256`` covers: the document without its seal and signature."""
+    return {key: value for key, value in document.items() if key not in OUTSIDE_CONTENT}
+
+
 def sealed(document: Mapping[str, Any]) -> dict[str, Any]:
-    """``document`` with its ``manifestSha256`` (replacing any it had)."""
-    body = {key: value for key, value in document.items() if key != SEAL}
+    """``document`` with its ``manifestSha256`` (replacing any it had, and dropping any signature)."""
+    body = content(document)
     return {**body, SEAL: digest(body)}
+
+
+def signed(document: Mapping[str, Any], signer: Signer) -> dict[str, Any]:
+    """``document`` sealed and signed by ``signer`` (SigningError when it does not sign)."""
+    with_seal = sealed(document)
+    signature = signer.sign(bytes.fromhex(with_seal[SEAL]))
+    return {**with_seal, SIGNATURE: signature.as_json()}
 
 
 def seal_problem(document: Mapping[str, Any]) -> str:
@@ -51,7 +71,7 @@ def seal_problem(document: Mapping[str, Any]) -> str:
     claimed = document.get(SEAL)
     if not isinstance(claimed, str):
         return f"has no {SEAL}: it cannot be shown unaltered"
-    actual = digest({key: value for key, value in document.items() if key != SEAL})
+    actual = digest(content(document))
     if actual != claimed:
         return f"content SHA-256 {actual} differs from its {SEAL} {claimed}: edited after it was written"
     return ""

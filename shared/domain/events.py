@@ -197,6 +197,17 @@ class LegalHoldChanged(Input):
     reason: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class CallErased(Input):
+    """Command outcome: every blob of the call's recordings was deleted, each recording's signed tombstone written
+    and read back first. ``requested_by`` and ``reason`` are the request's words."""
+
+    requested_by: str
+    reason: str
+    tombstones: tuple[str, ...]
+    blobs: int
+
+
 RECORDING_INPUTS = (
     RecordingStarted,
     StartFailed,

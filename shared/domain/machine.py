@@ -10,7 +10,7 @@ from shared.domain import eventids
 from shared.domain import events as ev
 from shared.domain import recordings as rec
 from shared.domain.errors import MAX_CHUNKS_PER_EVENT, InvalidTransition, TooManyChunks, UnknownRecording
-from shared.domain.model import LIVE, Call, CallState, LegalHold, Recording, RecordingState
+from shared.domain.model import LIVE, Call, CallState, Erasure, LegalHold, Recording, RecordingState
 from shared.domain.transitions import call_target
 
 _FIRST_STATE: dict[type[ev.Input], CallState] = {
@@ -184,6 +184,13 @@ def _legal_hold(call: Call, event: ev.LegalHoldChanged) -> Call:
     return replace(call, legal_hold=LegalHold(since=since, tag=event.tag, reason=event.reason))
 
 
+def _erased(call: Call, event: ev.CallErased) -> Call:
+    """A call under legal hold is never erased (the handler refuses first; this holds if a hold came in between)."""
+    if call.legal_hold is not None:
+        raise InvalidTransition("erase", "call", "under legal hold")
+    return replace(call, erasure=Erasure(event.at, event.requested_by, event.reason, tombstones=event.tombstones))
+
+
 # -- recording-level inputs that need the recording to exist ------------------------------------------------------
 
 
@@ -255,6 +262,7 @@ _HANDLERS: dict[type[ev.Input], Callable[[Call, Any], Call]] = {
     ev.ResumeRecording: _command("resume"),
     ev.StopRecording: _command("stop"),
     ev.LegalHoldChanged: _legal_hold,
+    ev.CallErased: _erased,
     ev.FilesReady: _files_ready,
     ev.ChunkArchived: _on_recording(rec.chunk_archived),
     ev.ChunkRequeued: _on_recording(rec.chunk_requeued),

@@ -171,6 +171,16 @@ class LegalHold:
 
 
 @dataclass(frozen=True)
+class Erasure:
+    """The call's recordings were erased on request: by whom, why, and the tombstone left for each recording."""
+
+    at: datetime
+    requested_by: str
+    reason: str
+    tombstones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Call:
     server_call_id: str
     state: CallState
@@ -183,6 +193,7 @@ class Call:
     reason: str = ""  # why it ended, or why answering failed
     recordings: tuple[Recording, ...] = field(default=())
     legal_hold: LegalHold | None = None  # None: no hold (never set, or cleared)
+    erasure: Erasure | None = None  # None: never erased
 
     def recording(self, recording_id: str) -> Recording | None:
         return next((r for r in self.recordings if r.recording_id and r.recording_id == recording_id), None)

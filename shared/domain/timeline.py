@@ -13,6 +13,7 @@ _DETAIL = (
     "reason", "active", "status", "index", "size", "sha256", "attempt", "request_id", "caller", "callee", "missing",
 )  # fmt: skip
 _LEGAL_HOLD_DETAIL = ("held", "tag", "blob_versions")
+_ERASURE_DETAIL = ("requested_by", "tombstones", "blobs")
 
 
 def entry(event: ev.Input, call: Call) -> dict[str, Any]:
@@ -38,7 +39,7 @@ def entry(event: ev.Input, call: Call) -> dict[str, Any]:
     if isinstance(event, ev.ChunkArchived):
         line.update(size=event.copy.size, sha256=event.copy.sha256)
     names = {f.name for f in fields(event)}
-    for name in (*_DETAIL, *_LEGAL_HOLD_DETAIL):
+    for name in (*_DETAIL, *_LEGAL_HOLD_DETAIL, *_ERASURE_DETAIL):
         value = getattr(event, name, None) if name in names else None
         if value not in (None, "", ()):
             line[_camel(name)] = list(value) if isinstance(value, tuple) else value

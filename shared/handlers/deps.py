@@ -16,6 +16,7 @@ from shared.store import CallStore
 
 if TYPE_CHECKING:
     from shared.archive import Archived
+    from shared.handlers.erasure import Erasing
     from shared.jwtcheck import VerifiedToken
     from shared.legalhold import LegalHolds
     from shared.quarantine import Quarantine
@@ -61,6 +62,7 @@ class Deps:
     archived: ArchiveReader | None = None  # byte ranges of the archive, for review (None: review is not served)
     quarantined: ArchiveReader | None = None  # the quarantine container, for review
     holds: LegalHolds | None = None  # legal holds on the archive container (None: not wired, the API answers 503)
+    eraser: Erasing | None = None  # erasure on request in the archive container (None: not wired, 503)
 
 
 @dataclass(frozen=True)

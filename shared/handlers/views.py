@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.domain import Call, Chunk, FilesInfo, LegalHold, Recording, RecordingOptions
+from shared.domain import Call, Chunk, Erasure, FilesInfo, LegalHold, Recording, RecordingOptions
 from shared.domain.verdict import judge
 from shared.layout import call_folder, chunk_path, manifest_path, metadata_path, recording_prefix
 
@@ -18,6 +18,7 @@ def call_view(call: Call, timeline: list[dict[str, Any]]) -> dict[str, Any]:
         "updatedAt": _time(call.updated_at),
         "reason": call.reason,
         "legalHold": legal_hold_view(call.legal_hold),
+        "erasure": erasure_view(call.erasure),
         "recordings": [recording_view(call, r) for r in call.recordings],
         "timeline": timeline,
     }
@@ -113,6 +114,15 @@ def _chunk(chunk: Chunk, prefix: str, fmt: str) -> dict[str, Any]:
 
 def legal_hold_view(hold: LegalHold | None) -> dict[str, Any] | None:
     return None if hold is None else {"since": _time(hold.since), "tag": hold.tag, "reason": hold.reason}
+
+
+def erasure_view(erasure: Erasure | None) -> dict[str, Any] | None:
+    if erasure is None:
+        return None
+    return {
+        "at": _time(erasure.at), "requestedBy": erasure.requested_by, "reason": erasure.reason,
+        "tombstones": list(erasure.tombstones),
+    }  # fmt: skip
 
 
 def _time(moment: datetime | None) -> str | None:

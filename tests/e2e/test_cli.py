@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from local.azurite import AzuriteMissing, executable
+from shared.signing import fingerprint, load_public_key
 from tests.fixtures.needs import missing
 
 pytestmark = pytest.mark.e2e
@@ -140,3 +141,5 @@ def test_the_demo_says_where_its_state_and_logs_are(tmp_path: Path) -> None:
     assert (state / "logs" / "host.log").stat().st_size > 0
     assert (state / "azurite" / "azurite.log").exists()
     assert f"its state and logs stay in {state}" in demo.stdout
+    public = state / "signing" / "manifest-signing.pub.pem"
+    assert f"signed by spki-sha256:{fingerprint(load_public_key(public))} (public key {public}" in demo.stdout

@@ -94,6 +94,7 @@ def test_a_call_is_placed_driven_hung_up_inspected_and_downloaded_with_the_cli(c
 
     audited = cli("audit", ending).stdout
     assert "FAIL" not in audited
+    assert "signature verified: 2 manifest(s) signed by spki-sha256:" in audited, "with the stack's public key"
     assert all(r["recordingId"][:12] in audited for r in shown["recordings"]), audited
 
     got = cli("get", call_id, "--recording", shown["recordings"][0]["recordingId"], "--output", "first.wav")

@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import APPS, ROOT
 
-PRODUCT_FUNCTIONS = 18
+PRODUCT_FUNCTIONS = 19  # erase_call: erasure on request
 
 
 def index(app_dir: Path) -> subprocess.CompletedProcess[str]:

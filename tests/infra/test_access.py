@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.bicep import ROOT, Resource, condition, parse, resources
+from tests.infra.bicep import ROOT, Resource, condition, dotted, parse, resources
 
 # Azure built-in role definition ids.
 ROLES = {
@@ -18,7 +18,10 @@ ROLES = {
     "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
     "09976791-48a7-449e-bb21-39d1a415f350": "Communication and Email Service Owner",
     "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
+    "21090545-7ca7-4776-b22c-e363652d74d2": "Key Vault Reader",
 }
+# Custom role definitions declared in the templates, by symbol (tests/infra/test_keyvault.py checks their actions).
+CUSTOM_ROLES = {"manifestSigner": "Manifest signer"}
 # (principal, role, scope) of every assignment the deployment makes.
 EXPECTED = {
     ("functionPrincipalId", "Storage Blob Data Owner", "storage"),
@@ -31,6 +34,8 @@ EXPECTED = {
     ("acsPrincipalId", "Storage Blob Data Contributor", "archive"),
     ("systemTopicPrincipalId", "Storage Blob Data Contributor", "deadLetter"),
     ("principalId", "Storage Blob Data Reader", "archive"),
+    ("functionPrincipalId", "Manifest signer", "signingKey"),
+    ("principalId", "Key Vault Reader", "signingKey"),
 }
 
 
@@ -39,6 +44,9 @@ def assignments() -> list[Resource]:
 
 
 def role_of(assignment: Resource) -> str:
+    custom = dotted(assignment.properties["roleDefinitionId"])
+    if custom is not None:
+        return CUSTOM_ROLES[custom.removesuffix(".id")]
     call: dict[str, Any] = assignment.properties["roleDefinitionId"]["function"]
     assert call["type"] == "subscription_resource_id"
     variable = call["parameters"]["resource_name_1"]

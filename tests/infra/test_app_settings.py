@@ -26,6 +26,7 @@ FROM_THE_DEPLOYMENT = {
     "CALLBACK_BASE_URL": "callbackBaseUrl",
     "CALLBACK_JWT_AUDIENCE": "acsImmutableResourceId",
     "ACS_RESOURCE_ID": "acsResourceId",
+    "MANIFEST_SIGNING_KEY": "manifestSigningKeyId",
 }
 # Settings with a value chosen by a deployment parameter (tested on their own below).
 CHOSEN_AT_DEPLOYMENT = {"RECORDING_BYOS_CONTAINER_URL", "DELETE_SOURCE_AFTER_ARCHIVE"}

@@ -33,6 +33,8 @@ def test_channel_affinity_is_parsed_into_channel_participant_pairs() -> None:
         ("ARCHIVE_CONCURRENCY", "x"),
         ("RECORDING_CHANNEL_AFFINITY", "zero=caller"),
         ("RECORDING_CHANNEL_AFFINITY", "\u00b2=caller"),  # a superscript two: a digit to str.isdigit, not to int()
+        ("MANIFEST_SIGNING_KEY", "https://kv.vault.azure.net/keys/manifest-signing"),
+        ("MANIFEST_SIGNING_KEY", "http://kv.vault.azure.net/keys/manifest-signing/0123"),
     ],
 )
 def test_a_bad_value_names_the_setting(name: str, value: str) -> None:
@@ -46,3 +48,10 @@ def test_enum_settings_are_case_insensitive() -> None:
 
 def test_every_setting_has_a_unique_name() -> None:
     assert len(set(config.SETTING_NAMES)) == len(config.SETTING_NAMES)
+
+
+@pytest.mark.parametrize(
+    "value", ["https://kv.vault.azure.net/keys/manifest-signing/0123abcd", "/var/keys/manifest.pem", ""]
+)
+def test_the_signing_key_is_a_versioned_key_vault_key_or_a_key_files_path(value: str) -> None:
+    assert config.from_env({**BASE, "MANIFEST_SIGNING_KEY": value}).manifest_signing_key == value

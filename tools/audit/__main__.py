@@ -1,5 +1,6 @@
-"""``python -m tools.audit --date 2026-12-01`` (or ``--from``/``--to``): audit the archive; exit 0 when every
-recording matches its manifest, 1 on any mismatch, 2 when the archive cannot be read."""
+"""``python -m tools.audit --date 2026-12-01 --public-key manifest-signing.pub.pem`` (or ``--from``/``--to``): audit
+the archive; exit 0 when every recording matches its manifest and every manifest's signature verifies with a given
+public key, 1 on any mismatch, 2 when the archive cannot be read."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from tools.audit import report
+from tools.audit import report, signature
 from tools.audit.run import audit_days
 from tools.audit.store import ArchiveReader, connect
 
@@ -29,8 +30,21 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--accept-incomplete", action="store_true", help="list incomplete or failed recordings without failing"
     )
+    parser.add_argument(
+        "--public-key", action="append", default=[], metavar="PEM",
+        help="a public key manifests may be signed with (repeatable; `az keyvault key download --encoding PEM`)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--accept-unsigned",
+        action="store_true",
+        help="list unsigned manifests (written before signing) without failing",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     args = parser.parse_args(argv)
+    try:
+        args.trust = signature.Trust(signature.load(args.public_key), args.accept_unsigned)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.date and (args.first or args.last):
         parser.error("give --date or --from/--to, not both")
     if not (args.date or args.first):
@@ -55,7 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         reader = ArchiveReader(connect(args.container, **account))
         audits = audit_days(
-            reader, args.first, args.last, call_folder=args.call, accept_incomplete=args.accept_incomplete
+            reader,
+            args.first,
+            args.last,
+            call_folder=args.call,
+            accept_incomplete=args.accept_incomplete,
+            trust=args.trust,
         )
     except (AzureError, OSError) as exc:
         print(f"cannot read the archive container {args.container!r}: {exc}", file=sys.stderr)

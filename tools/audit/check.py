@@ -1,5 +1,7 @@
-"""Check one archived recording against its manifest: the seal, every listed blob's size and SHA-256, the chunk
-indexes the verdict claims, and that no blob of the recording is left unlisted."""
+"""Check one archived recording against its manifest: the seal and its signature, every listed blob's size and
+SHA-256, the chunk indexes the verdict claims, and that no blob of the recording is left unlisted. A recording
+erased on request is checked against its tombstone instead: sealed, signed, and nothing else left in its folder,
+so "erased on request" is told from "lost" (a blob missing with no tombstone)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Any, Protocol
 from shared import boundedjson, layout
 from shared.archive.seal import SEAL, TIMELINE, seal_problem, stored_bytes
 from shared.domain.verdict import CONTINUED_END_REASONS, absent_runs
+from tools.audit.signature import Trust, Verified
+from tools.audit.signature import check as check_signature
 
 MANIFEST_LIMIT_BYTES = 16 * 1024 * 1024
 RECORDING_DEPTH = 5  # yyyy / MM / dd / callFolder / recordingId
@@ -32,6 +36,8 @@ class RecordingAudit:
     blobs: int = 0
     bytes: int = 0
     timeline_sha256: str = ""
+    signed: Verified | None = None
+    erased: dict[str, str] | None = None  # erasedAt, requestedBy, reason: the recording was erased on request
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -44,18 +50,29 @@ class RecordingAudit:
         return {
             "ok": self.ok, "prefix": self.prefix, "date": date, "callFolder": folder, "recordingId": recording_id,
             "verdict": self.verdict, "chunks": self.chunks, "blobsChecked": self.blobs, "bytesChecked": self.bytes,
-            "timelineSha256": self.timeline_sha256, "problems": list(self.problems),
+            "timelineSha256": self.timeline_sha256, "signature": self._signature(), "erased": self.erased, "problems": list(self.problems),
         }  # fmt: skip
 
+    def _signature(self) -> dict[str, str] | None:
+        if self.signed is None:
+            return None
+        key = self.signed.key
+        return {"kid": self.signed.kid, "publicKeySha256": key.fingerprint, "publicKeyFile": key.source}
 
-def audit_recording(reader: Reader, prefix: str, sizes: Mapping[str, int], accept_incomplete: bool) -> RecordingAudit:
-    """Audit the recording under ``prefix``; ``sizes``: every blob under it, as listed, with its size."""
+
+def audit_recording(
+    reader: Reader, prefix: str, sizes: Mapping[str, int], accept_incomplete: bool, trust: Trust | None = None
+) -> RecordingAudit:
+    """Audit the recording under ``prefix``; ``sizes``: every blob under it, as listed, with its size; ``trust``:
+    the public keys a signature must verify with (none: every signed manifest fails, as its signature is unchecked)."""
     found = RecordingAudit(prefix)
     if len(prefix.split("/")) < RECORDING_DEPTH:
         found.problems.extend(f"{blob}: in the archive outside any recording folder" for blob in sorted(sizes))
         return found
+    if layout.tombstone_path(prefix) in sizes:
+        return _erased(reader, prefix, sizes, found, trust or Trust())
     name = layout.manifest_path(prefix)
-    document = _manifest(reader, name, sizes, found)
+    document = _manifest(reader, name, sizes, found, trust or Trust())
     if document is None:
         found.problems.extend(f"{blob}: in the archive but not listed in any manifest" for blob in sorted(sizes))
         return found
@@ -67,10 +84,33 @@ def audit_recording(reader: Reader, prefix: str, sizes: Mapping[str, int], accep
     return found
 
 
-def _manifest(reader: Reader, name: str, sizes: Mapping[str, int], found: RecordingAudit) -> Document | None:
+def _erased(
+    reader: Reader, prefix: str, sizes: Mapping[str, int], found: RecordingAudit, trust: Trust
+) -> RecordingAudit:
+    """A recording erased on request: its sealed, signed tombstone, and nothing else left in its folder."""
+    name = layout.tombstone_path(prefix)
+    document = _sealed_document(reader, name, found, trust) or {}
+    found.verdict = "erased"
+    found.erased = {key: str(document.get(key, "")) for key in ("erasedAt", "requestedBy", "reason")}
+    found.chunks = len({str(e.get("blobPath")) for e in _list(document.get("erased")) if isinstance(e, dict)})
+    left = sorted(set(sizes) - {name})
+    found.problems.extend(
+        f"{blob}: erased on request at {found.erased['erasedAt']} but still in the archive" for blob in left
+    )
+    return found
+
+
+def _manifest(
+    reader: Reader, name: str, sizes: Mapping[str, int], found: RecordingAudit, trust: Trust
+) -> Document | None:
     if name not in sizes:
         found.problems.append(f"{name}: missing (the recording has no manifest)")
         return None
+    return _sealed_document(reader, name, found, trust)
+
+
+def _sealed_document(reader: Reader, name: str, found: RecordingAudit, trust: Trust) -> Document | None:
+    """A manifest or tombstone: JSON, its seal, its stored form, its signature and its folder."""
     raw = reader.head(name, MANIFEST_LIMIT_BYTES)
     try:
         document = boundedjson.loads(raw, max_bytes=MANIFEST_LIMIT_BYTES)
@@ -84,6 +124,11 @@ def _manifest(reader: Reader, name: str, sizes: Mapping[str, int], found: Record
         found.problems.append(f"{name}: {problem}")
     elif stored_bytes(document) != raw:
         found.problems.append(f"{name}: its bytes differ from the sealed document's stored form (edited)")
+    signed = check_signature(document, trust)
+    if isinstance(signed, Verified):
+        found.signed = signed
+    elif signed:
+        found.problems.append(f"{name}: {signed}")
     for key, expected in (("callFolder", name.split("/")[3]), ("recordingId", name.split("/")[4])):
         if document.get(key) != expected:
             found.problems.append(f"{name}: {key} {document.get(key)!r} is not its folder's {expected!r}")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from tools.audit.check import RecordingAudit
 
-HEADER = ("STATUS", "DATE", "CALL", "RECORDING", "VERDICT", "CHUNKS", "BLOBS", "BYTES")
+HEADER = ("STATUS", "DATE", "CALL", "RECORDING", "VERDICT", "CHUNKS", "BLOBS", "BYTES", "SIGNED")
 
 
 def table(audits: Sequence[RecordingAudit], problems: Sequence[str] = ()) -> str:
@@ -17,13 +17,19 @@ def table(audits: Sequence[RecordingAudit], problems: Sequence[str] = ()) -> str
         rows.append((
             "OK" if audit.ok else "FAIL", str(record["date"]), _short(str(record["callFolder"])),
             _short(str(record["recordingId"])), audit.verdict or "-", str(audit.chunks), str(audit.blobs),
-            f"{audit.bytes:,}",
+            f"{audit.bytes:,}", _key(audit),
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.extend(f"FAIL {problem}" for problem in problems)
     for audit in audits:
         lines.extend(f"FAIL {audit.prefix}: {problem}" for problem in audit.problems)
+    lines.extend(_signers(audits))
+    lines.extend(
+        f"erased on request: {a.prefix} at {a.erased['erasedAt']} by {a.erased['requestedBy']}: {a.erased['reason']}"
+        for a in audits
+        if a.erased
+    )
     failed = sum(not a.ok for a in audits) + len(problems)
     blobs = sum(a.blobs for a in audits)
     lines.append(f"{len(audits)} recording(s), {blobs} blob(s) read back, {failed} failure(s)")
@@ -35,6 +41,23 @@ def as_json(audits: Sequence[RecordingAudit], problems: Sequence[str], span: tup
     body = {"ok": ok, "from": span[0], "to": span[1], "problems": list(problems),
             "recordings": [a.as_json() for a in audits]}  # fmt: skip
     return json.dumps(body, indent=2)
+
+
+def _key(audit: RecordingAudit) -> str:
+    """The verifying key's short fingerprint, as the lines under the table name it in full."""
+    return f"sha256:{audit.signed.key.fingerprint[:12]}" if audit.signed else "-"
+
+
+def _signers(audits: Sequence[RecordingAudit]) -> list[str]:
+    """One line per signing key (kid) and public key the signatures verified with."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for signed in (a.signed for a in audits if a.signed):
+        named = (signed.kid, signed.key.fingerprint, signed.key.source)
+        counts[named] = counts.get(named, 0) + 1
+    return [
+        f"signature verified: {count} manifest(s) signed by {kid} (public key {source}, sha256:{fingerprint})"
+        for (kid, fingerprint, source), count in sorted(counts.items())
+    ]
 
 
 def _short(text: str, width: int = 28) -> str:

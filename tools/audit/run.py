@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from tools.audit.check import RECORDING_DEPTH, Reader, RecordingAudit, audit_recording
+from tools.audit.signature import Trust
 
 
 class Lister(Reader, Protocol):
@@ -22,25 +23,33 @@ def days(first: date, last: date) -> Iterator[date]:
 
 
 def audit_days(
-    reader: Lister, first: date, last: date, *, call_folder: str = "", accept_incomplete: bool = False
+    reader: Lister,
+    first: date,
+    last: date,
+    *,
+    call_folder: str = "",
+    accept_incomplete: bool = False,
+    trust: Trust | None = None,
 ) -> list[RecordingAudit]:
     """One audit per recording folder whose recording started between ``first`` and ``last`` (UTC, inclusive);
-    ``call_folder``: only that call's recordings."""
+    ``call_folder``: only that call's recordings; ``trust``: the public keys manifest signatures must verify with."""
     found: list[RecordingAudit] = []
     for day in days(first, last):
         prefix = day.strftime("%Y/%m/%d/") + (f"{call_folder}/" if call_folder else "")
         for folder, sizes in sorted(_recordings(reader.sizes(prefix)).items()):
-            found.append(_audited(reader, folder, sizes, accept_incomplete))
+            found.append(_audited(reader, folder, sizes, accept_incomplete, trust))
     return found
 
 
-def _audited(reader: Lister, folder: str, sizes: dict[str, int], accept_incomplete: bool) -> RecordingAudit:
+def _audited(
+    reader: Lister, folder: str, sizes: dict[str, int], accept_incomplete: bool, trust: Trust | None
+) -> RecordingAudit:
     """The audit of one folder; a storage error ends the run (the archive cannot be read), and anything else a
     crafted archive makes the checks trip on is reported as that folder's failure, not a traceback."""
     from azure.core.exceptions import AzureError
 
     try:
-        return audit_recording(reader, folder, sizes, accept_incomplete)
+        return audit_recording(reader, folder, sizes, accept_incomplete, trust)
     except (AzureError, OSError):
         raise
     except Exception as exc:  # the audit reports every folder it cannot vouch for as FAIL, whatever the cause

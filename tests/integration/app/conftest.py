@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from azure.core.exceptions import ResourceNotFoundError
@@ -12,6 +13,7 @@ from azure.storage.blob import BlobServiceClient
 
 from local.emulator import Emulator
 from shared import bootstrap, config
+from shared.signing import new_key_file, public_path
 from shared.store.table import TableCallStore
 from tests.emulator.receiver import Receiver
 from tests.integration.app.emulated import ANSWERED, CALLBACKS, GRID, Acs, Clock
@@ -89,12 +91,18 @@ def app_settings(acs: Acs, storage: str, name: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(acs: Acs, storage_connection_string: str, unique_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+def app(
+    acs: Acs, storage_connection_string: str, unique_name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[App]:
     """The app built from its settings by the composition root, as on a host: real ACS port, recording source and
-    callback verifier, all pointed at the emulator; state, archive and quarantine on Azurite."""
+    callback verifier, all pointed at the emulator; state, archive and quarantine on Azurite; manifests signed with
+    a key file (``App.public_key``: its public key, for the audit)."""
     for name in config.SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
+    signing_key = tmp_path / "manifest-signing.pem"
+    new_key_file(signing_key)
     settings = app_settings(acs, storage_connection_string, unique_name)
+    settings["MANIFEST_SIGNING_KEY"] = str(signing_key)
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
     assert settings["CALLBACK_BASE_URL"] + CALLBACKS == acs.hooks.url(CALLBACKS)
@@ -106,6 +114,7 @@ def app(acs: Acs, storage_connection_string: str, unique_name: str, monkeypatch:
             deps,
             blobs.get_container_client(settings["ARCHIVE_CONTAINER"]),
             blobs.get_container_client(settings["QUARANTINE_CONTAINER"]),
+            public_key=public_path(signing_key),
         )
     finally:
         bootstrap.reset()

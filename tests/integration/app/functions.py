@@ -72,11 +72,13 @@ def queue_trigger(body: str) -> triggers.Trigger:
 
 @dataclass
 class App:
-    """``function_app`` over the built dependencies; ``archive`` and ``quarantine`` are its blob containers."""
+    """``function_app`` over the built dependencies; ``archive`` and ``quarantine`` are its blob containers;
+    ``public_key``: the public key of the key file its manifests are signed with."""
 
     deps: Deps
     archive: ContainerClient
     quarantine: ContainerClient
+    public_key: Path | None = None
     verifications: list[str] = field(default_factory=list)  # every verification job archive_chunk queued
 
     def grid(self, raw: dict[str, Any]) -> list[str]:

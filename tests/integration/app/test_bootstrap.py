@@ -12,6 +12,7 @@ from azure.data.tables import TableServiceClient
 
 from shared import bootstrap
 from shared.acs import AcsCallAutomation
+from shared.config import ConfigError
 from shared.legalhold import BlobLegalHolds
 from shared.store.table import TableCallStore
 
@@ -46,6 +47,7 @@ def test_importing_function_app_builds_nothing_and_loads_no_azure_sdk() -> None:
             "review_page",
             "review_asset",
             "legal_hold",
+            "erase_call",
             "archive_chunk",
             "verify_chunk",
             "chunk_poison",
@@ -74,3 +76,20 @@ def test_deps_are_built_once_from_the_environment(
         assert table in names
     finally:
         bootstrap.reset()
+
+
+def test_a_signing_key_file_that_cannot_be_read_stops_the_build_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, storage_connection_string: str, unique_name: str, tmp_path: Path
+) -> None:
+    values = json.loads((ROOT / "local.settings.json.example").read_text())["Values"]
+    missing = tmp_path / "no-such-key.pem"
+    settings = {**values, "AzureWebJobsStorage": storage_connection_string, "CALLS_TABLE": unique_name}
+    for name, value in {**settings, "MANIFEST_SIGNING_KEY": str(missing)}.items():
+        monkeypatch.setenv(name, value)
+    bootstrap.reset()
+    try:
+        with pytest.raises(ConfigError, match=f"MANIFEST_SIGNING_KEY: cannot read the signing key {missing}"):
+            bootstrap.deps()
+    finally:
+        bootstrap.reset()
+        TableServiceClient.from_connection_string(storage_connection_string).delete_table(unique_name)

@@ -55,7 +55,9 @@ def test_each_participant_gets_a_verified_mono_file_holding_their_own_voice(
 
     day = manifest["recordingStart"][:10]
     args = ["--date", day, "--container", app.archive.container_name, "--connection-string", storage_connection_string]
+    args += ["--public-key", str(app.public_key)]
     assert audit(args) == 0, capsys.readouterr().out
+    assert manifest["signature"]["alg"] == "ES256", "the composition root signs with MANIFEST_SIGNING_KEY"
     part = manifest["chunks"][0]["participantFiles"][1]["blobPath"]
     data = bytearray(app.archive.download_blob(part).readall())
     data[-1] ^= 0x40

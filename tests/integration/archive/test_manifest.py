@@ -1,4 +1,5 @@
-"""``manifest.publish`` on the session Azurite: a projection of the verified state, never replaced by an older one."""
+"""``manifest.publish`` on the session Azurite: a projection of the verified state, never replaced by an older one,
+signed when a signer is given."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,18 @@ from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from shared import layout
 from shared.archive import manifest
+from shared.archive.errors import ArchiveTransientError
 from shared.domain import Call, Recording, replay
+from shared.signing import (
+    KeyFileSigner,
+    Signature,
+    SigningError,
+    from_b64url,
+    load_public_key,
+    new_key_file,
+    public_path,
+    verifies,
+)
 from tests.unit.domain import builders as b
 
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
@@ -84,3 +97,28 @@ def test_the_manifest_is_sealed_with_its_canonical_sha256_and_the_timeline_it_wa
     assert body["timelineSha256"] == hashlib.sha256(canonical(timeline)).hexdigest()
     assert seal_problem(body) == ""
     assert "edited after it was written" in seal_problem({**body, "stateVersion": 6})
+
+
+class Refusing:
+    """A signer that does not sign (Key Vault unreachable, or the role missing)."""
+
+    def sign(self, digest: bytes) -> Signature:
+        raise SigningError("Key Vault did not sign: HTTP 403 Forbidden")
+
+
+def test_a_signed_manifest_carries_the_signature_of_its_seal(container: ContainerClient, tmp_path: Path) -> None:
+    new_key_file(tmp_path / "key.pem")
+    signer = KeyFileSigner.from_file(tmp_path / "key.pem")
+    call, recording = call_with(0, 1)
+    assert manifest.publish(container, call, recording, 5, NOW, timeline=(), signer=signer)
+    body = stored(container, call, recording)
+    assert (body["signature"]["alg"], body["signature"]["kid"], body["schemaVersion"]) == ("ES256", signer.kid, 4)
+    public = load_public_key(public_path(tmp_path / "key.pem"))
+    assert verifies(public, bytes.fromhex(body["manifestSha256"]), from_b64url(body["signature"]["value"]))
+
+
+def test_a_signer_that_does_not_sign_writes_no_manifest_and_is_retried(container: ContainerClient) -> None:
+    call, recording = call_with(0, 1)
+    with pytest.raises(ArchiveTransientError, match="the manifest was not signed: Key Vault did not sign"):
+        manifest.publish(container, call, recording, 5, NOW, timeline=(), signer=Refusing())
+    assert list(container.list_blobs()) == [], "an unsigned manifest is not written in place of a signed one"

@@ -8,7 +8,9 @@ legal-hold code path uses is served, each as Microsoft's REST reference describe
   ``GET /{account}/{container}?restype=container&comp=list[&prefix=][&include=versions][&marker=]``, 200 with an
   ``EnumerationResults`` XML body; a ``NextMarker`` continues the listing (the service may return fewer results
   than asked for, with a marker). With ``include=versions`` every version is listed with ``VersionId`` and
-  ``IsCurrentVersion``.
+  ``IsCurrentVersion``; with ``include=immutabilitypolicy`` a protected version's properties carry
+  ``ImmutabilityPolicyUntilDate`` and ``ImmutabilityPolicyMode`` (``unlocked``/``locked``), and with
+  ``include=legalhold`` ``LegalHold`` (``true``/``false``).
 - Set Blob Legal Hold, https://learn.microsoft.com/rest/api/storageservices/set-blob-legal-hold:
   ``PUT /{account}/{container}/{blob}?comp=legalhold[&versionid=]`` with ``x-ms-legal-hold: true|false``, 200 with
   ``x-ms-legal-hold``, ``x-ms-request-id``, ``x-ms-version`` and ``Date``.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +62,7 @@ class Backend:
 
     blobs: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     held: dict[tuple[str, str, str], bool] = field(default_factory=dict)  # (container, blob, version id)
+    retained: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # (blob, version): (until, mode)
     requests: list[Request] = field(default_factory=list)
     refuse_legal_hold: Refusal | None = None
 
@@ -135,7 +139,25 @@ def _list_blobs(backend: Backend, request: Request) -> Answer | Refusal:
         return Refusal(400, "UnsupportedQueryParameter", "Only List Blobs is served here.")
     if container not in backend.blobs:
         return Refusal(404, "ContainerNotFound", "The specified container does not exist.")
-    return Answer(_listing(backend.blobs[container], request.query), {"Content-Type": "application/xml"})
+    listing = _listing(backend.blobs[container], request.query, _protection(backend, container))
+    return Answer(listing, {"Content-Type": "application/xml"})
+
+
+def _protection(backend: Backend, container: str) -> Callable[[str, str | None, set[str]], str]:
+    """The retention and legal-hold properties of one version, as far as ``include`` asks for them."""
+
+    def properties(name: str, version: str | None, include: set[str]) -> str:
+        found = ""
+        retained = backend.retained.get((name, version or ""))
+        if "immutabilitypolicy" in include and retained:
+            found += f"<ImmutabilityPolicyUntilDate>{retained[0]}</ImmutabilityPolicyUntilDate>"
+            found += f"<ImmutabilityPolicyMode>{retained[1]}</ImmutabilityPolicyMode>"
+        if "legalhold" in include:
+            held = backend.held.get((container, name, version or ""), False)
+            found += f"<LegalHold>{str(held).lower()}</LegalHold>"
+        return found
+
+    return properties
 
 
 def _set_legal_hold(backend: Backend, request: Request) -> Answer | Refusal:
@@ -165,9 +187,12 @@ def _common() -> dict[str, str]:
     return {"x-ms-request-id": str(uuid.uuid4()), "x-ms-version": VERSION, "Date": formatdate(usegmt=True)}
 
 
-def _listing(blobs: dict[str, list[str]], query: dict[str, str]) -> bytes:
+def _listing(
+    blobs: dict[str, list[str]], query: dict[str, str], protection: Callable[[str, str | None, set[str]], str]
+) -> bytes:
     """One page of List Blobs: current versions only, or every version with ``include=versions``."""
-    every = "versions" in query.get("include", "").split(",")
+    include = set(query.get("include", "").split(","))
+    every = "versions" in include
     prefix = query.get("prefix", "")
     rows = [
         (name, version, version == ids[-1])
@@ -177,7 +202,10 @@ def _listing(blobs: dict[str, list[str]], query: dict[str, str]) -> bytes:
     ]
     start = int(query.get("marker") or 0)
     page, rest = rows[start : start + PAGE], rows[start + PAGE :]
-    items = "".join(_blob(name, version if every else None, current) for name, version, current in page)
+    items = "".join(
+        _blob(name, version if every else None, current, protection(name, version, include))
+        for name, version, current in page
+    )
     marker = str(start + PAGE) if rest else ""
     return (
         '<?xml version="1.0" encoding="utf-8"?>'
@@ -187,12 +215,12 @@ def _listing(blobs: dict[str, list[str]], query: dict[str, str]) -> bytes:
     ).encode()
 
 
-def _blob(name: str, version: str | None, current: bool) -> str:
+def _blob(name: str, version: str | None, current: bool, protected: str = "") -> str:
     versioned = f"<VersionId>{version}</VersionId><IsCurrentVersion>{str(current).lower()}</IsCurrentVersion>"
     return (
         f"<Blob><Name>{escape(name)}</Name>{versioned if version else ''}<Properties>"
         f"<Last-Modified>{formatdate(usegmt=True)}</Last-Modified><Etag>0x8DD000000000001</Etag>"
         "<Content-Length>10</Content-Length><Content-Type>application/octet-stream</Content-Type>"
         "<BlobType>BlockBlob</BlobType><LeaseStatus>unlocked</LeaseStatus><LeaseState>available</LeaseState>"
-        "</Properties></Blob>"
+        f"{protected}</Properties></Blob>"
     )
