@@ -7,7 +7,8 @@ Event Grid webhook as Event Grid does, and the run waits until the manifest list
 (copy, participant files, verification, manifest). Measured in that window:
 
 - CPU seconds of each process (host, emulator, Azurite), scaled to one recorded hour;
-- the host's peak RSS (its high-water mark is reset before each recording);
+- the host's peak RSS (its high-water mark is reset before each recording) and its RSS just before, idle with the
+  runtime, the SDKs and the app loaded: what the recording adds is the difference;
 - the floor for the bytes the verified path requires (``required_bytes``), priced per byte by ``bench.floor`` in a
   fresh process in the same run: SHA-256 of every byte hashed, TLS receive from ACS, and storage transfers as they
   are here (plain HTTP to Azurite: ``floorCpuSeconds``, against which the target is checked) and as they are in
@@ -111,10 +112,10 @@ def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def peak_rss(pid: int) -> int:
-    """A process's resident high-water mark (``VmHWM``), in bytes."""
+def rss(pid: int, field: str = "VmHWM") -> int:
+    """A process's resident high-water mark (``VmHWM``) or resident set now (``VmRSS``), in bytes."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) * 1024
     return 0
 
@@ -156,7 +157,7 @@ def one_recording(
     event, chunks = make_recording(client, fmt, channel, args.hour_seconds)
     recording_id = str(event["subject"]).rsplit("/recordingId/", 1)[1]
     pids = {name: int(info["pids"][name]) for name in PROCESSES}
-    rss_reset = reset_peak_rss(pids["host"])
+    idle_rss, rss_reset = rss(pids["host"], "VmRSS"), reset_peak_rss(pids["host"])
     before = {name: process_cpu(pid) for name, pid in pids.items()}
     started = time.time()
     deliver(info, event)
@@ -172,7 +173,7 @@ def one_recording(
         "format": fmt, "channel": channel, "mediaSeconds": args.hour_seconds,
         "mediaBytes": sum(int(found["size"]) for _, found in chunks), "chunks": len(chunks),
         "seconds": round(done - started, 3), "cpuSeconds": {name: round(value, 3) for name, value in cpu.items()},
-        "hostPeakRssBytes": peak_rss(pids["host"]), "peakRssSinceRecording": rss_reset,
+        "hostPeakRssBytes": rss(pids["host"]), "hostIdleRssBytes": idle_rss, "peakRssSinceRecording": rss_reset,
         "blobs": archived_blobs(container, recording_id), "source": chunks[0][0],
     }  # fmt: skip
 
