@@ -45,6 +45,7 @@ PROCESSES = ("host", "emulator", "azurite")
 FLOOR_SAMPLE_BYTES = 64 * 1024 * 1024  # bytes the floor is measured on (it is linear in the bytes)
 RATES_CONTAINER = "hour-rates"
 TARGETS = {"cpuRatio": 1.5, "timeRatio": 1.3, "peakRssMiB": 100.0}
+POLL_SECONDS = 0.5  # each look lists the container (Azurite's CPU); the time comes from the manifest, not the look
 
 
 def required_bytes(blobs: dict[str, int]) -> dict[str, int]:
@@ -164,7 +165,7 @@ def one_recording(
     done = None
     deadline = time.monotonic() + args.hour_timeout
     while done is None and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
         done = verified_at(container, recording_id, len(chunks))
     cpu = {name: process_cpu(pid) - before[name] for name, pid in pids.items()}
     if done is None:
