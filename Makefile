@@ -90,7 +90,7 @@ unit: setup ## the unit tests only
 check: lint ## lint, types, unit and integration tests (the fast loop; make test runs everything)
 	$(PY) -m pytest tests/unit tests/integration tests/chaos/test_audit.py
 
-bench: setup ## the performance benchmarks (about 10 minutes)
+bench: setup ## the performance benchmarks (about 15 minutes)
 	$(PY) -m bench
 
 # The full run: every scenario at full size, duplicates at 1,000 calls, hostile at 10,000 generated inputs.

@@ -4,6 +4,8 @@
    emulator started here (``bench.large``).
 2. Pipeline: recordings through the whole local stack against a bare copy loop (``bench.pipeline``).
 3. Cold start: Microsoft's runtime loading ``function_app.py`` against a one-function app (``bench.coldstart``).
+4. Recorded hour: an unmixed WAV and a mixed MP3 recording through the stack against their floors (``bench.hour``).
+5. Answer latency: IncomingCall -> answer, warm, after a fresh host and against a bare loop (``bench.answer``).
 
 Writes ``bench/results/bench-<stamp>.json`` and the chart ``.png`` beside it.
 """
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import coldstart, report
+from bench.answer import answer_latency
+from bench.hour import recorded_hour
 from bench.large import large_chunk
 from bench.pipeline import pipeline
 from shared.config import Settings
@@ -56,6 +60,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--pipeline-timeout", type=float, default=600, help="seconds to wait for the archive")
     parser.add_argument("--cold-runs", type=int, default=20, help="fresh processes per import (0 skips)")
+    parser.add_argument("--hour-seconds", type=float, default=3600, help="media per recorded-hour recording (0 skips)")
+    parser.add_argument("--hour-timeout", type=float, default=1800, help="seconds to wait for one recording's archive")
+    parser.add_argument("--answer-calls", type=int, default=200, help="answered calls, warm and bare loop (0 skips)")
+    parser.add_argument("--answer-cold", type=int, default=10, help="fresh host processes, one call each")
+    parser.add_argument("--answer-gap", type=float, default=0.3, help="seconds between an answer and the next call")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     args.sizes = [size_of(s) for s in args.sizes.split(",") if s.strip()]
@@ -69,6 +78,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-") as state:
         rows = large_chunk(args, Path(state)) if args.sizes else []
         flow = pipeline(args, Path(state)) if args.pipeline_calls else {"skipped": "--pipeline-calls 0"}
+        hour = recorded_hour(args, Path(state)) if args.hour_seconds else {"skipped": "--hour-seconds 0"}
+        answer = answer_latency(args, Path(state)) if args.answer_calls else {"skipped": "--answer-calls 0"}
     result: dict[str, Any] = {
         "stamp": stamp,
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
@@ -79,6 +90,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "largeChunk": rows,
         "pipeline": flow,
         "coldStart": coldstart.measure(args.cold_runs) if args.cold_runs else {"skipped": "--cold-runs 0"},
+        "recordedHour": hour,
+        "answer": answer,
     }  # fmt: skip
     result["verdicts"] = report.verdicts(result)
     json_path, png_path = report.write(result, args.out, stamp)

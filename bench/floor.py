@@ -11,7 +11,9 @@ thread, ``time.thread_time``, user + system, so the kernel's socket work counts 
   azure-core), against a server context like the ACS emulator's, so the cipher is the one the copy negotiates
   (printed as ``cipher``);
 - ``upload``: sending the bytes on loopback TCP, encrypted with the same TLS client context (``uploadTls``, what
-  a copy to Azure Blob storage does) or in plain TCP (``uploadPlain``: the local benchmark's Azurite speaks HTTP).
+  a copy to Azure Blob storage does) or in plain TCP (``uploadPlain``: the local benchmark's Azurite speaks HTTP);
+- ``downloadPlain``: receiving the bytes in plain TCP (a read-back from the local Azurite; ``downloadTls`` is what
+  a read-back from Azure Blob storage costs).
 
 The benchmark's copy downloads through the emulator's TLS endpoint and uploads to Azurite over plain HTTP, so its
 floor is ``sha256 + download + upload(plain)``; ``uploadTls`` is measured too, and ``floorAzureCpuSeconds`` (the floor
@@ -42,6 +44,7 @@ MIB = 1024 * 1024
 HOST = "localhost"
 SAMPLE_BYTES = 256 * MIB  # bytes measured per part (the floor is linear in the bytes)
 ROUNDS = 3  # measurements per part; the least counts
+PARTS = ("sha256", "downloadTls", "downloadPlain", "uploadPlain", "uploadTls")
 
 
 def sha256_cpu(size: int, block: int) -> float:
@@ -80,13 +83,13 @@ def _transfer(
 ) -> tuple[float, str]:
     """CPU seconds of this thread to send (or receive) ``size`` bytes to (from) a peer thread; and the cipher."""
     payload = memoryview(os.urandom(block))
+    buffer = memoryview(bytearray(block))  # allocated before the clock starts, as ``payload`` is
 
     def sender(sock: socket.socket) -> None:
         for offset in range(0, size, block):
             sock.sendall(payload[: min(block, size - offset)])
 
     def receiver(sock: socket.socket) -> None:
-        buffer = memoryview(bytearray(block))
         left = size
         while left:
             got = sock.recv_into(buffer, min(block, left))
@@ -121,7 +124,7 @@ def measure(size: int, block: int, sample: int = SAMPLE_BYTES, rounds: int = ROU
     a shared machine, and a lower floor only makes the copy's ratio worse).
     """
     measured = min(size, sample)
-    parts: dict[str, list[float]] = {"sha256": [], "downloadTls": [], "uploadPlain": [], "uploadTls": []}
+    parts: dict[str, list[float]] = {part: [] for part in PARTS}
     with tempfile.TemporaryDirectory(prefix="floor-") as state:
         server, client = contexts(Path(state))
         for _ in range(rounds):
@@ -129,6 +132,7 @@ def measure(size: int, block: int, sample: int = SAMPLE_BYTES, rounds: int = ROU
             parts["downloadTls"].append(download)
             parts["uploadTls"].append(_transfer(measured, block, client, server, send=True)[0])
             parts["uploadPlain"].append(_transfer(measured, block, None, None, send=True)[0])
+            parts["downloadPlain"].append(_transfer(measured, block, None, None, send=False)[0])
             parts["sha256"].append(sha256_cpu(measured, block))
     cpu = {name: round(min(values) * size / max(measured, 1), 4) for name, values in parts.items()}
     return {
@@ -156,6 +160,11 @@ def lowest(runs: list[dict[str, Any]]) -> dict[str, Any]:
     best = dict(min(runs, key=lambda run: float(run["floorCpuSeconds"])))
     best["floorCpuSecondsAll"] = [run["floorCpuSeconds"] for run in runs]
     return best
+
+
+def per_byte(found: dict[str, Any]) -> dict[str, float]:
+    """CPU seconds per byte of each part of a ``measure`` result."""
+    return {name: float(seconds) / max(int(found["size"]), 1) for name, seconds in found["cpuSeconds"].items()}
 
 
 def main() -> None:

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.report_calls import answer_table, answer_verdicts, hour_table, hour_verdicts
+
 MIB = 1024 * 1024
 LABELS = {
     "ours": "(a) ours",
@@ -137,7 +139,7 @@ def verdicts(result: dict[str, Any]) -> list[str]:
         lines.append(
             f"cold start: the runtime loading function_app / a one-function app = {cold['ratio']:.2f} (target <= 1.25)"
         )
-    return lines
+    return [*lines, *hour_verdicts(result.get("recordedHour", {})), *answer_verdicts(result.get("answer", {}))]
 
 
 def _cpu(row: dict[str, Any]) -> str:
@@ -194,7 +196,7 @@ def _cpu_split(run: dict[str, Any]) -> str:
 
 
 def text(result: dict[str, Any]) -> str:
-    """The run's one table: large chunks, pipeline, cold start, then the verdicts."""
+    """The run's one table: large chunks, pipeline, cold start, recorded hour, answer latency, then the verdicts."""
     rows = result.get("largeChunk", [])
     lines = [*large_table(rows), "", *cost_table(rows), "", *pipeline_table(result.get("pipeline", {}))]
     cold = result.get("coldStart", {})
@@ -204,7 +206,8 @@ def text(result: dict[str, Any]) -> str:
             f" function_app ({cold['functions']} functions) {cold['functionAppMedianSeconds'] * 1000:.0f} ms,"
             f" one-function app {cold['referenceAppMedianSeconds'] * 1000:.0f} ms (medians)"
         )
-    return "\n".join([*lines, "", *result.get("verdicts", [])])
+    calls = [*hour_table(result.get("recordedHour", {})), "", *answer_table(result.get("answer", {}))]
+    return "\n".join([*lines, "", *calls, "", *result.get("verdicts", [])])
 
 
 def chart(rows: list[dict[str, Any]], path: Path) -> None:

@@ -121,6 +121,7 @@ class Stack:
     azurite: Azurite | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    _emulator: dict[str, Any] = field(default_factory=dict)  # the emulator's ready line (hosts are wired from it)
 
     def start(self) -> Stack:
         state = self.options.state_dir
@@ -131,15 +132,27 @@ class Stack:
         try:
             self._start_azurite(state)
             self._signing_key(state)
-            emulator = self._start_emulator(state)
-            self._start_hosts(state, emulator)
+            self._emulator = self._start_emulator(state)
+            self._start_hosts(state, self._emulator)
             self._subscribe()
         except BaseException:
             self.stop()
             raise
+        self._record_pids()
+        return self
+
+    def restart_hosts(self) -> None:
+        """Replace every Functions host with a fresh process (a cold start) and point Event Grid at the new one."""
+        for name in [name for name in self.processes if name.startswith("host")]:
+            _terminate(self.processes.pop(name))
+        self.info.pop("functionsUrls", None)
+        self._start_hosts(self.options.state_dir, self._emulator)
+        self._subscribe()
+        self._record_pids()
+
+    def _record_pids(self) -> None:
         self.info["pids"] = {"azurite": self.azurite.process.pid} if self.azurite and self.azurite.process else {}
         self.info["pids"].update({name: proc.pid for name, proc in self.processes.items()})
-        return self
 
     def _start_azurite(self, state: Path) -> None:
         self.azurite = Azurite(location=state / "azurite", access_log=self.options.azurite_access_log).start()

@@ -76,6 +76,7 @@ class Backend:
             others = [p for p in call.participants if p != call.callee]
             connection = self._connect(call, callback_uri, call.callee, others, operation_context)
             connection.answered_by = answered_by
+            call.answered_at = self.clock()
             return connection
 
     def create_call(

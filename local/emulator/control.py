@@ -25,6 +25,7 @@ def call_view(call: Call) -> dict[str, Any]:
         "from": call.caller, "to": call.callee, "participants": call.participants,
         "callerDisplayName": call.display_name, "callConnections": call.connections,
         "incomingCallContext": call.incoming_call_context, "created": timestamp(call.created_at),
+        "answeredAt": timestamp(call.answered_at) if call.answered_at is not None else None,
     }  # fmt: skip
 
 

@@ -154,6 +154,8 @@ class EventGrid:
         record = self._record(subscription, event)
         status: int | None = None
         for attempt in range(1, subscription.max_delivery_attempts + 1):
+            with self.backend.lock:
+                record.setdefault("sentAt", timestamp(time.time()))  # the first attempt's request leaves now
             status = await self._attempt(subscription, event, attempt)
             with self.backend.lock:
                 record.update(status=status, attempts=attempt, time=time.time())

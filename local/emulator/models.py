@@ -47,6 +47,7 @@ class Call:
     state: str = "ringing"
     created_at: float = field(default_factory=time.time)
     connections: list[str] = field(default_factory=list)
+    answered_at: float | None = None  # when the answer request arrived (the ring a caller hears ends here)
 
 
 @dataclass

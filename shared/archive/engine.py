@@ -11,7 +11,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from shared.archive.media import copy_media
 from shared.archive.options import ArchiveOptions
 from shared.archive.source import RecordingSource, SourceStream
 from shared.archive.split import split_participants, stored_blocks
+from shared.archive.splitalong import SplitAlong
 from shared.archive.writer import Stager, blob_metadata, content_type, put_blob
 from shared.domain.model import ChunkCopy
 from shared.messages import ChunkJob
@@ -83,14 +84,21 @@ def archive_chunk(
             stored_metadata.result()  # it created the container when there was none: blocks can be staged
             return Stager(container.get_blob_client(job.chunk.paths.media), pool, permits)
 
-        media = copy_media(
-            source,
-            job.file.content_location,
-            options,
-            make_stager,
-            lambda sha: blob_metadata(job.chunk, sha),
-            content_type(job.chunk.format),
-        )
+        along = SplitAlong(lambda pieces, total: _split_fed(job, container, stored_metadata, pieces, total, options))
+        try:
+            media = copy_media(
+                source,
+                job.file.content_location,
+                options,
+                make_stager,
+                lambda sha: blob_metadata(job.chunk, sha),
+                content_type(job.chunk.format),
+                along.along if _splits(job, options) else None,
+            )
+        except BaseException:
+            along.abandon()
+            raise
+        split_along = along.finish()
         document, metadata_sha256 = stored_metadata.result()
     log.info(
         "chunk %s of recording %s copied: %s bytes, sha256 %s, streamed=%s",
@@ -103,9 +111,33 @@ def archive_chunk(
         document=document,
         metadata_sha256=metadata_sha256,
     )
-    if options.participant_files and job.chunk.format.lower() == "wav" and _on_channels(copy):
+    if split_along is not None:
+        copy = replace(copy, participant_files=split_along)
+    elif _splits(job, options) and _on_channels(copy):
         copy = replace(copy, participant_files=_split(job, container, copy, media.payload, options))
     return Archived(copy, media.payload)
+
+
+def _splits(job: ChunkJob, options: ArchiveOptions) -> bool:
+    """Participant files are wanted and the chunk is a WAV (whether it is unmixed, its metadata says)."""
+    return options.participant_files and job.chunk.format.lower() == "wav"
+
+
+def _split_fed(
+    job: ChunkJob,
+    container: ContainerClient,
+    stored_metadata: Future[tuple[bytes, str]],
+    pieces: Iterator[bytes],
+    total: int,
+    options: ArchiveOptions,
+) -> tuple[dict[str, Any], ...]:
+    """The per-participant files of an unmixed WAV chunk from the pieces of its copy (``SplitAlong``); none for a
+    chunk whose metadata puts nobody on a channel of their own (the pieces are let go)."""
+    document, _ = stored_metadata.result()
+    copy = chunk_copy(size=total, sha256="", streamed=True, document=document, metadata_sha256="")
+    if not _on_channels(copy):
+        return ()
+    return split_participants(container, job.chunk, copy.participants, pieces, total, options)
 
 
 def _on_channels(copy: ChunkCopy) -> bool:
@@ -116,7 +148,8 @@ def _on_channels(copy: ChunkCopy) -> bool:
 def _split(
     job: ChunkJob, container: ContainerClient, copy: ChunkCopy, payload: bytes | None, options: ArchiveOptions
 ) -> tuple[dict[str, Any], ...]:
-    """The per-participant files of an unmixed WAV chunk, from the payload or (streamed) the committed blob."""
+    """The per-participant files of an unmixed WAV chunk not split along its copy: from the payload or (streamed
+    without lanes: a server that ignored the range, or declared no size) the committed blob."""
     block = options.block_size_bytes
     blocks: Iterator[bytes]
     if payload is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextvars import copy_context
 
@@ -48,9 +49,16 @@ class Turns:
 
 
 def copy_in_lanes(
-    first: FirstBlock, source: RecordingSource, url: str, block: int, pool: ThreadPoolExecutor, stager: Stager
+    first: FirstBlock,
+    source: RecordingSource,
+    url: str,
+    block: int,
+    pool: ThreadPoolExecutor,
+    stager: Stager,
+    follow: Callable[[bytes], None] | None = None,
 ) -> str:
     """Download, hash and stage every block of a chunk of ``first.total`` bytes; its SHA-256 (blocks not committed).
+    ``follow`` is handed every piece in order as it is hashed.
 
     Takes ``first.pieces`` over (the first block is let go once staged). Tasks are queued in block order, so a lane
     waiting for its turn never waits on a block that no lane has started.
@@ -68,6 +76,8 @@ def copy_in_lanes(
             turns.take(index)
             for piece in pieces:
                 digest.update(piece)
+                if follow is not None:
+                    follow(piece)
             turns.give(index)
             stager.stage_at(index, pieces)
             return sum(len(piece) for piece in pieces)

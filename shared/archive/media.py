@@ -24,6 +24,9 @@ from shared.archive.options import ArchiveOptions
 from shared.archive.source import RecordingSource
 from shared.archive.writer import Stager
 
+Follow = Callable[[int], Callable[[bytes], None]]
+"""Given the chunk's size, what takes each of its pieces in order as it is copied."""
+
 
 @dataclass(frozen=True)
 class CopiedMedia:
@@ -148,11 +151,13 @@ def _in_lanes(
     metadata: Callable[[str], dict[str, str]],
     kind: str,
     pool: ThreadPoolExecutor,
+    follow: Follow | None,
 ) -> CopiedMedia:
     """A chunk known to pass the threshold, served in ranges: copied in lanes, committed once every block is stored."""
     total = first.total or 0
     try:
-        digest = copy_in_lanes(first, source, url, options.block_size_bytes, pool, stager)
+        feed = follow(total) if follow is not None else None
+        digest = copy_in_lanes(first, source, url, options.block_size_bytes, pool, stager, feed)
     except BaseException:
         stager.abandon()
         raise
@@ -167,8 +172,10 @@ def copy_media(
     make_stager: Callable[[ThreadPoolExecutor, threading.Semaphore], Stager],
     metadata: Callable[[str], dict[str, str]],
     kind: str,
+    follow: Follow | None = None,
 ) -> CopiedMedia:
-    """Download ``url`` and verify its size and SHA-256; small chunks come back as bytes, large ones are committed."""
+    """Download ``url`` and verify its size and SHA-256; small chunks come back as bytes, large ones are committed.
+    A chunk copied in lanes hands every piece in order to ``follow(total)`` (the other ways of copying do not)."""
     block, workers = options.block_size_bytes, options.concurrency
     permits = threading.Semaphore(2 * workers)
     with (
@@ -178,7 +185,8 @@ def copy_media(
         permits.acquire()
         first = read_first(source, url, block)
         if first.rest is None and first.total is not None and first.total > options.streaming_threshold_bytes:
-            return _in_lanes(first, source, url, options, make_stager(uploads, permits), metadata, kind, downloads)
+            stager = make_stager(uploads, permits)
+            return _in_lanes(first, source, url, options, stager, metadata, kind, downloads, follow)
         sink = Sink(options.streaming_threshold_bytes, first.total, permits, lambda: make_stager(uploads, permits))
         blocks: Generator[bytes]
         if first.rest is not None:

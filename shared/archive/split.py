@@ -3,8 +3,8 @@
 The chunk's ACS metadata says which participant is on which channel (``participants[].channel``). The chunk's
 PCM data is read in blocks of ``block_size_bytes``, each block's frames are split by channel, and every channel
 with a participant goes to its own blob (``layout.participant_path``) as staged blocks, hashed as they are staged
-and committed at the end. At most ``concurrency`` split blocks are in flight, each about ``block_size_bytes`` /
-channels, so memory stays near two blocks whatever the chunk's size. A WAV whose header cannot be read (not RIFF
+and committed at the end. At most ``concurrency`` split blocks are in flight, each ``block_size_bytes`` / channels
+but no more than 4 MiB (``participant_block``), so memory stays near one block of the chunk whatever its size. A WAV whose header cannot be read (not RIFF
 PCM, or no ``data`` chunk within the first block) gets no participant files; the chunk itself is archived as is.
 """
 
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PCM, EXTENSIBLE = 1, 0xFFFE
+PARTICIPANT_BLOCK_MAX_BYTES = 4 * 1024 * 1024  # a participant's bytes held before they are staged, at most
+PARTICIPANT_BLOCK_MIN_BYTES = 64 * 1024
 MONO_HEADER_SIZE = 44
 
 
@@ -110,6 +112,12 @@ class Output:
         return {**self.participant, "blobPath": self.path, "size": self.size, "sha256": self.digest.hexdigest()}
 
 
+def participant_block(block_size: int, channels: int) -> int:
+    """The block size of each participant's file: the chunk's block shared by its channels, within 64 KiB..4 MiB
+    (staging larger blocks saves a few requests and holds tens of MiB more per participant)."""
+    return max(PARTICIPANT_BLOCK_MIN_BYTES, min(block_size // channels, PARTICIPANT_BLOCK_MAX_BYTES))
+
+
 def speakers(participants: Iterable[dict[str, Any]], channels: int) -> list[dict[str, Any]]:
     """The participants with a channel of this WAV, each rawId once (the first channel it is on)."""
     found: dict[str, dict[str, Any]] = {}
@@ -141,7 +149,7 @@ def split_participants(
     with ThreadPoolExecutor(options.concurrency, thread_name_prefix="archive-split") as pool:
         outputs = [_output(container, chunk, person, pool, permits) for person in who]
         try:
-            _demux(wav, head, blocks, outputs, max(64 * 1024, options.block_size_bytes // wav.channels))
+            _demux(wav, head, blocks, outputs, participant_block(options.block_size_bytes, wav.channels))
             for output in outputs:
                 output.flush()
                 output.stager.commit(blob_metadata(chunk, output.digest.hexdigest()), "audio/wav")

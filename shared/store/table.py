@@ -126,7 +126,8 @@ class TableCallStore:
                 unacknowledged[version + 1] = previous
                 self._pause(attempt)
                 continue
-            self._settle_open_index(folder, call)
+            if previous is not None and _is_open(previous):
+                self._settle_open_index(folder, call)
             return Applied(call=call, previous=previous, duplicate=False, version=version + 1)
         raise StoreContention(f"gave up applying {type(event).__name__} after {self._max_attempts} attempts")
 
@@ -225,6 +226,9 @@ class TableCallStore:
         self._table.upsert_entity(entity, mode=UpdateMode.REPLACE)
 
     def _settle_open_index(self, folder: str, call: Call) -> None:
+        """Drop the call's ``~open`` row when it has nothing left for the sweeper. A write runs this only when the
+        call was open before it: a call that was not open has no row to drop (a row left by a write that failed
+        after its index was written is dropped by the sweeper, which checks every row against its call)."""
         if not _is_open(call):
             self.close_open(folder)
 

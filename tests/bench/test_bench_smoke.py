@@ -18,7 +18,8 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
             "--sizes", "300k", "--block", "128k", "--threshold", "256k", "--repeat", "1", "--baseline", "HEAD",
             "--pipeline-calls", "1", "--pipeline-chunks", "2", "--pipeline-chunk", "64k", "--pipeline-single", "1",
             "--design-workers", "2",
-            "--cold-runs", "1", "--out", str(tmp_path),
+            "--cold-runs", "1", "--hour-seconds", "3", "--answer-calls", "3", "--answer-cold", "1",
+            "--answer-gap", "0.1", "--out", str(tmp_path),
         ])  # fmt: skip
     except AzuriteMissing as exc:
         missing(f"the benchmark needs Azurite: {exc}")
@@ -44,6 +45,23 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
     assert set(result["pipeline"]["bareLoop"]["cpuMsPerChunk"]) == {"bare", "azurite", "emulator"}
     assert result["coldStart"]["runs"] == 1
     assert any(line.startswith("pipeline:") for line in result["verdicts"])
+    hour = result["recordedHour"]
+    kinds = {(r["format"], r["channel"]): r for r in hour["recordings"]}
+    assert set(kinds) == {("wav", "unmixed"), ("mp3", "mixed")}
+    assert kinds["wav", "unmixed"]["blobs"]["participant"] > 0, "the unmixed WAV got one file per participant"
+    assert "participant" not in kinds["mp3", "mixed"]["blobs"]
+    for row in hour["recordings"]:
+        assert row["blobs"]["media"] == row["mediaBytes"]
+        assert row["cpuRatio"] > 0
+        assert row["timeRatio"] > 0
+        assert row["hostPeakRssBytes"] > 0
+        assert set(row["cpuSecondsPerHour"]) == {"host", "emulator", "azurite"}
+    assert hour["floor"]["cpuSeconds"]["downloadPlain"] > 0
+    answer = result["answer"]
+    assert answer["coldRuns"] == 1
+    assert all(answer[run]["p99"] > 0 for run in ("warmMs", "bareLoopMs", "coldMs"))
+    assert any(line.startswith("answer: warm p99") for line in result["verdicts"])
+    assert any(line.startswith("recorded hour, wav unmixed") for line in result["verdicts"])
     [json_file] = tmp_path.glob("bench-*.json")
     assert json.loads(json_file.read_text())["largeChunk"] == rows
     [png] = tmp_path.glob("bench-*.png")

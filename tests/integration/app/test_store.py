@@ -9,6 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.data.tables import TableClient
 
 from shared.domain import CallState, ChunkFile, ChunkState, FilesInfo, InvalidTransition, RecordingState
 from shared.domain import events as ev
@@ -308,3 +311,33 @@ def test_forget_removes_a_call_its_rows_and_its_index_rows_only_at_the_version_i
     left = list(calls_table.query_entities("PartitionKey eq @pk", parameters={"pk": call_folder(sid)}))
     indexed = list(calls_table.query_entities("ServerCallId eq @sid", parameters={"sid": sid}))
     assert (left, indexed) == ([], [])
+
+
+class RequestLog(SansIOHTTPPolicy[Any, Any]):
+    """An azure-core policy that notes the method and path of every request a table client sends."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        self.seen.append(f"{request.http_request.method} {request.http_request.url.split('?', 1)[0]}")
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        return
+
+
+def test_a_write_to_a_call_that_was_not_open_deletes_no_sweeper_row(
+    calls_table: TableClient, storage_connection_string: str
+) -> None:
+    requests = RequestLog()
+    logged = TableClient.from_connection_string(
+        storage_connection_string, calls_table.table_name, per_call_policies=[requests]
+    )
+    store = TableCallStore(logged)
+    sid = server_call_id()
+    store.apply(sid, ev.CallRinging("e1", at(0), "eventgrid"))
+    assert not [r for r in requests.seen if r.startswith("DELETE")], "a ringing call never had a sweeper row"
+    store.apply(sid, ev.CallAnswered("e2", at(1), "eventgrid", call_connection_id="conn"))
+    store.apply(sid, ev.CallDisconnected("e3", at(2), "callback"))
+    assert len([r for r in requests.seen if r.startswith("DELETE")]) == 1, "the call left the sweeper's index once"
+    assert sid not in open_ids(store)

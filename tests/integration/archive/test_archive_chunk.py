@@ -8,10 +8,14 @@ import os
 import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from azure.core.pipeline import PipelineRequest
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
+from local.emulator.media import MediaSpec, WavMedia
 from shared.archive import Archived, ArchiveOptions, ArchiveTransientError, SourceGoneError, archive_chunk
 from shared.archive import fetch as fetch_module
 from shared.archive.readback import NotVerified, read_back
@@ -207,3 +211,38 @@ def test_peak_memory_of_a_64_mib_streamed_chunk_stays_far_below_its_size(contain
     assert result.copy.sha256 == hashlib.sha256(media).hexdigest()
     print(f"peak {peak / 2**20:.1f} MiB")
     assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for a 64 MiB chunk"
+
+
+class RequestLog:
+    """Notes the method and path of every request a storage client sends (its ``raw_request_hook``)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, request: PipelineRequest[Any]) -> None:
+        self.seen.append(f"{request.http_request.method} {unquote(request.http_request.url.split('?', 1)[0])}")
+
+
+def test_a_streamed_unmixed_wav_is_split_along_its_copy_without_reading_it_back(
+    storage_connection_string: str, container: ContainerClient
+) -> None:
+    requests = RequestLog()
+    logged = BlobServiceClient.from_connection_string(
+        storage_connection_string, raw_request_hook=requests
+    ).get_container_client(container.container_name)
+    spec = MediaSpec(format="wav", channels=2, duration_ms=20_000, voices=(0, 1), seed="split-along")
+    wav = WavMedia(spec)
+    source, job, media = FakeSource(), make_job(3), wav.read(0, wav.size)
+    serve(source, job, media)
+    result = archive_chunk(job, source, logged, SMALL)
+    assert result.copy.streamed
+    files = {part["channel"]: part for part in result.copy.participant_files}
+    assert set(files) == {0, 1}
+    for channel, part in files.items():
+        mono = container.download_blob(part["blobPath"]).readall()
+        assert mono[44:] == b"".join(media[44 + offset + 2 * channel : 44 + offset + 2 * channel + 2]
+                                     for offset in range(0, len(media) - 44, 4))  # fmt: skip
+        assert part["sha256"] == hashlib.sha256(mono).hexdigest()
+    assert [seen for seen in requests.seen if seen.endswith(job.chunk.paths.media)], "the media's requests were seen"
+    reads = [seen for seen in requests.seen if seen.startswith(("GET", "HEAD"))]
+    assert not [seen for seen in reads if seen.endswith(job.chunk.paths.media)], "the media was not read back"

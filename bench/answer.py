@@ -1,0 +1,135 @@
+"""How long a caller rings: ``IncomingCall`` sent to the webhook -> the answer request received by the emulator.
+
+Both ends are the emulator's own clock: a delivery's ``sentAt`` (the first attempt leaves) and the call's
+``answeredAt`` (the answer request arrived). Calls are placed one at a time, each once the one before was answered
+and ``--answer-gap`` seconds went by (the answered call connects and starts recording meanwhile, as it would), so
+every figure is one ringing call's wait, not a queue's. Three runs against one stack:
+
+- **warm**: ``--answer-calls`` calls to the app on a host that has already answered ``WARM_UP`` calls;
+- **bare loop**: the same number of calls to ``bench.answerloop`` (one state write and the answer call, no app or
+  host code), Event Grid pointed at it instead of the app;
+- **cold**: ``--answer-cold`` times, a fresh host process (``Stack.restart_hosts``) and its first call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench.pipeline import percentiles
+from local.azurite import environ_without_proxy
+from local.client import LocalClient
+from local.stack import Stack, StackOptions, event_grid_subscription, webhook_url
+
+ROOT = Path(__file__).resolve().parent.parent
+CALLEE = "8:acs:answer-bench-agent"
+FIRST_CALLER = 14255500000
+WARM_UP = 3
+POLL_SECONDS = 0.02
+TARGET = 1.5  # warm p99 at most this many times the bare loop's
+
+
+class Caller:
+    """Places calls from numbers never used before in the run, and times each until it is answered."""
+
+    def __init__(self, client: LocalClient, gap: float, timeout: float = 60.0) -> None:
+        self.client, self.gap, self.timeout = client, gap, timeout
+        self.placed = 0
+
+    def ring(self) -> float:
+        """One call, placed and answered: seconds from its IncomingCall's delivery to the answer request."""
+        self.placed += 1
+        caller = f"4:+{FIRST_CALLER + self.placed}"
+        server_call_id = self.client.emulator("POST", "calls/incoming", {"from": caller, "to": CALLEE})["serverCallId"]
+        answered = self._answered_at(server_call_id)
+        sent = next(
+            record["sentAt"]
+            for record in self.client.emulator("GET", "deliveries")
+            if record.get("eventType") == "Microsoft.Communication.IncomingCall"
+            and f"/caller/{caller}/" in str(record.get("subject"))
+            and record.get("sentAt")
+        )
+        time.sleep(self.gap)
+        return _epoch(answered) - _epoch(sent)
+
+    def _answered_at(self, server_call_id: str) -> str:
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            for call in self.client.emulator("GET", "calls"):
+                if call["serverCallId"] == server_call_id and call.get("answeredAt"):
+                    return str(call["answeredAt"])
+            time.sleep(POLL_SECONDS)
+        raise TimeoutError(f"call {server_call_id} was not answered within {self.timeout:.0f} s")
+
+    def rings(self, count: int) -> list[float]:
+        return [self.ring() for _ in range(count)]
+
+
+def _epoch(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def point_event_grid(client: LocalClient, endpoint: str) -> None:
+    """Deliver IncomingCall to ``endpoint`` from now on (the stack's subscription, replaced by name)."""
+    client.emulator("POST", "subscriptions", event_grid_subscription(endpoint))
+
+
+@contextmanager
+def bare_loop(info: dict[str, Any]) -> Iterator[str]:
+    """``bench.answerloop`` running against the stack's emulator and Azurite; its webhook URL."""
+    command = [sys.executable, "-m", "bench.answerloop", "--acs", info["acsConnectionString"],
+               "--storage", info["storageConnectionString"]]  # fmt: skip
+    env = {**environ_without_proxy(), **info["clientEnv"]}
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        ready = json.loads(process.stdout.readline() or "{}")
+        if "url" not in ready:
+            raise RuntimeError("bench.answerloop did not start")
+        yield f"{ready['url']}/events"
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def milliseconds(values: list[float]) -> dict[str, float]:
+    """p50 / p95 / p99 / mean of ``values`` (seconds) in milliseconds."""
+    return {name: round(seconds * 1000, 1) for name, seconds in percentiles(values).items()}
+
+
+def answer_latency(args: argparse.Namespace, state: Path) -> dict[str, Any]:
+    """Warm, bare-loop and cold answer latencies, one stack; ``ratio``: warm p99 over the bare loop's."""
+    settings = {"ANSWER_POLICY": "*", "DELETE_SOURCE_AFTER_ARCHIVE": "false"}
+    stack = Stack(StackOptions(state_dir=state / "answer", settings=settings)).start()
+    try:
+        caller = Caller(LocalClient(dict(stack.info)), args.answer_gap)
+        caller.rings(WARM_UP)
+        warm = caller.rings(args.answer_calls)
+        with bare_loop(dict(stack.info)) as endpoint:
+            point_event_grid(caller.client, endpoint)
+            caller.rings(WARM_UP)
+            bare = caller.rings(args.answer_calls)
+        cold = []
+        for _ in range(args.answer_cold):
+            stack.restart_hosts()
+            caller.client = LocalClient(dict(stack.info))
+            cold.append(caller.ring())
+        point_event_grid(caller.client, webhook_url(stack.info["functionsUrl"], stack.info.get("eventGridKey", "")))
+    finally:
+        stack.stop()
+    result: dict[str, Any] = {
+        "calls": args.answer_calls, "gapSeconds": args.answer_gap,
+        "warmMs": milliseconds(warm), "bareLoopMs": milliseconds(bare), "coldMs": milliseconds(cold),
+        "coldRuns": len(cold), "target": TARGET,
+    }  # fmt: skip
+    if warm and bare:
+        result["ratio"] = round(result["warmMs"]["p99"] / max(result["bareLoopMs"]["p99"], 1e-9), 3)
+    return result
