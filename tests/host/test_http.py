@@ -98,3 +98,52 @@ def test_a_context_parameter_gets_the_function_name_and_a_fresh_invocation_id(we
 
     assert first[0] == second[0] == "whoami"
     assert first[1] != second[1]
+
+
+DEEP = b'{"a": ' * 200_000 + b"1" + b"}" * 200_000
+
+
+def test_a_deeply_nested_json_body_reaches_the_function_and_the_host_does_not_fail(web_host: HostProcess) -> None:
+    response = requests.get(
+        f"{web_host.url}/api/hello/deep", data=DEEP, headers={"Content-Type": "application/json"}, timeout=30
+    )
+
+    assert (response.status_code, response.text) == (200, "hello deep")
+
+
+def test_a_deeply_nested_event_grid_body_is_a_400_naming_the_problem(web_host: HostProcess) -> None:
+    response = requests.post(
+        f"{web_host.url}/runtime/webhooks/eventgrid",
+        params={"functionName": "acs_events", "code": web_host.info["eventGridKey"]},
+        data=b"[" + DEEP + b"]",
+        headers={"aeg-event-type": "Notification", "Content-Type": "application/json"},
+        timeout=30,
+    )
+
+    assert response.status_code == 400
+    assert "not an event or an array of events" in response.text
+
+
+def test_a_function_returning_a_value_without_a_return_binding_fails_as_the_runtime_rules(
+    web_host: HostProcess,
+) -> None:
+    response = requests.post(
+        f"{web_host.url}/runtime/webhooks/eventgrid",
+        params={"functionName": "returns_a_value", "code": web_host.info["eventGridKey"]},
+        json=[
+            {
+                "id": "r1",
+                "eventType": "x",
+                "subject": "s",
+                "data": {},
+                "eventTime": "2026-12-07T00:00:00Z",
+                "dataVersion": "1",
+                "topic": "t",
+            }
+        ],
+        headers={"aeg-event-type": "Notification"},
+        timeout=30,
+    )
+
+    assert response.status_code == 500
+    assert "without a $return bindingreturned a non-None value" in web_host.logs()

@@ -78,3 +78,10 @@ def acs_events(event: func.EventGridEvent) -> None:
 def tick(timer: func.TimerRequest) -> None:
     schedule = os.environ.get("TICK_SCHEDULE")
     seen.append({"id": "tick", "type": "timer", "class": type(timer).__name__, "data": schedule})
+
+
+@app.function_name("returns_a_value")
+@app.event_grid_trigger(arg_name="event")
+def returns_a_value(event: func.EventGridEvent) -> None:
+    """Returns a value with no ``$return`` binding: the runtime fails the invocation."""
+    return event.id  # type: ignore[return-value]
