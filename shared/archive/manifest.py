@@ -25,7 +25,7 @@ from shared import boundedjson, layout
 from shared.archive.errors import ArchiveTransientError
 from shared.archive.seal import sealed, signed, stored_bytes, timeline_sha256
 from shared.archive.translate import from_storage
-from shared.domain.model import Call, Chunk, ChunkState, Recording
+from shared.domain.model import Call, Chunk, Recording
 from shared.domain.verdict import judge
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def render(
         "correlationId": call.correlation_id,
         "verdict": judge(recording).as_json(),
         "stateVersion": version,
-        "chunks": [_entry(call, recording, c) for c in recording.chunks if c.state is ChunkState.ARCHIVED],
+        "chunks": [_entry(call, recording, c) for c in recording.chunks if c.archived],
         "updatedAt": timestamp(now),
         "timelineSha256": timeline_sha256(timeline),
     })  # fmt: skip

@@ -20,7 +20,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 
 from shared import layout
-from shared.domain.model import Call, ChunkState, Recording
+from shared.domain.model import Call, Recording
 from shared.domain.verdict import judge
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def recording_blobs(call: Call, recording: Recording) -> list[str]:
     files = recording.files
     prefix = layout.recording_prefix(files.recording_start, call.server_call_id, recording.recording_id)
     names = [layout.manifest_path(prefix)]
-    for chunk in (c for c in recording.chunks if c.state is ChunkState.ARCHIVED):
+    for chunk in (c for c in recording.chunks if c.archived):
         names += [layout.chunk_path(prefix, chunk.index, files.format), layout.metadata_path(prefix, chunk.index)]
         parts = chunk.copy.participant_files if chunk.copy is not None else ()
         names += [str(part["blobPath"]) for part in parts if isinstance(part.get("blobPath"), str)]

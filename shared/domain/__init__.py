@@ -1,5 +1,6 @@
 """The per-call orchestrator as a pure state machine (standard library only)."""
 
+from shared.domain import lifecycle
 from shared.domain.errors import DomainError, InvalidTransition, UnknownRecording
 from shared.domain.machine import apply, connect_request_id, new_call, replay
 from shared.domain.model import (
@@ -37,6 +38,7 @@ __all__ = [
     "UnknownRecording",
     "apply",
     "connect_request_id",
+    "lifecycle",
     "new_call",
     "replay",
 ]

@@ -96,6 +96,11 @@ class Chunk:
         return self.file.index
 
     @property
+    def archived(self) -> bool:
+        """Its copy was read back from the archive and matched."""
+        return self.state is ChunkState.ARCHIVED
+
+    @property
     def size(self) -> int | None:
         return self.copy.size if self.copy is not None else None
 

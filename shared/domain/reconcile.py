@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from shared.domain.model import LIVE, Call, CallState, Recording, RecordingState
+from shared.domain.lifecycle import archive_done, is_live, waiting_for_archive
+from shared.domain.model import Call, CallState, Recording
 from shared.domain.verdict import announced_whole
 
 _UP = (CallState.ANSWERED, CallState.CONNECTED)
@@ -23,22 +24,24 @@ def call_up(call: Call) -> bool:
 
 def unsettled(call: Call) -> bool:
     """The call is up (``call_up``), or a recording is still live."""
-    return call_up(call) or any(r.state in LIVE for r in call.recordings)
+    return call_up(call) or any(is_live(r) for r in call.recordings)
 
 
 def needs_sweeper(call: Call) -> bool:
     """The call has work for the sweeper: it is unsettled, a recording waits for the archive, or one is archived
     with chunks missing that the sweeper has not reported yet."""
-    waiting = any(r.state is RecordingState.FILES_READY or unreported_gap(r) for r in call.recordings)
+    waiting = any(waiting_for_archive(r) or unreported_gap(r) for r in call.recordings)
     return unsettled(call) or waiting
 
 
 def unreported_gap(recording: Recording) -> bool:
     """Every announced chunk is archived, but ACS has not announced them all (a gap, or a last chunk that says
     more follow), and the sweeper has not reported it yet."""
-    archived = recording.state in (RecordingState.ARCHIVED, RecordingState.SOURCE_DELETED)
     return (
-        archived and recording.files is not None and not recording.retention_warned and not announced_whole(recording)
+        archive_done(recording)
+        and recording.files is not None
+        and not recording.retention_warned
+        and not announced_whole(recording)
     )
 
 
@@ -55,9 +58,7 @@ def connect_missed(call: Call) -> bool:
 def recordings_due(call: Call, now: datetime, after: timedelta) -> tuple[Recording, ...]:
     """Live recordings ACS has named whose state the app has not heard about for ``after``."""
     return tuple(
-        r
-        for r in call.recordings
-        if r.recording_id and r.state in LIVE and now - (r.state_at or call.updated_at) >= after
+        r for r in call.recordings if r.recording_id and is_live(r) and now - (r.state_at or call.updated_at) >= after
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from shared import boundedjson
 from shared.acs import AcsRejected, AcsTransient
-from shared.domain import Call, DomainError, InvalidTransition, UnknownRecording, apply
+from shared.domain import Call, DomainError, InvalidTransition, UnknownRecording, apply, lifecycle
 from shared.domain import events as ev
 from shared.handlers.daylist import BadQuery, DayQuery, continuation_token, day_calls
 from shared.handlers.deps import Deps, Reply, error
@@ -172,7 +172,11 @@ def list_calls(params: Mapping[str, str], deps: Deps) -> Reply:
     except BadQuery as exc:
         return error(400, str(exc))
     calls, after = day_calls(query, deps.store)
-    body: dict[str, Any] = {"date": query.day.isoformat(), "calls": [call_summary(c) for c in calls]}
+    body: dict[str, Any] = {
+        "date": query.day.isoformat(),
+        "states": list(lifecycle.STATE_NAMES),
+        "calls": [call_summary(c) for c in calls],
+    }
     if after:
         body["continuation"] = continuation_token(after)
     return Reply(200, body)

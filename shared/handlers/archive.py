@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.archive import ArchivePermanentError
-from shared.domain import Chunk, ChunkState, DomainError, eventids
+from shared.domain import Chunk, DomainError, eventids
 from shared.domain import events as ev
 from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_ref
@@ -53,7 +53,7 @@ def handle_chunk(body: str | bytes, deps: Deps) -> Outputs:
         if refusal:
             deps.quarantine.put("chunk-job", refusal, _bytes(body), source=SOURCE)
             return NOTHING
-        if chunk is not None and chunk.state is ChunkState.ARCHIVED:
+        if chunk is not None and chunk.archived:
             log.info("chunk %d is archived and verified already; not copied again", ref.index)
             return NOTHING
         return _copy(job, body, deps)

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, replace
 
 from shared.acs import AcsRejected
-from shared.domain import DomainError, RecordingState, connect_request_id
+from shared.domain import DomainError, connect_request_id, lifecycle
 from shared.domain import events as ev
 from shared.events import CallbackEvent, EventParseError, parse_callbacks
 from shared.handlers.deps import Deps, Reply, error, not_after
@@ -150,8 +150,8 @@ def connected(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
         start=options,
     )
     call = deps.store.apply(server_call_id, connect).call
-    pending = call.by_request(connect_request_id(event.event_id)) if call is not None else None
-    if call is None or pending is None or pending.recording_id or pending.state is not RecordingState.STARTING:
+    pending = lifecycle.unanswered_start(call, connect_request_id(event.event_id)) if call is not None else None
+    if call is None or pending is None:
         return
     try:
         start_pending(call, pending, deps, "callback")

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from shared.domain import Call, CallState, RecordingState
+from shared.domain import Call, lifecycle
 from shared.store import CallStore
 
-STATES = frozenset({s.value for s in CallState} | {s.value for s in RecordingState})
+STATES = frozenset(lifecycle.STATE_NAMES)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 SCAN_PAGES = 5
@@ -48,7 +48,7 @@ class DayQuery:
     def wants(self, call: Call) -> bool:
         if not self.state:
             return True
-        return call.state.value == self.state or any(r.state.value == self.state for r in call.recordings)
+        return lifecycle.in_state(call, self.state)
 
 
 def day_calls(query: DayQuery, store: CallStore) -> tuple[list[Call], str]:

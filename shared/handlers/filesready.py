@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.archive import ArchivePermanentError
-from shared.domain import Call, ChunkState, DomainError, FiledUnder, Recording, RecordingState
-from shared.domain.verdict import announced_whole
+from shared.domain import Call, DomainError, FiledUnder, Recording, lifecycle
 from shared.events import SNIFF_BYTES, RecordingFilesReady, RecordingKind, kind_from_bytes, kind_from_metadata
 from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_job, files_ready_input
@@ -103,7 +102,7 @@ def _jobs(event: RecordingFilesReady, call: Call | None, recording_id: str) -> l
     jobs = [
         chunk_job(call, recording, chunk, event_id=event.event_id)
         for chunk in recording.chunks
-        if chunk.state is ChunkState.PENDING and chunk.index in announced
+        if not chunk.archived and chunk.index in announced
     ]
     log.info(
         "files ready: %d chunk(s) of %s to archive",
@@ -138,15 +137,7 @@ def _waiting(event: RecordingFilesReady, call: Call | None) -> Recording | None:
     (files-ready may come before the stopped callback)."""
     if call is None:
         return None
-    named = [r for r in reversed(call.recordings) if r.recording_id and r.state is not RecordingState.FAILED]
-    documents = {c.document_id for c in event.chunks}
-    tests: tuple[Callable[[Recording], bool], ...] = (
-        lambda r: any(c.file.document_id in documents for c in r.chunks),
-        lambda r: r.state in (RecordingState.STOPPED, RecordingState.NO_MEDIA) and r.files is None,
-        lambda r: r.state in (RecordingState.FILES_READY, RecordingState.ARCHIVED) and not announced_whole(r),
-        lambda r: r.state in (RecordingState.ACTIVE, RecordingState.PAUSED) and r.files is None,
-    )
-    return next((r for test in tests for r in named if test(r)), None)
+    return lifecycle.recording_for_files(call, (c.document_id for c in event.chunks))
 
 
 def _kind(event: RecordingFilesReady, recording: Recording | None, deps: Deps) -> tuple[RecordingKind, str]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.acs import AcsRejected
-from shared.domain import CallState, eventids
+from shared.domain import eventids, lifecycle
 from shared.domain import events as ev
 from shared.events import (
     EventParseError,
@@ -68,7 +68,7 @@ def incoming_call(event: IncomingCall, deps: Deps) -> None:
         if not answers(deps.settings.answer_policy, event.callee):
             log.info("not answering the call to %s: outside ANSWER_POLICY", event.callee.raw_id)
             return
-        if applied.call is None or applied.call.state is not CallState.RINGING:
+        if applied.call is None or not lifecycle.awaiting_answer(applied.call):
             return
         if not event.incoming_call_context:
             log.warning("not answering the call from %s: the event has no incomingCallContext", event.caller.raw_id)

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from shared import boundedjson
-from shared.domain import Call, RecordingState
+from shared.domain import Call, lifecycle
 from shared.domain import events as ev
 from shared.handlers.api import named_call, unknown_call
 from shared.handlers.deps import Deps, Reply, error
@@ -28,7 +28,6 @@ log = get_logger(__name__)
 
 LIMITS = {"tag": 128, "reason": 1024}  # characters
 MAX_BODY_BYTES = 16 * 1024  # a tag and a reason, each escaped at most six bytes a character
-_DONE = frozenset({RecordingState.ARCHIVED, RecordingState.SOURCE_DELETED})
 
 
 class BadHoldRequest(ValueError):
@@ -97,7 +96,7 @@ def hold_view(call: Call, versions: list[BlobVersion]) -> dict[str, Any]:
         "legalHold": legal_hold_view(call.legal_hold),
         "blobVersions": len(versions),
         "blobs": sorted({v.name for v in versions}),
-        "notYetArchived": [r.recording_id or r.request_id for r in call.recordings if r.state not in _DONE],
+        "notYetArchived": [r.recording_id or r.request_id for r in call.recordings if not lifecycle.archive_done(r)],
     }
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from shared.acs import AcsError, AcsRejected, AcsTransient
-from shared.domain import Call, DomainError, Recording, RecordingState, apply, connect_request_id, eventids
+from shared.domain import Call, DomainError, Recording, apply, connect_request_id, eventids, lifecycle
 from shared.domain import events as ev
 from shared.domain.reconcile import call_due, call_up, connect_missed, recordings_due, start_due
 from shared.handlers.deps import Deps
@@ -32,7 +32,7 @@ def reconcile(call: Call, now: datetime, deps: Deps) -> Call:
             call = _reconcile_call(call, now, deps)
         for recording in recordings_due(call, now, after):
             call = _reconcile_recording(call, recording, now, deps)
-        pending = _still_pending(call, stalled.request_id) if stalled is not None else None
+        pending = lifecycle.unanswered_start(call, stalled.request_id) if stalled is not None else None
         if pending is not None:
             call = _start(call, pending, deps, "a start whose outcome was never recorded")
     except AcsTransient as exc:
@@ -102,7 +102,7 @@ def _connected(call: Call, now: datetime, deps: Deps) -> Call:
     event_id = f"reconciled:connected:{connection}"
     connected = ev.CallReconciled(event_id, now, SOURCE, connected=True, call_connection_id=connection, start=options)
     call = _applied(call, connected, deps)
-    pending = _still_pending(call, connect_request_id(event_id))
+    pending = lifecycle.unanswered_start(call, connect_request_id(event_id))
     return call if pending is None else _start(call, pending, deps, "the call ACS reports connected")
 
 
@@ -128,14 +128,6 @@ def _reconcile_recording(call: Call, recording: Recording, now: datetime, deps: 
             after.state.value,
         )
         return _applied(call, event, deps)
-
-
-def _still_pending(call: Call, request_id: str) -> Recording | None:
-    """The start ``request_id`` if ACS has not named its recording yet and nothing ended it."""
-    pending = call.by_request(request_id)
-    if pending is None or pending.recording_id or pending.state is not RecordingState.STARTING:
-        return None
-    return pending
 
 
 def _start(call: Call, pending: Recording, deps: Deps, why: str) -> Call:

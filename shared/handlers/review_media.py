@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from azure.core.exceptions import AzureError
 
-from shared.domain import Call, Chunk, ChunkState, Recording
+from shared.domain import Call, Chunk, Recording
 from shared.handlers.deps import Deps, Reply, Served, error
 from shared.handlers.jobs import chunk_ref
 from shared.handlers.review_archive import located
@@ -37,7 +37,7 @@ def chunk_media(
     chunk = recording.chunk(int(index)) if _NUMBER.fullmatch(index) else None
     if chunk is None:
         return error(404, f"recording {recording_id} has no chunk {index!r}")
-    if chunk.state is not ChunkState.ARCHIVED or chunk.size is None:
+    if not chunk.archived or chunk.size is None:
         return error(409, f"chunk {chunk.index} is not archived yet")
     if deps.archived is None:
         return error(501, "this app serves no archive reads")

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from shared.domain import Call, Chunk, ChunkState, Recording, RecordingState, eventids
+from shared.domain import Call, Chunk, Recording, eventids, lifecycle
 from shared.domain import events as ev
 from shared.domain.reconcile import needs_sweeper, unreported_gap
 from shared.domain.verdict import judge
@@ -48,7 +48,7 @@ def sweep(deps: Deps) -> list[ChunkJob]:
 def _sweep_archive(call: Call, now: datetime, deps: Deps) -> list[ChunkJob]:
     jobs: list[ChunkJob] = []
     for recording in call.recordings:
-        if recording.state is RecordingState.FILES_READY and recording.files is not None:
+        if lifecycle.waiting_for_archive(recording) and recording.files is not None:
             with call_context(recording_id=recording.recording_id):
                 jobs.extend(_sweep_recording(call, recording, now, deps))
         elif unreported_gap(recording):
@@ -101,7 +101,7 @@ def stuck(chunk: Chunk, now: datetime, stuck_after: timedelta, backlog: Callable
     empty: its job was lost, or given up (poison). Under load without a lull that waits; the retention warning
     still comes on time.
     """
-    if chunk.state is ChunkState.ARCHIVED or chunk.enqueued_at is None:
+    if chunk.archived or chunk.enqueued_at is None:
         return False
     return now - chunk.enqueued_at >= stuck_after and backlog() == 0
 

@@ -15,7 +15,7 @@ Event Grid subscription per archive container, and the local host cannot show it
 from __future__ import annotations
 
 from shared.archive import ArchiveError
-from shared.domain import Call, DomainError, Recording, RecordingState, eventids
+from shared.domain import Call, DomainError, Recording, eventids, lifecycle
 from shared.domain import events as ev
 from shared.domain.verdict import Verdict, judge
 from shared.handlers.deps import Deps
@@ -59,7 +59,7 @@ def handle_verify(body: str | bytes, deps: Deps) -> None:
         if call is None or recording is None or recording.files is None:
             return
         log.info("chunk %d archived: read back and matched (%d bytes)", ref.index, job.copy.size)
-        if recording.state is RecordingState.ARCHIVED and not applied.duplicate:
+        if lifecycle.fully_archived(recording) and not applied.duplicate:
             log.info("recording archived: %d chunk(s) verified", len(recording.chunks), extra={"milestone": "archived"})
         publish_when_settled(call, recording, applied.version, deps)
         if deps.settings.delete_source_after_archive:
@@ -70,7 +70,7 @@ def publish_when_settled(call: Call, recording: Recording, version: int, deps: D
     """Write the manifest once no announced chunk waits for its copy any more: the recording is archived (every
     chunk verified) or failed (what was verified is listed). One write per recording rather than per chunk; a
     redelivered verification writes it again if it was lost. It never lists a chunk that was not read back."""
-    if recording.state is not RecordingState.FILES_READY:
+    if lifecycle.settled_for_manifest(recording):
         deps.publish_manifest(call, recording, version)
 
 
@@ -97,7 +97,7 @@ def handle_verify_poison(body: str | bytes, deps: Deps) -> None:
 def delete_source_if_complete(call: Call, recording_id: str, deps: Deps) -> None:
     """Delete the recording at ACS once it is complete and every chunk is verified; a 404 counts as deleted."""
     recording = call.recording(recording_id)
-    if recording is None or recording.state is not RecordingState.ARCHIVED:
+    if recording is None or not lifecycle.fully_archived(recording):
         return
     if judge(recording).verdict is not Verdict.COMPLETE:
         log.info("recording verified so far but not complete: kept at ACS")

@@ -101,6 +101,7 @@ def _chunk(chunk: Chunk, prefix: str, fmt: str) -> dict[str, Any]:
     return {
         "index": chunk.index,
         "state": chunk.state.value,
+        "verified": chunk.archived,
         "blobPath": chunk_path(prefix, chunk.index, fmt),
         "metadataPath": metadata_path(prefix, chunk.index),
         "documentId": chunk.file.document_id,

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from shared import boundedjson
-from shared.domain import Chunk, ChunkState
+from shared.domain import Chunk
 
 Json = dict[str, Any]
 
@@ -48,7 +48,7 @@ def chunk_facts(chunk: Chunk, entry: Json | None, metadata: bytes | None) -> Jso
 
 
 def _problems(chunk: Chunk, entry: Json | None, metadata: bytes | None) -> list[str]:
-    if chunk.state is not ChunkState.ARCHIVED:
+    if not chunk.archived:
         return [f"chunk {chunk.index} is not archived yet"]
     problems = []
     if entry is None:

@@ -3,7 +3,7 @@ metadata document and participant files (pure: the names and paths are the layou
 
 from __future__ import annotations
 
-from shared.domain import Call, ChunkState, Recording
+from shared.domain import Call, Recording
 from shared.layout import chunk_path, manifest_path, metadata_path, participant_path, recording_prefix
 
 
@@ -15,7 +15,7 @@ def recording_files(call: Call, recording: Recording) -> dict[str, str]:
     prefix = recording_prefix(files.recording_start, call.server_call_id, recording.recording_id)
     paths = [manifest_path(prefix)]
     for chunk in recording.chunks:
-        if chunk.state is not ChunkState.ARCHIVED:
+        if not chunk.archived:
             continue
         paths += [chunk_path(prefix, chunk.index, files.format), metadata_path(prefix, chunk.index)]
         parts = chunk.copy.participant_files if chunk.copy is not None else ()

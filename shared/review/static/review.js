@@ -6,8 +6,6 @@
 
 const KEY = new URLSearchParams(location.search).get("code") || "";
 const PAGE_SIZE = 25;
-const STATES = ["ringing", "answered", "connected", "disconnected", "starting", "active", "paused", "stopped",
-  "files_ready", "archived", "source_deleted", "failed"];
 
 const keyHeaders = () => (KEY ? { "x-functions-key": KEY } : {});
 
@@ -61,7 +59,7 @@ function dayView(day, state) {
   } },
   h("label", {}, "Day (UTC)", h("input", { type: "date", name: "date", value: day, required: true })),
   h("label", {}, "State", h("select", { name: "state" }, h("option", { value: "" }, "any"),
-    STATES.map((name) => h("option", { value: name, selected: name === state }, name.replace("_", " "))))),
+    state ? h("option", { value: state, selected: true }, state.replace("_", " ")) : null)),
   h("button", { type: "submit", class: "primary" }, "Show"));
   main.replaceChildren(h("h2", {}, `Calls of ${day}`, state ? ` (${state.replace("_", " ")})` : ""), form,
     table(`Calls of ${day}`, CALL_COLUMNS, tbody, "calls"), h("p", {}, more));
@@ -72,6 +70,7 @@ function dayView(day, state) {
     if (continuation) query.set("continuation", continuation);
     more.disabled = true;
     const page = await api(`calls?${query}`);
+    stateOptions(form.elements.state, page.states || [], state);
     for (const call of page.calls) tbody.append(callRow(call));
     if (!tbody.children.length) tbody.append(h("tr", {}, h("td", { colspan: CALL_COLUMNS.length, class: "empty" }, "No calls.")));
     continuation = page.continuation || "";
@@ -81,6 +80,14 @@ function dayView(day, state) {
   more.addEventListener("click", () => load().catch((error) => showStatus(error.message)));
   main.append(quarantineSection(`quarantine?date=${day}`, `Quarantined on ${day}`));
   return load();
+}
+
+// The state filter offers the states the API names (the chosen one is there before the first page arrives)
+function stateOptions(select, names, chosen) {
+  if (select.dataset.offered || !names.length) return;
+  select.dataset.offered = "yes";
+  select.replaceChildren(h("option", { value: "" }, "any"),
+    ...names.map((name) => h("option", { value: name, selected: name === chosen }, name.replace("_", " "))));
 }
 
 // ---- quarantined inputs (the reason each was rejected) ---------------------------------------------------------
@@ -169,7 +176,7 @@ function recordingSection(callId, recording, archive) {
       (archive.files || []).includes("manifest.json") ? fact("Manifest", fileLink(callId, recording, "manifest.json", "Download manifest.json")) : null),
     participants(archive.chunks || []),
     chunkTable(callId, recording, facts, archive.files || []),
-    (recording.chunks || []).filter((c) => c.state === "archived")
+    (recording.chunks || []).filter((c) => c.verified)
       .map((chunk) => player(callId, recording, chunk, facts.get(chunk.index) || {})));
 }
 
@@ -191,7 +198,7 @@ function chunkTable(callId, recording, facts, files) {
   if (!chunks.length) return h("p", { class: "empty" }, "No chunks announced yet.");
   return h("div", {}, h("h4", {}, "Chunks"), table("Chunks", CHUNK_COLUMNS, h("tbody", {}, chunks.map((chunk) => {
     const known = facts.get(chunk.index) || {};
-    const verified = chunk.state === "archived";
+    const verified = chunk.verified;
     const own = files.filter((name) => name.startsWith(`chunk-${String(chunk.index).padStart(4, "0")}.`));
     return row({ "data-chunk": chunk.index }, CHUNK_COLUMNS, [
       chunk.index,

@@ -223,6 +223,13 @@ def test_a_filtered_day_list_fills_its_page_from_further_store_pages() -> None:
     assert [c["serverCallId"] for c in page.body["calls"]] == [wanted]
 
 
+def test_the_day_list_names_every_state_its_filter_accepts() -> None:
+    page = api.list_calls({"date": "2026-11-23"}, world().deps)
+    assert "no_media" in page.body["states"]
+    for name in page.body["states"]:
+        assert api.list_calls({"date": "2026-11-23", "state": name}, world().deps).status == 200
+
+
 @pytest.mark.parametrize(
     ("params", "named"),
     [({"limit": "0"}, "limit"), ({"limit": "201"}, "limit"), ({"limit": "9" * 5000}, "limit"), ({"continuation": "%%%"}, "continuation"),
