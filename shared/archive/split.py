@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import struct
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shared import layout
+from shared import layout, pcmwav
 from shared.archive.errors import ArchiveTransientError
 from shared.archive.options import ArchiveOptions
 from shared.archive.writer import Stager, blob_metadata, storage_call
@@ -29,58 +27,8 @@ if TYPE_CHECKING:
     from azure.storage.blob import ContainerClient
 
 log = logging.getLogger(__name__)
-PCM, EXTENSIBLE = 1, 0xFFFE
 PARTICIPANT_BLOCK_MAX_BYTES = 4 * 1024 * 1024  # a participant's bytes held before they are staged, at most
 PARTICIPANT_BLOCK_MIN_BYTES = 64 * 1024
-MONO_HEADER_SIZE = 44
-
-
-@dataclass(frozen=True)
-class WavFormat:
-    channels: int
-    sample_rate: int
-    sample_width: int  # bytes per sample
-    data_offset: int  # where the PCM data starts
-    data_size: int  # bytes of PCM data (whole frames only)
-
-    @property
-    def frame(self) -> int:
-        return self.channels * self.sample_width
-
-    def mono_header(self) -> bytes:
-        size = self.data_size // self.channels
-        rate, width = self.sample_rate, self.sample_width
-        return struct.pack(
-            "<4sI4s4sIHHIIHH4sI",
-            b"RIFF", MONO_HEADER_SIZE - 8 + size, b"WAVE", b"fmt ", 16, PCM, 1, rate, rate * width, width,
-            width * 8, b"data", size,
-        )  # fmt: skip
-
-
-def read_format(head: bytes, total: int) -> WavFormat | None:
-    """The PCM layout of a WAV whose first bytes are ``head`` and whose size is ``total``; None if not readable."""
-    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-        return None
-    offset, fmt = 12, None
-    while offset + 8 <= len(head):
-        kind, size = head[offset : offset + 4], struct.unpack_from("<I", head, offset + 4)[0]
-        body = offset + 8
-        if kind == b"fmt " and size >= 16 and body + 16 <= len(head):
-            fmt = struct.unpack_from("<HHIIHH", head, body)
-        elif kind == b"data":
-            return _format(fmt, body, min(size, total - body))
-        offset = body + size + (size & 1)
-    return None
-
-
-def _format(fmt: tuple[int, ...] | None, data_offset: int, data_size: int) -> WavFormat | None:
-    if fmt is None:
-        return None
-    tag, channels, rate, _byte_rate, _align, bits = fmt
-    if tag not in (PCM, EXTENSIBLE) or channels < 1 or bits % 8 or not bits:
-        return None
-    frame = channels * bits // 8
-    return WavFormat(channels, rate, bits // 8, data_offset, max(0, data_size) // frame * frame)
 
 
 class Output:
@@ -139,11 +87,13 @@ def split_participants(
     """Write one mono WAV per participant from the chunk's bytes ``blocks`` (in order, ``total`` bytes); their
     ``participantId``, ``channel``, ``blobPath``, ``size`` and ``sha256``."""
     head = next(blocks, b"")
-    wav = read_format(head, total)
-    who = speakers(participants, wav.channels) if wav is not None else []
-    if wav is None or not who:
-        if wav is None:
-            log.warning("chunk %d: not a PCM WAV header; no per-participant files", chunk.index)
+    try:
+        wav = pcmwav.read_layout(head, total)
+    except pcmwav.NotPcmWav as exc:
+        log.warning("chunk %d: %s; no per-participant files", chunk.index, exc)
+        return ()
+    who = speakers(participants, wav.channels)
+    if not who:
         return ()
     permits = threading.Semaphore(options.concurrency)
     with ThreadPoolExecutor(options.concurrency, thread_name_prefix="archive-split") as pool:
@@ -172,12 +122,12 @@ def _output(
     return Output(Stager(container.get_blob_client(path), pool, permits), person, path, permits)
 
 
-def _demux(wav: WavFormat, head: bytes, blocks: Iterator[bytes], outputs: list[Output], flush_at: int) -> None:
+def _demux(wav: pcmwav.WavLayout, head: bytes, blocks: Iterator[bytes], outputs: list[Output], flush_at: int) -> None:
     """Deinterleave the PCM data into each output, after its mono header (a frame split over two blocks is
     carried to the next)."""
     for output in outputs:
-        output.add(wav.mono_header(), flush_at)
-    frame, width = wav.frame, wav.sample_width
+        output.add(pcmwav.mono_header(wav), flush_at)
+    frame = wav.frame_bytes
     left, carry = wav.data_size, b""
     pieces = (piece for source in ([head[wav.data_offset :]], blocks) for piece in source)
     for piece in pieces:
@@ -187,19 +137,11 @@ def _demux(wav: WavFormat, head: bytes, blocks: Iterator[bytes], outputs: list[O
         whole = len(data) // frame * frame
         if whole:
             for output in outputs:
-                output.add(_channel(data[:whole], output.participant["channel"], frame, width), flush_at)
+                output.add(pcmwav.channel_samples(data[:whole], wav, output.participant["channel"]), flush_at)
         left -= whole
         carry = data[whole:]
     if left > 0:
         raise ArchiveTransientError(f"chunk media ended {left} bytes before its WAV data did")
-
-
-def _channel(data: bytes, channel: int, frame: int, width: int) -> bytes:
-    """The samples of one channel out of whole interleaved frames."""
-    out = bytearray(len(data) // frame * width)
-    for byte in range(width):
-        out[byte::width] = data[channel * width + byte :: frame]
-    return bytes(out)
 
 
 def stored_blocks(container: ContainerClient, name: str, total: int, block: int) -> Iterator[bytes]:

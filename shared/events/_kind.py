@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from shared import boundedjson
+from shared.pcmwav import read_format
 
 CONTENT_TYPES = {"audio": "audio", "audiovideo": "audioVideo"}
 CHANNEL_TYPES = {"mixed": "mixed", "unmixed": "unmixed"}
 FORMAT_TYPES = {"wav": "wav", "mp3": "mp3", "mp4": "mp4"}
-SNIFF_BYTES = 64
+SNIFF_BYTES = 4096
 """How many leading bytes of the media ``kind_from_bytes`` needs."""
 
 
@@ -64,11 +65,13 @@ def kind_from_metadata(document: bytes) -> RecordingKind:
 
 
 def kind_from_bytes(head: bytes) -> RecordingKind:
-    """What the media's first bytes say: WAV (RIFF/WAVE; more than one channel means unmixed), MP3 (ID3 tag or an
-    MPEG audio frame) or MP4 (an ISO BMFF ``ftyp`` box, which ACS records as mixed audio and video)."""
+    """What the media's first bytes say: WAV (RIFF/WAVE; more than one channel means unmixed, and the channel is
+    unknown when no fmt chunk lies within ``head``), MP3 (ID3 tag or an MPEG audio frame) or MP4 (an ISO BMFF
+    ``ftyp`` box, which ACS records as mixed audio and video)."""
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        channels = int.from_bytes(head[22:24], "little") if len(head) >= 24 else 0
-        return RecordingKind(content="audio", channel="unmixed" if channels > 1 else "mixed", format="wav")
+        fmt = read_format(head)
+        channel = None if fmt is None else "unmixed" if fmt.channels > 1 else "mixed"
+        return RecordingKind(content="audio", channel=channel, format="wav")
     if head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
         return RecordingKind(content="audio", channel="mixed", format="mp3")
     if head[4:8] == b"ftyp":

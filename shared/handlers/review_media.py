@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from azure.core.exceptions import AzureError
 
+from shared import pcmwav
 from shared.domain import Call, Chunk, Recording
 from shared.handlers.deps import Deps, Reply, Served, error
 from shared.handlers.jobs import chunk_ref
@@ -79,8 +80,8 @@ def _channel(
     if head is None:
         return error(409, f"the archived media of chunk {chunk.index} is missing")
     try:
-        source = wav.layout(head.data, size)
-    except wav.NotPcmWav as exc:
+        source = pcmwav.read_layout(head.data, size)
+    except pcmwav.NotPcmWav as exc:
         return error(409, f"chunk {chunk.index} cannot be split by channel: {exc}")
     if not _NUMBER.fullmatch(text) or int(text) >= source.channels:
         return error(400, f"channel: must be a channel number from 0 to {source.channels - 1}, not {text!r}")

@@ -18,8 +18,9 @@ from azure.storage.blob import BlobServiceClient, ContainerClient
 from local.emulator.media import MediaSpec, WavMedia, voice_frequency
 from shared import layout
 from shared.archive.options import ArchiveOptions
-from shared.archive.split import read_format, split_participants
+from shared.archive.split import split_participants
 from shared.messages import ChunkRef
+from shared.pcmwav import read_layout
 
 VOICES = (4, 0, 2)  # the voice heard on channels 0, 1 and 2
 PEOPLE = ("4:+14255550100", "8:acs:contoso_agent-7", "4:+18005550199")
@@ -82,6 +83,17 @@ def test_each_participant_file_holds_exactly_its_channel_and_so_its_own_speaker(
     assert "chunk-0000.8_acs_contoso~5Fagent-7.wav" in files[1]["blobPath"]
 
 
+def test_a_wav_whose_data_size_is_unsized_is_split_to_the_end_of_the_chunk(container: ContainerClient) -> None:
+    media = WavMedia(MediaSpec("wav", 2, 300, (0, 1), seed="unsized"))
+    source = bytearray(media.read(0, media.size))
+    assert source[36:40] == b"data"
+    source[40:44] = bytes(4)  # a streaming writer's "unsized"
+    people = [{"participantId": "4:+1", "channel": 0}]
+    files = split_participants(container, chunk_ref(), people, iter([bytes(source)]), len(source), OPTIONS)
+    stored = container.download_blob(files[0]["blobPath"]).readall()
+    assert samples(stored[44:]) == samples(bytes(source[44:]))[0::2]
+
+
 def test_a_participant_without_a_channel_of_the_wav_gets_no_file_and_a_non_wav_none(container: ContainerClient) -> None:
     media = WavMedia(MediaSpec("wav", 2, 200, (0, 1), seed="two"))
     source = media.read(0, media.size)
@@ -89,7 +101,7 @@ def test_a_participant_without_a_channel_of_the_wav_gets_no_file_and_a_non_wav_n
     files = split_participants(container, chunk_ref(), people, iter([source]), len(source), OPTIONS)
     assert [f["participantId"] for f in files] == ["4:+1"]
     assert split_participants(container, chunk_ref(), people, iter([b"ID3" + bytes(100)]), 103, OPTIONS) == ()
-    assert read_format(source, len(source)) is not None
+    assert read_layout(source, len(source)).channels == 2
 
 
 def test_a_large_chunk_is_split_holding_a_few_blocks_not_the_chunk(container: ContainerClient) -> None:

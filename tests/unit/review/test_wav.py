@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shared import pcmwav
 from shared.review import wav
 from shared.review.ranges import ByteRange
 
@@ -27,14 +28,14 @@ def interleaved(channels: int, frames: int, bits: int = 16, extra_chunk: bool = 
 
 
 def whole_mono(source: bytes, channel: int) -> bytes:
-    found = wav.layout(source, len(source))
+    found = pcmwav.read_layout(source, len(source))
     frames = source[found.data_offset : found.data_offset + found.data_size]
-    return wav.mono_header(found) + wav.channel_samples(frames, found, channel)
+    return pcmwav.mono_header(found) + pcmwav.channel_samples(frames, found, channel)
 
 
 def test_the_layout_finds_format_and_data_past_other_chunks() -> None:
     source = interleaved(3, 100)
-    found = wav.layout(source, len(source))
+    found = pcmwav.read_layout(source, len(source))
     assert (found.channels, found.sample_rate, found.bits, found.frames) == (3, 16000, 16, 100)
     assert source[found.data_offset - 8 : found.data_offset - 4] == b"data"
 
@@ -42,19 +43,19 @@ def test_the_layout_finds_format_and_data_past_other_chunks() -> None:
 def test_an_unsized_data_chunk_runs_to_the_end_of_the_blob() -> None:
     source = bytearray(interleaved(2, 50, extra_chunk=False))
     source[40:44] = struct.pack("<I", 0xFFFFFFFF)
-    assert wav.layout(bytes(source), len(source)).frames == 50
+    assert pcmwav.read_layout(bytes(source), len(source)).frames == 50
 
 
 @pytest.mark.parametrize("head", [b"", b"RIFF\x00\x00\x00\x00AVI ", b"RIFF\x04\x00\x00\x00WAVEdata\x00\x00\x00\x00"])
 def test_bytes_that_are_not_a_pcm_wav_are_refused(head: bytes) -> None:
-    with pytest.raises(wav.NotPcmWav):
-        wav.layout(head, len(head))
+    with pytest.raises(pcmwav.NotPcmWav):
+        pcmwav.read_layout(head, len(head))
 
 
 def test_the_mono_file_is_a_valid_wav_of_the_channel() -> None:
     source = interleaved(3, 10)
     mono = whole_mono(source, 2)
-    found = wav.layout(mono, len(mono))
+    found = pcmwav.read_layout(mono, len(mono))
     assert (found.channels, found.frames) == (1, 10)
     assert [struct.unpack_from("<h", mono, 44 + 2 * i)[0] for i in range(3)] == [2, 10, 18]
 
@@ -71,7 +72,7 @@ def test_any_range_of_a_channel_equals_those_bytes_of_the_whole_mono_file(
 ) -> None:
     source = interleaved(channels, 60, bits)
     channel = channel_seed % channels
-    found = wav.layout(source, len(source))
+    found = pcmwav.read_layout(source, len(source))
     mono = whole_mono(source, channel)
     if start >= found.mono_size:
         return
