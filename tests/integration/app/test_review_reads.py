@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
-import pytest
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from shared.review.blobs import BlobArchiveReader
-
-
-@pytest.fixture
-def container(storage_connection_string: str, unique_name: str) -> Iterator[ContainerClient]:
-    made = BlobServiceClient.from_connection_string(storage_connection_string).create_container(unique_name)
-    try:
-        yield made
-    finally:
-        made.delete_container()
 
 
 def test_a_ranged_read_returns_the_piece_and_the_whole_blobs_size(container: ContainerClient) -> None:

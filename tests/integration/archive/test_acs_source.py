@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 from azure.communication.callautomation import CallAutomationClient
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from local.emulator.proxy import ConnectProxy
 from local.emulator.tls import LocalCA
@@ -110,14 +110,6 @@ def source(acs: Acs, monkeypatch: pytest.MonkeyPatch) -> AcsRecordingSource:
         f"endpoint=https://127.0.0.1:1/;accesskey={ACCESS_KEY}", retry_total=0
     )
     return AcsRecordingSource(client)
-
-
-@pytest.fixture
-def container(storage_connection_string: str, unique_name: str) -> Iterator[ContainerClient]:
-    client = BlobServiceClient.from_connection_string(storage_connection_string).get_container_client(unique_name)
-    client.create_container()
-    yield client
-    client.delete_container()
 
 
 def publish(acs: Acs, index: int, media: bytes) -> None:

@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import tracemalloc
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -31,14 +30,6 @@ METADATA = {
     "pauseResumeIntervals": [{"startTime": "2026-11-23T19:00:10Z", "duration": 5000}],
     "participants": [{"participantId": "8:acs:agent", "channel": 0}, {"participantId": "4:+14255550123", "channel": 1}],
 }
-
-
-@pytest.fixture
-def container(storage_connection_string: str, unique_name: str) -> Iterator[ContainerClient]:
-    client = BlobServiceClient.from_connection_string(storage_connection_string).get_container_client(unique_name)
-    client.create_container()
-    yield client
-    client.delete_container()
 
 
 def make_job(index: int, recording_id: str = "rec-1", event_id: str = "ev-1") -> ChunkJob:

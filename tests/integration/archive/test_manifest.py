@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from shared import layout
 from shared.archive import manifest
@@ -30,14 +29,6 @@ from shared.signing import (
 from tests.unit.domain import builders as b
 
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def container(storage_connection_string: str, unique_name: str) -> Iterator[ContainerClient]:
-    client = BlobServiceClient.from_connection_string(storage_connection_string).get_container_client(unique_name)
-    client.create_container()
-    yield client
-    client.delete_container()
 
 
 def call_with(*archived: int) -> tuple[Call, Recording]:

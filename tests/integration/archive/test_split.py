@@ -9,11 +9,9 @@ import io
 import math
 import tracemalloc
 import wave
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from local.emulator.media import MediaSpec, WavMedia, voice_frequency
 from shared import layout
@@ -25,14 +23,6 @@ from shared.pcmwav import read_layout
 VOICES = (4, 0, 2)  # the voice heard on channels 0, 1 and 2
 PEOPLE = ("4:+14255550100", "8:acs:contoso_agent-7", "4:+18005550199")
 OPTIONS = ArchiveOptions(streaming_threshold_bytes=0, block_size_bytes=8192, concurrency=2)
-
-
-@pytest.fixture
-def container(storage_connection_string: str, unique_name: str) -> Iterator[ContainerClient]:
-    client = BlobServiceClient.from_connection_string(storage_connection_string).get_container_client(unique_name)
-    client.create_container()
-    yield client
-    client.delete_container()
 
 
 def chunk_ref() -> ChunkRef:

@@ -4,22 +4,13 @@ sets can be searched, and a blob storage refuses is reported and logged, never r
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from shared.archive.tags import set_tags
 
 TAGS = {"recordingDate": "2026-11-23", "verdict": "complete", "format": "wav", "retentionClass": "uk-7y"}
-
-
-@pytest.fixture
-def container(storage_connection_string: str, unique_name: str) -> Iterator[ContainerClient]:
-    client = BlobServiceClient.from_connection_string(storage_connection_string).get_container_client(unique_name)
-    client.create_container()
-    yield client
-    client.delete_container()
 
 
 def test_tagged_blobs_are_found_by_their_tags_and_keep_their_etag(container: ContainerClient) -> None:

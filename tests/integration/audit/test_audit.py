@@ -8,12 +8,11 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from shared import layout
 from shared.archive import manifest
@@ -33,14 +32,6 @@ def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("signing") / "manifest-signing.pem"
     new_key_file(path)
     return path
-
-
-@pytest.fixture
-def container(storage_connection_string: str, unique_name: str) -> Iterator[ContainerClient]:
-    client = BlobServiceClient.from_connection_string(storage_connection_string).get_container_client(unique_name)
-    client.create_container()
-    yield client
-    client.delete_container()
 
 
 def archive_recording(
