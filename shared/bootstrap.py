@@ -13,7 +13,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 
     from shared.archive import Archived
     from shared.config import Settings
-    from shared.domain import Call, Recording
     from shared.handlers.deps import Deps
     from shared.messages import ChunkJob, VerifyJob
     from shared.signing import Signer
@@ -60,8 +58,9 @@ def reset() -> None:
 
 def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     from shared.acs import AcsCallAutomation, client_from_settings
-    from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk, manifest, readback, tags
+    from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk, readback
     from shared.archive.erase import ArchiveEraser
+    from shared.archive.publish import manifest_publisher
     from shared.handlers.deps import Deps
     from shared.jwtcheck import CallbackVerifier
     from shared.legalhold import BlobLegalHolds
@@ -87,12 +86,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
 
     signer = _signer(settings)
 
-    def publish_manifest(call: Call, recording: Recording, version: int) -> None:
-        timeline = store.timeline(call.server_call_id)[:version]  # line n is the input that made version n
-        now = datetime.now(UTC)
-        if manifest.publish(archive_container, call, recording, version, now, timeline=timeline, signer=signer):
-            tags.tag_recording(archive_container, call, recording, settings.retention_class_rules)
-
+    publish_manifest = manifest_publisher(archive_container, store.timeline, signer, settings.retention_class_rules)
     verifier = None
     if not settings.callback_auth_disabled:
         verifier = CallbackVerifier(settings.jwt_issuer, settings.jwt_audience, settings.jwks_url)

@@ -14,7 +14,7 @@ from shared.domain import Chunk, DomainError, eventids
 from shared.domain import events as ev
 from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_ref
-from shared.handlers.verify import publish_when_settled
+from shared.handlers.manifests import publish_when_settled
 from shared.logs import call_context, get_logger
 from shared.messages import ChunkJob, ChunkRef, MessageError, VerifyJob
 from shared.urlcheck import UnsafeUrl, check_recording_url

@@ -15,10 +15,11 @@ Event Grid subscription per archive container, and the local host cannot show it
 from __future__ import annotations
 
 from shared.archive import ArchiveError
-from shared.domain import Call, DomainError, Recording, eventids, lifecycle
+from shared.domain import Call, DomainError, eventids, lifecycle
 from shared.domain import events as ev
 from shared.domain.verdict import Verdict, judge
 from shared.handlers.deps import Deps
+from shared.handlers.manifests import publish_when_settled
 from shared.logs import call_context, get_logger
 from shared.messages import MessageError, VerifyJob
 from shared.urlcheck import check_recording_url
@@ -64,14 +65,6 @@ def handle_verify(body: str | bytes, deps: Deps) -> None:
         publish_when_settled(call, recording, applied.version, deps)
         if deps.settings.delete_source_after_archive:
             delete_source_if_complete(call, ref.recording_id, deps)
-
-
-def publish_when_settled(call: Call, recording: Recording, version: int, deps: Deps) -> None:
-    """Write the manifest once no announced chunk waits for its copy any more: the recording is archived (every
-    chunk verified) or failed (what was verified is listed). One write per recording rather than per chunk; a
-    redelivered verification writes it again if it was lost. It never lists a chunk that was not read back."""
-    if lifecycle.settled_for_manifest(recording):
-        deps.publish_manifest(call, recording, version)
 
 
 def handle_verify_poison(body: str | bytes, deps: Deps) -> None:
