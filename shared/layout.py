@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shared.domain.ids import id_flaw
+from shared.formats import media_format
 
-EXTENSIONS = {"wav": "wav", "mp3": "mp3", "mp4": "mp4"}
 FALLBACK_PREFIX = "="
 _CLEAN_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _CLEAN_FOLDER = re.compile(r"[A-Za-z0-9_-]+")
@@ -147,10 +147,10 @@ def _fitting(name: str) -> str:
 
 
 def extension(fmt: str) -> str:
-    try:
-        return EXTENSIONS[fmt.lower()]
-    except KeyError:
-        raise LayoutError(f"unknown recording format {fmt!r}") from None
+    found = media_format(fmt)
+    if found is None:
+        raise LayoutError(f"unknown recording format {fmt!r}")
+    return found.extension
 
 
 def chunk_path(prefix: str, index: int, fmt: str) -> str:

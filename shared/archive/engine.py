@@ -23,8 +23,9 @@ from shared.archive.options import ArchiveOptions
 from shared.archive.source import RecordingSource, SourceStream
 from shared.archive.split import split_participants, stored_blocks
 from shared.archive.splitalong import SplitAlong
-from shared.archive.writer import Stager, blob_metadata, content_type, put_blob
+from shared.archive.writer import Stager, blob_metadata, put_blob
 from shared.domain.model import ChunkCopy
+from shared.formats import content_type
 from shared.messages import ChunkJob
 
 if TYPE_CHECKING:

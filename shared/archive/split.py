@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from shared import layout, pcmwav
+from shared import formats, layout, pcmwav
 from shared.archive.errors import ArchiveTransientError
 from shared.archive.options import ArchiveOptions
 from shared.archive.writer import Stager, blob_metadata, storage_call
@@ -102,7 +102,7 @@ def split_participants(
             _demux(wav, head, blocks, outputs, participant_block(options.block_size_bytes, wav.channels))
             for output in outputs:
                 output.flush()
-                output.stager.commit(blob_metadata(chunk, output.digest.hexdigest()), "audio/wav")
+                output.stager.commit(blob_metadata(chunk, output.digest.hexdigest()), formats.WAV.content_type)
         except BaseException:
             for output in outputs:
                 output.stager.abandon()

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from azure.storage.blob import BlobClient, ContainerClient
 
 log = logging.getLogger(__name__)
-CONTENT_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "mp4": "video/mp4"}
 T = TypeVar("T")
 
 
@@ -29,10 +28,6 @@ def blob_metadata(chunk: ChunkRef, sha256: str) -> dict[str, str]:
         found["serverCallId"] = chunk.server_call_id
     found["sha256"] = sha256
     return found
-
-
-def content_type(fmt: str) -> str:
-    return CONTENT_TYPES.get(fmt.lower(), "application/octet-stream")
 
 
 def storage_call(what: str, call: Callable[[], T]) -> T:

@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from shared import boundedjson
+from shared.formats import FORMATS
 from shared.pcmwav import read_format
 
 CONTENT_TYPES = {"audio": "audio", "audiovideo": "audioVideo"}
 CHANNEL_TYPES = {"mixed": "mixed", "unmixed": "unmixed"}
-FORMAT_TYPES = {"wav": "wav", "mp3": "mp3", "mp4": "mp4"}
+FORMAT_TYPES = {name: name for name in FORMATS}
 SNIFF_BYTES = 4096
 """How many leading bytes of the media ``kind_from_bytes`` needs."""
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from azure.core.exceptions import AzureError
 
+from shared import formats
 from shared.handlers import review_media
 from shared.handlers.deps import Deps, Reply, Served, error
 from shared.handlers.review_archive import located
 from shared.review.files import recording_files
 from shared.review.ranges import ByteRange
-
-CONTENT_TYPES = {"json": "application/json", "wav": "audio/wav", "mp3": "audio/mpeg", "mp4": "video/mp4"}
 
 
 def recording_file(call_id: str, recording_id: str, name: str, range_header: str | None, deps: Deps) -> Reply | Served:
@@ -49,7 +48,7 @@ def _piece(path: str, name: str, range_header: str | None, deps: Deps) -> Reply 
     if piece is None:
         return error(404, f"{name} is not in the archive (yet)")
     headers = {
-        "Content-Type": CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream"),
+        "Content-Type": formats.content_type_of_blob(name),
         "Accept-Ranges": "bytes",
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "private, no-store",

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from azure.core.exceptions import AzureError
 
-from shared import pcmwav
+from shared import formats, pcmwav
 from shared.domain import Call, Chunk, Recording
 from shared.handlers.deps import Deps, Reply, Served, error
 from shared.handlers.jobs import chunk_ref
@@ -25,7 +25,6 @@ from shared.review.ranges import ByteRange, RangeNotSatisfiable, requested
 
 PIECE_BYTES = 1024 * 1024
 _NUMBER = re.compile(r"[0-9]{1,9}")
-CONTENT_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "mp4": "video/mp4"}
 
 
 def chunk_media(
@@ -94,7 +93,7 @@ def _channel(
         piece = archived.read(path, span.offset, span.length)
         frames = piece.data if piece is not None else b""
     body = wav.mono_range(source, wanted[0], frames, int(text))
-    return _partial(body, wanted, source.mono_size, "audio/wav", f"{chunk.sha256}-{text}")
+    return _partial(body, wanted, source.mono_size, formats.WAV.content_type, f"{chunk.sha256}-{text}")
 
 
 def wanted_range(range_header: str | None, size: int, cap: int) -> tuple[ByteRange, int] | Reply | Served:
@@ -130,4 +129,4 @@ def _format(recording: Recording) -> str:
 
 
 def _content_type(recording: Recording) -> str:
-    return CONTENT_TYPES.get(_format(recording), "application/octet-stream")
+    return formats.content_type(_format(recording))
