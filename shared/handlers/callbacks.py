@@ -8,7 +8,9 @@ anything else is quarantined with the reason.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, replace
+from datetime import datetime
 
 from shared.acs import AcsRejected
 from shared.domain import DomainError, connect_request_id, lifecycle
@@ -117,24 +119,41 @@ def _foreign_recording(server_call_id: str, event: CallbackEvent, deps: Deps) ->
 
 
 def _dispatch(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
-    reason = f"{event.result_code}/{event.result_subcode} {event.result_message}".strip()
-    common = (event.event_id, event.occurred_at, "callback")
-    if event.kind == "CallConnected":
-        connected(server_call_id, event, deps)
-    elif event.kind == "CallDisconnected":
-        deps.store.apply(server_call_id, ev.CallDisconnected(*common, reason=reason))
-    elif event.kind == "RecordingStateChanged" and event.recording_id:
-        active = event.recording_state == "active"
-        deps.store.apply(
-            server_call_id, ev.RecordingStateReported(*common, recording_id=event.recording_id, active=active)
-        )
-    elif event.kind == "StartRecordingFailed":
-        failed = ev.StartFailed(*common, recording_id=event.recording_id or "", reason=reason)
-        deps.store.apply(server_call_id, failed)
-    elif event.kind == "AnswerFailed":
-        deps.store.apply(server_call_id, ev.AnswerFailed(*common, reason=reason))
-    else:
+    on_callback = ON_CALLBACK.get(event.kind)
+    if on_callback is None:
         log.debug("callback %s needs no action", event.kind)
+        return
+    on_callback(server_call_id, event, deps)
+
+
+def _reason(event: CallbackEvent) -> str:
+    return f"{event.result_code}/{event.result_subcode} {event.result_message}".strip()
+
+
+def _disconnected(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
+    deps.store.apply(server_call_id, ev.CallDisconnected(*_common(event), reason=_reason(event)))
+
+
+def _recording_state(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
+    if not event.recording_id:
+        log.debug("RecordingStateChanged without a recordingId needs no action")
+        return
+    active = event.recording_state == "active"
+    reported = ev.RecordingStateReported(*_common(event), recording_id=event.recording_id, active=active)
+    deps.store.apply(server_call_id, reported)
+
+
+def _start_failed(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
+    failed = ev.StartFailed(*_common(event), recording_id=event.recording_id or "", reason=_reason(event))
+    deps.store.apply(server_call_id, failed)
+
+
+def _answer_failed(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
+    deps.store.apply(server_call_id, ev.AnswerFailed(*_common(event), reason=_reason(event)))
+
+
+def _common(event: CallbackEvent) -> tuple[str, datetime, str]:
+    return event.event_id, event.occurred_at, "callback"
 
 
 def connected(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
@@ -163,3 +182,13 @@ def _quarantine(event: CallbackEvent, reason: str, deps: Deps) -> None:
     """Keep a well-formed callback the state cannot take (the request is still acknowledged)."""
     payload = json.dumps(asdict(event), default=str).encode("utf-8")
     deps.quarantine.put("callback", reason, payload, source="callbacks")
+
+
+ON_CALLBACK: dict[str, Callable[[str, CallbackEvent, Deps], None]] = {
+    "CallConnected": connected,
+    "CallDisconnected": _disconnected,
+    "RecordingStateChanged": _recording_state,
+    "StartRecordingFailed": _start_failed,
+    "AnswerFailed": _answer_failed,
+}
+"""What each callback kind does to the call; any other kind needs no action."""
