@@ -239,3 +239,8 @@ def chunk_paths(recording_start: datetime, server_call: str, recording_id: str, 
     """Every archive path of a chunk, from its ids alone (LayoutError when they cannot name a path)."""
     prefix = recording_prefix(recording_start, server_call, recording_id)
     return ChunkPaths(chunk_path(prefix, index, fmt), metadata_path(prefix, index), manifest_path(prefix))
+
+
+def check_recording_names(recording_start: datetime, server_call: str, recording_id: str, fmt: str) -> None:
+    """LayoutError when a recording's ids or format cannot name its archive paths (checked before it is recorded)."""
+    chunk_paths(recording_start, server_call, recording_id, 0, fmt)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from shared.archive import ArchivePermanentError
@@ -21,6 +20,7 @@ from shared.domain import Call, DomainError, FiledUnder, Recording, lifecycle
 from shared.events import SNIFF_BYTES, RecordingFilesReady, RecordingKind, kind_from_bytes, kind_from_metadata
 from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_job, files_ready_input
+from shared.handlers.placement import Placement
 from shared.handlers.reconcile import settle_stopped_call
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
@@ -30,22 +30,6 @@ from shared.store import Loaded
 log = get_logger(__name__)
 METADATA_PROBE_BYTES = 1024 * 1024
 """Read at most this much of a metadata document to learn the recording's kind (the documents are ~1 KB)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Placement:
-    """Where a files-ready event's recording goes: the call's state key and the recording, with its kind."""
-
-    call_key: str  # the serverCallId, or the subject's callId when ``filed_under`` says so
-    filed_under: FiledUnder
-    recording_id: str
-    recording_id_from: str  # "event" | "state" | "documentId"
-    kind: RecordingKind
-    kind_from: str  # the sources used, in order, joined by "+"
-
-    @property
-    def format(self) -> str:
-        return self.kind.format or ""
 
 
 class UnknownKind(ValueError):

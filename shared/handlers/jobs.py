@@ -4,16 +4,13 @@ archive path is derived from them by ``shared.layout`` where it is used)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from shared import layout
 from shared.domain import Call, Chunk, ChunkFile, FilesInfo, Recording
 from shared.domain import events as ev
 from shared.events import RecordingFilesReady
+from shared.handlers.placement import Placement
 from shared.messages import ChunkJob, ChunkRef
-
-if TYPE_CHECKING:
-    from shared.handlers.filesready import Placement
 
 
 def files_ready_input(event: RecordingFilesReady, placed: Placement, received_at: datetime) -> ev.FilesReady:
@@ -24,7 +21,7 @@ def files_ready_input(event: RecordingFilesReady, placed: Placement, received_at
     event's ``eventTime`` clamped to ``received_at``: ACS deletes recordings 24 h after it made them ready (on its
     own clock, so a late delivery is that much closer to deletion), and no body can date them in the future, which
     would make the sweeper's ages negative and the recording never re-driven or expired."""
-    layout.chunk_paths(event.recording_start, placed.call_key, placed.recording_id, 0, placed.format)
+    layout.check_recording_names(event.recording_start, placed.call_key, placed.recording_id, placed.format)
     info = FilesInfo(
         recording_start=event.recording_start,
         duration_ms=event.duration_ms,
