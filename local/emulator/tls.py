@@ -1,4 +1,4 @@
-"""A local certificate authority for the emulator's TLS endpoints.
+"""A local certificate authority for the emulator's TLS endpoints, made with ``trustme``.
 
 The CA key and certificate live in ``<state_dir>/ca.key`` and ``<state_dir>/ca.pem`` and are reused across
 starts, so a client configured once with ``REQUESTS_CA_BUNDLE=<state_dir>/ca.pem`` keeps trusting the emulator.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
 import logging
 import os
 import ssl
@@ -18,33 +17,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import trustme
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 log = logging.getLogger(__name__)
 
 CA_NAME = "ACS emulator local CA"
-CA_LIFETIME = dt.timedelta(days=3650)
 LEAF_LIFETIME = dt.timedelta(days=365)
 RENEW_BEFORE = dt.timedelta(days=7)
-Key = ec.EllipticCurvePrivateKey
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _new_key() -> Key:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def _key_pem(key: Key) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -72,53 +57,15 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _ca_certificate(key: Key) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME)])
-    public = key.public_key()
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(_now() - dt.timedelta(days=1))
-        .not_valid_after(_now() + CA_LIFETIME)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-
-
-def _alt_names(hostnames: Sequence[str], ip_addresses: Sequence[str]) -> list[x509.GeneralName]:
-    names: list[x509.GeneralName] = [x509.DNSName(host) for host in hostnames]
-    names += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ip_addresses]
-    if not names:
-        raise ValueError("a server certificate needs at least one hostname or IP address")
-    return names
-
-
 class LocalCA:
-    """The emulator's CA: ``ca_path`` is the bundle clients trust; ``issue`` signs server certificates."""
+    """The emulator's CA (made and signed by ``trustme``): ``ca_path`` is the bundle clients trust; ``issue``
+    signs server certificates."""
 
-    def __init__(self, state_dir: Path, key: Key, certificate: x509.Certificate) -> None:
+    def __init__(self, state_dir: Path, ca: trustme.CA) -> None:
         self.state_dir = state_dir
         self.ca_path = state_dir / "ca.pem"
-        self._key = key
-        self._certificate = certificate
+        self._ca = ca
+        self._certificate = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
 
     @classmethod
     def load_or_create(cls, state_dir: Path) -> LocalCA:
@@ -127,29 +74,29 @@ class LocalCA:
         cert_path, key_path = state_dir / "ca.pem", state_dir / "ca.key"
         with _exclusive(state_dir / ".ca.lock"):
             if not (cert_path.exists() and key_path.exists()):
-                key = _new_key()
-                _write_private(key_path, _key_pem(key))
-                _write_private(cert_path, _ca_certificate(key).public_bytes(serialization.Encoding.PEM))
+                made = trustme.CA(organization_name=CA_NAME)
+                _write_private(key_path, made.private_key_pem.bytes())
+                _write_private(cert_path, made.cert_pem.bytes())
                 log.info("created local CA %s", cert_path)
-            loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-            certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        if not isinstance(loaded, ec.EllipticCurvePrivateKey):
-            raise ValueError(f"{key_path} is not an EC private key")
-        return cls(state_dir, loaded, certificate)
+            ca = trustme.CA.from_pem(cert_path.read_bytes(), key_path.read_bytes())
+        return cls(state_dir, ca)
 
     def issue(self, hostnames: Sequence[str], ip_addresses: Sequence[str] = ()) -> tuple[Path, Path]:
         """Return (certificate chain file, key file) for a server certificate with these SANs, reusing a fresh one."""
-        names = _alt_names(hostnames, ip_addresses)
+        if not (hostnames or ip_addresses):
+            raise ValueError("a server certificate needs at least one hostname or IP address")
         folder = self.state_dir / "certs"
         folder.mkdir(exist_ok=True)
         ident = hashlib.sha256("\n".join([*hostnames, "", *ip_addresses]).encode()).hexdigest()[:16]
         cert_path, key_path = folder / f"{ident}.pem", folder / f"{ident}.key"
         with _exclusive(folder / f".{ident}.lock"):
             if not self._reusable(cert_path, key_path):
-                key = _new_key()
-                chain = self._leaf(key, names).public_bytes(serialization.Encoding.PEM)
-                chain += self._certificate.public_bytes(serialization.Encoding.PEM)
-                _write_private(key_path, _key_pem(key))
+                names = [*hostnames, *ip_addresses]
+                leaf = self._ca.issue_cert(
+                    *names, common_name=names[0], organization_name=CA_NAME, not_after=_now() + LEAF_LIFETIME
+                )
+                chain = b"".join(pem.bytes() for pem in leaf.cert_chain_pems) + self._ca.cert_pem.bytes()
+                _write_private(key_path, leaf.private_key_pem.bytes())
                 _write_private(cert_path, chain)
                 log.info("issued server certificate %s for %s %s", cert_path.name, list(hostnames), list(ip_addresses))
         return cert_path, key_path
@@ -175,25 +122,3 @@ class LocalCA:
         except (ValueError, TypeError, InvalidSignature):
             return False
         return True
-
-    def _leaf(self, key: Key, names: list[x509.GeneralName]) -> x509.Certificate:
-        first = names[0].value
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, str(first))])
-        return (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(self._certificate.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(_now() - dt.timedelta(days=1))
-            .not_valid_after(_now() + LEAF_LIFETIME)
-            .add_extension(x509.SubjectAlternativeName(names), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()),
-                critical=False,
-            )
-            .sign(self._key, hashes.SHA256())
-        )
