@@ -223,6 +223,12 @@ def test_a_filtered_day_list_fills_its_page_from_further_store_pages() -> None:
     assert [c["serverCallId"] for c in page.body["calls"]] == [wanted]
 
 
+def test_the_call_view_says_which_chunks_are_verified() -> None:
+    folder, deps = archived_call(world(), bytes(10))
+    view = api.get_call(folder, deps).body
+    assert [c["verified"] for r in view["recordings"] for c in r["chunks"]] == [True]
+
+
 def test_the_day_list_names_every_state_its_filter_accepts() -> None:
     page = api.list_calls({"date": "2026-11-23"}, world().deps)
     assert "no_media" in page.body["states"]
