@@ -33,7 +33,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from shared.domain.ids import id_flaw
 
@@ -239,3 +239,12 @@ def chunk_paths(recording_start: datetime, server_call: str, recording_id: str, 
     """Every archive path of a chunk, from its ids alone (LayoutError when they cannot name a path)."""
     prefix = recording_prefix(recording_start, server_call, recording_id)
     return ChunkPaths(chunk_path(prefix, index, fmt), metadata_path(prefix, index), manifest_path(prefix))
+
+
+ACCESS_LOG_PREFIX = "access-log/"
+
+
+def access_log_path(folder: str, day: date) -> str:
+    """The append blob that records the reads of one call's archive on one UTC day:
+    ``access-log/{callFolder}/{yyyy-MM-dd}.jsonl`` (outside the dated recording folders)."""
+    return f"{ACCESS_LOG_PREFIX}{folder}/{day.isoformat()}.jsonl"

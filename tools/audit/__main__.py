@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from tools.audit import report, signature
+from tools.audit.access import audit_access
 from tools.audit.run import audit_days
 from tools.audit.store import ArchiveReader, connect
 
@@ -76,14 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             accept_incomplete=args.accept_incomplete,
             trust=args.trust,
         )
+        reads = audit_access(reader, args.first, args.last, args.call)
     except (AzureError, OSError) as exc:
         print(f"cannot read the archive container {args.container!r}: {exc}", file=sys.stderr)
         return 2
     problems = [f"call {args.call}: no recording in the archive between {args.first} and {args.last}"]
     problems = problems if args.call and not audits else []
     span = (args.first.isoformat(), args.last.isoformat())
-    print(report.as_json(audits, problems, span) if args.json else report.table(audits, problems))
-    return 0 if not problems and all(a.ok for a in audits) else 1
+    print(report.as_json(audits, problems, span, reads) if args.json else report.table(audits, problems, reads))
+    return 0 if not problems and not reads.problems and all(a.ok for a in audits) else 1
 
 
 if __name__ == "__main__":

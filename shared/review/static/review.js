@@ -133,12 +133,34 @@ async function callView(callId) {
       call.correlationId ? fact("Correlation id", copyable("correlation id", call.correlationId)) : null)),
     h("section", { class: "card timeline", "aria-label": "Timeline" }, h("h3", {}, "Timeline"), drawn),
     ...(call.recordings || []).map((recording, i) => recordingSection(callId, recording, archives[i])),
+    accessSection(callId),
     quarantineSection(`quarantine?date=${day}&serverCallId=${encodeURIComponent(call.serverCallId)}`,
       `Inputs quarantined on ${day} that name this call`));
   if (drawn.draw) drawn.draw();
 }
 
 const fact = (name, value) => [h("dt", {}, name), h("dd", {}, value)];
+
+// ---- who read this call's archive (the access log) ---------------------------------------------------------------
+
+const READ_COLUMNS = ["When", "Who", "Key", "Through", "File", "Bytes"];
+
+function accessSection(callId) {
+  const title = "Who read this call's archive";
+  const section = h("section", { class: "card access", "aria-label": title }, h("h3", {}, title, " ", h("span", { class: "count" }, "…")));
+  api(`calls/${callId}/access-log`).then((found) => {
+    const reads = (found.reads || []).slice().reverse(); // newest first
+    section.querySelector(".count").textContent = `(${reads.length})`;
+    if (!reads.length) { section.append(h("p", { class: "empty" }, "Nobody has read this call's archive through the app.")); return; }
+    section.append(table(title, READ_COLUMNS, h("tbody", {}, reads.map((read) => row({ "data-read": read.blob }, READ_COLUMNS, [
+      [timeOf(read.at), { class: "mono" }],
+      read.caller.principalName ? `${read.caller.principalName} (${read.caller.identityProvider || "?"})` : h("span", { class: "empty" }, "no principal"),
+      [read.caller.key || "no key", { class: "mono" }], read.route,
+      [read.blob.split("/").pop() + (read.channel === null ? "" : ` (channel ${read.channel})`), { class: "mono", title: read.blob }],
+      [read.bytes ? `${read.bytes.first}–${read.bytes.last} of ${read.bytes.size}` : "whole", { class: "num" }]])))));
+  }).catch((error) => section.append(h("p", { class: "problems" }, error.message)));
+  return section;
+}
 
 function fileLink(callId, recording, name, label) {
   const path = `calls/${callId}/recordings/${encodeURIComponent(recording.recordingId)}/files/${encodeURIComponent(name)}`;

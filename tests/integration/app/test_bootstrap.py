@@ -48,6 +48,7 @@ def test_importing_function_app_builds_nothing_and_loads_no_azure_sdk() -> None:
             "review_asset",
             "legal_hold",
             "erase_call",
+            "access_log",
             "archive_chunk",
             "verify_chunk",
             "chunk_poison",
