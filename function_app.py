@@ -102,6 +102,18 @@ def list_calls(req: func.HttpRequest) -> func.HttpResponse:
         return http(api.list_calls(dict(req.params), bootstrap.deps()))
 
 
+@app.function_name("search_calls")
+@app.route(route="search", methods=["GET"])
+def search_calls(req: func.HttpRequest) -> func.HttpResponse:
+    """The calls a participant took part in (``?participant=`` as typed), by time range and verdict, paged."""
+    from shared.handlers.binding import http
+    from shared.handlers.search import search
+    from shared.telemetry import SpanKind, invocation
+
+    with invocation("search_calls", kind=SpanKind.SERVER):
+        return http(search(dict(req.params), bootstrap.deps()))
+
+
 @app.function_name("recording_archive")
 @app.route(route="calls/{callId}/recordings/{recordingId}/archive", methods=["GET"])
 def recording_archive(req: func.HttpRequest) -> func.HttpResponse:

@@ -174,6 +174,22 @@ def test_the_call_page_shows_who_read_its_archive_with_the_bytes_served(
     assert section.locator("tr[data-read$='manifest.json']").count() >= 1, "the archive view read the manifest"
 
 
+def test_a_call_is_found_by_its_callers_number_typed_as_a_person_writes_it(
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+) -> None:
+    open_page(page, review_stack, f"#/day/{day_of(recorded_call)}")
+    digits = str(recorded_call["caller"]).removeprefix("4:+1")
+    form = page.locator("form.search")
+    form.locator("input[name='participant']").fill(f"+1 {digits[:3]} {digits[3:6]} {digits[6:]}")
+    form.locator("select[name='verdict']").select_option("complete")
+    page.evaluate("() => { delete document.body.dataset.ready; }")
+    form.locator("button[type='submit']").click()
+    page.wait_for_function("() => document.body.dataset.ready !== undefined")
+    assert page.url.split("#", 1)[1].startswith("/search?participant=")
+    rows = page.locator("table.calls tbody tr[data-call]")
+    assert [rows.nth(i).get_attribute("data-call") for i in range(rows.count())] == [recorded_call["callId"]]
+
+
 def test_a_channel_of_the_unmixed_wav_can_be_chosen(
     page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
 ) -> None:

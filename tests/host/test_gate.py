@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import APPS, ROOT
 
-PRODUCT_FUNCTIONS = 20  # access_log: who read the archive
+PRODUCT_FUNCTIONS = 21  # search_calls: by participant, time range and verdict
 
 
 def index(app_dir: Path) -> subprocess.CompletedProcess[str]:

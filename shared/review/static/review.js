@@ -1,5 +1,5 @@
-// The review page: a day's calls (#/day/YYYY-MM-DD), one call (#/call/{callId}). Everything shown comes from the
-// control API's JSON; this script only lays it out. The function key the page was opened with (?code=) goes with
+// The review page: a day's calls (#/day/YYYY-MM-DD), one call (#/call/{callId}), a search by participant
+// (#/search?..., review-search.js). Everything shown comes from the control API's JSON; this script only lays it out. The function key the page was opened with (?code=) goes with
 // every request: as x-functions-key on fetch, as ?code= on media URLs (an <audio> element cannot send headers).
 // How things are written (times, ids, parties, reasons) is review-format.js; the timeline is review-timeline.js.
 "use strict";
@@ -64,7 +64,7 @@ function dayView(day, state) {
     STATES.map((name) => h("option", { value: name, selected: name === state }, name.replace("_", " "))))),
   h("button", { type: "submit", class: "primary" }, "Show"));
   main.replaceChildren(h("h2", {}, `Calls of ${day}`, state ? ` (${state.replace("_", " ")})` : ""), form,
-    table(`Calls of ${day}`, CALL_COLUMNS, tbody, "calls"), h("p", {}, more));
+    searchForm(new URLSearchParams()), table(`Calls of ${day}`, CALL_COLUMNS, tbody, "calls"), h("p", {}, more));
   let continuation = "";
   async function load() {
     const query = new URLSearchParams({ date: day, limit: String(PAGE_SIZE) });
@@ -314,6 +314,7 @@ async function route() {
   const parts = path.split("/").filter(Boolean);
   try {
     if (parts[0] === "call" && parts[1]) await callView(parts[1]);
+    else if (parts[0] === "search") await searchView(new URLSearchParams(query || ""));
     else {
       const day = parts[0] === "day" && /^\d{4}-\d{2}-\d{2}$/.test(parts[1] || "") ? parts[1] : new Date().toISOString().slice(0, 10);
       await dayView(day, new URLSearchParams(query || "").get("state") || "");

@@ -40,6 +40,7 @@ def test_importing_function_app_builds_nothing_and_loads_no_azure_sdk() -> None:
             "recording_command",
             "get_call",
             "list_calls",
+            "search_calls",
             "recording_archive",
             "chunk_media",
             "recording_file",

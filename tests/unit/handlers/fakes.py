@@ -20,6 +20,7 @@ from shared.domain import Call, Recording, RecordingOptions, apply, new_call
 from shared.domain import events as ev
 from shared.domain.access import Read
 from shared.domain.model import ChunkCopy
+from shared.domain.participants import call_participants
 from shared.domain.reconcile import needs_sweeper
 from shared.domain.timeline import entry
 from shared.handlers.archive import Outputs
@@ -138,6 +139,25 @@ class MemoryStore(CallStore):
     def day_page(self, day: date, *, after: str = "", limit: int = 50) -> DayPage:
         keyed = sorted((day_key(c), c) for c in self.calls.values() if c.created_at.astimezone(UTC).date() == day)
         rest = [(key, call) for key, call in keyed if key > after]
+        return DayPage([call for _, call in rest[:limit]], rest[limit - 1][0] if len(rest) > limit else "")
+
+    def participant_page(
+        self,
+        key: str,
+        *,
+        after: str = "",
+        limit: int = 50,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> DayPage:
+        keyed = sorted(
+            (day_key(c), c)
+            for c in self.calls.values()
+            if key in call_participants(c)
+            and (since is None or c.created_at >= since)
+            and (until is None or c.created_at < until)
+        )
+        rest = [(k, call) for k, call in keyed if k > after]
         return DayPage([call for _, call in rest[:limit]], rest[limit - 1][0] if len(rest) > limit else "")
 
     def open_calls(self) -> list[Call]:
