@@ -22,7 +22,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 SCAN_PAGES = 5
 _NUMBER = re.compile(r"[0-9]{1,9}")
-_DAY_KEY = re.compile(r"[0-9]{13}-[A-Za-z0-9_-]{1,1000}")
+_DAY_KEY = re.compile(r"[0-9]{13}-=?[A-Za-z0-9_-]{1,1000}")  # a callFolder: clean, or "=" and base64url
 
 
 class BadQuery(ValueError):
