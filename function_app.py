@@ -102,39 +102,65 @@ def list_calls(req: func.HttpRequest) -> func.HttpResponse:
         return http(api.list_calls(dict(req.params), bootstrap.deps()))
 
 
+@app.function_name("search_calls")
+@app.route(route="search", methods=["GET"])
+def search_calls(req: func.HttpRequest) -> func.HttpResponse:
+    """The calls a participant took part in (``?participant=`` as typed), by time range and verdict, paged."""
+    from shared.handlers.binding import http
+    from shared.handlers.search import search
+    from shared.telemetry import SpanKind, invocation
+
+    with invocation("search_calls", kind=SpanKind.SERVER):
+        return http(search(dict(req.params), bootstrap.deps()))
+
+
 @app.function_name("recording_archive")
 @app.route(route="calls/{callId}/recordings/{recordingId}/archive", methods=["GET"])
 def recording_archive(req: func.HttpRequest) -> func.HttpResponse:
     """What the archive holds for one recording: pauses on the media's time axis, participants by channel."""
+    from shared.domain.access import caller_of
     from shared.handlers.binding import http
     from shared.handlers.review_archive import recording_archive
 
-    params = req.route_params
-    return http(recording_archive(params.get("callId", ""), params.get("recordingId", ""), bootstrap.deps()))
+    params, caller = req.route_params, caller_of(req.headers, req.params)
+    return http(recording_archive(params.get("callId", ""), params.get("recordingId", ""), bootstrap.deps(), caller))
 
 
 @app.function_name("chunk_media")
 @app.route(route="calls/{callId}/recordings/{recordingId}/chunks/{index}", methods=["GET"])
 def chunk_media(req: func.HttpRequest) -> func.HttpResponse:
     """An archived chunk's media by byte range (206, bounded pieces); ``?channel=N`` for one channel of a WAV."""
+    from shared.domain.access import caller_of
     from shared.handlers.binding import served
     from shared.handlers.review_media import chunk_media
 
-    route = req.route_params
+    route, caller = req.route_params, caller_of(req.headers, req.params)
     ids = (route.get("callId", ""), route.get("recordingId", ""), route.get("index", ""))
-    return served(chunk_media(*ids, dict(req.params), req.headers.get("Range"), bootstrap.deps()))
+    return served(chunk_media(*ids, dict(req.params), req.headers.get("Range"), bootstrap.deps(), caller))
 
 
 @app.function_name("recording_file")
 @app.route(route="calls/{callId}/recordings/{recordingId}/files/{name}", methods=["GET"])
 def recording_file(req: func.HttpRequest) -> func.HttpResponse:
     """One archived file of a recording (manifest, chunk media, metadata, participant file) to download, by range."""
+    from shared.domain.access import caller_of
     from shared.handlers.binding import served
     from shared.handlers.review_files import recording_file
 
-    route = req.route_params
+    route, caller = req.route_params, caller_of(req.headers, req.params)
     ids = (route.get("callId", ""), route.get("recordingId", ""), route.get("name", ""))
-    return served(recording_file(*ids, req.headers.get("Range"), bootstrap.deps()))
+    return served(recording_file(*ids, req.headers.get("Range"), bootstrap.deps(), caller))
+
+
+@app.function_name("access_log")
+@app.route(route="calls/{callId}/access-log", methods=["GET"])
+def access_log(req: func.HttpRequest) -> func.HttpResponse:
+    """Who read the call's archived media, participant files and manifests through the app: when, which bytes."""
+    from shared.handlers.access import access_log
+    from shared.handlers.binding import http
+
+    call_id, given = req.route_params.get("callId", ""), req.params.get("serverCallId", "")
+    return http(access_log(call_id, bootstrap.deps(), given))
 
 
 @app.function_name("list_quarantine")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from azure.storage.blob import BlobServiceClient
 
@@ -124,13 +125,35 @@ def run(say: Callable[[str], object] = sys.stdout.write, state: Path = STATE / "
         call = _wait_for_archive(client, server_call_id, say)
         _step(say, "timeline")
         _print_timeline(call, say)
-        verdict = _show_archive(stack, server_call_id, say) or _audit(stack, server_call_id, say)
+        verdict = _show_archive(stack, server_call_id, say) or _find_and_read(client, call, say)
+        verdict = verdict or _audit(stack, server_call_id, say)
         _review(stack, server_call_id, keep, say)
         return verdict
     finally:
         _step(say, "stopping the stack")
         stack.stop()
         say(f"    its state and logs stay in {state} until the next demo\n")
+
+
+def _find_and_read(client: LocalClient, call: dict[str, Any], say: Callable[[str], object]) -> int:
+    """Find the call by its caller's number as a person types it, read its manifest through the app, and show the
+    read in the call's access log; 1 when any of it does not hold."""
+    typed = "+1 425 555 0100"  # CALLER, as a person types it
+    _step(say, f"search: GET /api/search?participant={typed}")
+    found = client.api("GET", f"search?participant={quote(typed)}").json()
+    ids = [c.get("callId") for c in found.get("calls", [])]
+    say(f"    {len(ids)} call(s) with {found.get('participant')}, this one among them: {call['callId'] in ids}\n")
+    recording_id = recordings(call)[0]["recordingId"]
+    _step(say, "who read it: GET .../files/manifest.json, then GET /api/calls/{callId}/access-log")
+    path = f"calls/{call['callId']}/recordings/{quote(recording_id, safe='')}/files/manifest.json"
+    status = client.api("GET", path).status_code
+    reads = client.api("GET", f"calls/{call['callId']}/access-log").json().get("reads", [])
+    for read in reads:
+        say(f"    {read['at']}  key {read['caller']['key']}  {read['route']}  {read['blob'].rsplit('/', 1)[-1]}\n")
+    if call["callId"] not in ids or status != 200 or not reads:
+        say("    FAIL the call was not found by its caller, or its read was not logged\n")
+        return 1
+    return 0
 
 
 def _review(stack: Stack, server_call_id: str, keep: bool, say: Callable[[str], object]) -> None:

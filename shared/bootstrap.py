@@ -57,6 +57,7 @@ def reset() -> None:
 
 
 def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
+    from shared.accesslog import BlobAccessLog
     from shared.acs import AcsCallAutomation, client_from_settings
     from shared.archive import AcsRecordingSource, ArchiveOptions, archive_chunk, readback
     from shared.archive.erase import ArchiveEraser
@@ -107,6 +108,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
         holds=BlobLegalHolds(archive_container),
         eraser=ArchiveEraser(archive_container, signer),
         guard=TableCallbackGuard(table),
+        access_log=BlobAccessLog(archive_container),
     )
 
 

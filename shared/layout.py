@@ -33,7 +33,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from shared.domain.ids import id_flaw
 from shared.formats import media_format
@@ -244,3 +244,12 @@ def chunk_paths(recording_start: datetime, server_call: str, recording_id: str, 
 def check_recording_names(recording_start: datetime, server_call: str, recording_id: str, fmt: str) -> None:
     """LayoutError when a recording's ids or format cannot name its archive paths (checked before it is recorded)."""
     chunk_paths(recording_start, server_call, recording_id, 0, fmt)
+
+
+ACCESS_LOG_PREFIX = "access-log/"
+
+
+def access_log_path(folder: str, day: date) -> str:
+    """The append blob that records the reads of one call's archive on one UTC day:
+    ``access-log/{callFolder}/{yyyy-MM-dd}.jsonl`` (outside the dated recording folders)."""
+    return f"{ACCESS_LOG_PREFIX}{folder}/{day.isoformat()}.jsonl"

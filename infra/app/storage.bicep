@@ -168,7 +168,10 @@ resource archiveRetention 'Microsoft.Storage/storageAccounts/blobServices/contai
   name: 'default'
   properties: {
     immutabilityPeriodSinceCreationInDays: archiveRetentionDays
-    allowProtectedAppendWrites: false
+    // The access log (access-log/{callFolder}/{day}.jsonl) is one append blob per call and day: a protected append
+    // blob may still get new blocks, and no existing block can be changed or deleted. The archive's own blobs are
+    // block blobs, which this does not touch.
+    allowProtectedAppendWrites: true
     allowProtectedAppendWritesAll: false
   }
 }

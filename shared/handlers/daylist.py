@@ -22,7 +22,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 SCAN_PAGES = 5
 _NUMBER = re.compile(r"[0-9]{1,9}")
-_DAY_KEY = re.compile(r"[0-9]{13}-[A-Za-z0-9_-]{1,1000}")
+_DAY_KEY = re.compile(r"[0-9]{13}-=?[A-Za-z0-9_-]{1,1000}")  # a callFolder: clean, or "=" and base64url
 
 
 class BadQuery(ValueError):
@@ -41,8 +41,8 @@ class DayQuery:
         return cls(
             day=_day(params.get("date", "")),
             state=_state(params.get("state", "")),
-            limit=_limit(params.get("limit", "")),
-            after=_after(params.get("continuation", "")),
+            limit=parse_limit(params.get("limit", "")),
+            after=parse_continuation(params.get("continuation", "")),
         )
 
     def wants(self, call: Call) -> bool:
@@ -68,7 +68,7 @@ def continuation_token(after: str) -> str:
     return base64.urlsafe_b64encode(after.encode("ascii")).decode("ascii").rstrip("=")
 
 
-def _after(token: str) -> str:
+def parse_continuation(token: str) -> str:
     if not token:
         return ""
     try:
@@ -93,7 +93,7 @@ def _state(text: str) -> str:
     return text
 
 
-def _limit(text: str) -> int:
+def parse_limit(text: str) -> int:
     if not text:
         return DEFAULT_LIMIT
     if not _NUMBER.fullmatch(text) or not 1 <= int(text) <= MAX_LIMIT:

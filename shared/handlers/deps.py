@@ -15,6 +15,7 @@ from shared.messages import ChunkJob, VerifyJob
 from shared.store import CallStore
 
 if TYPE_CHECKING:
+    from shared.accesslog import AccessLog
     from shared.archive import Archived
     from shared.handlers.erasure import Erasing
     from shared.jwtcheck import VerifiedToken
@@ -63,6 +64,7 @@ class Deps:
     quarantined: ArchiveReader | None = None  # the quarantine container, for review
     holds: LegalHolds | None = None  # legal holds on the archive container (None: not wired, the API answers 503)
     eraser: Erasing | None = None  # erasure on request in the archive container (None: not wired, 503)
+    access_log: AccessLog | None = None  # who read what (None: archived bytes are not served)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ SCRIPT = "text/javascript; charset=utf-8"
 ASSETS = {
     "review-format.js": SCRIPT,
     "review-timeline.js": SCRIPT,
+    "review-search.js": SCRIPT,
     "review.js": SCRIPT,
     "review.css": "text/css; charset=utf-8",
 }

@@ -13,6 +13,8 @@ from azure.core.exceptions import AzureError
 
 from shared import boundedjson
 from shared.domain import Call, Recording
+from shared.domain.access import NO_CALLER, Caller
+from shared.handlers.access import Target, logged_document
 from shared.handlers.api import named_call
 from shared.handlers.deps import Deps, Reply, error
 from shared.handlers.jobs import chunk_ref
@@ -39,7 +41,7 @@ def located(call_id: str, recording_id: str, deps: Deps) -> tuple[Call, Recordin
     return call, recording
 
 
-def recording_archive(call_id: str, recording_id: str, deps: Deps) -> Reply:
+def recording_archive(call_id: str, recording_id: str, deps: Deps, caller: Caller = NO_CALLER) -> Reply:
     found = located(call_id, recording_id, deps)
     if isinstance(found, Reply):
         return found
@@ -47,7 +49,14 @@ def recording_archive(call_id: str, recording_id: str, deps: Deps) -> Reply:
     if deps.archived is None:
         return error(501, "this app serves no archive reads")
     try:
-        return Reply(200, _archive_view(call, recording, deps.archived))
+        view = _archive_view(call, recording, deps.archived)
+        if not view["manifestFound"]:
+            return Reply(200, view)
+        target = Target(
+            route="recording_archive", server_call_id=call.server_call_id, recording_id=recording.recording_id,
+            blob=view["manifestPath"],
+        )  # fmt: skip
+        return logged_document(Reply(200, view), target, caller, deps)
     except AzureError as exc:
         return error(503, f"archive storage unavailable: {exc}")
 

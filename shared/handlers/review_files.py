@@ -13,14 +13,18 @@ from __future__ import annotations
 from azure.core.exceptions import AzureError
 
 from shared import formats
+from shared.domain.access import NO_CALLER, Caller
 from shared.handlers import review_media
+from shared.handlers.access import Target, logged
 from shared.handlers.deps import Deps, Reply, Served, error
 from shared.handlers.review_archive import located
 from shared.review.files import recording_files
 from shared.review.ranges import ByteRange
 
 
-def recording_file(call_id: str, recording_id: str, name: str, range_header: str | None, deps: Deps) -> Reply | Served:
+def recording_file(
+    call_id: str, recording_id: str, name: str, range_header: str | None, deps: Deps, caller: Caller = NO_CALLER
+) -> Reply | Served:
     found = located(call_id, recording_id, deps)
     if isinstance(found, Reply):
         return found
@@ -29,8 +33,12 @@ def recording_file(call_id: str, recording_id: str, name: str, range_header: str
         return error(404, f"recording {recording_id} has no archived file {name!r}")
     if deps.archived is None:
         return error(501, "this app serves no archive reads")
+    call, recording = found
+    target = Target(
+        route="recording_file", server_call_id=call.server_call_id, recording_id=recording.recording_id, blob=path
+    )
     try:
-        return _piece(path, name, range_header, deps)
+        return logged(_piece(path, name, range_header, deps), target, caller, deps)
     except AzureError as exc:
         return error(503, f"archive storage unavailable: {exc}")
 

@@ -16,6 +16,8 @@ from azure.core.exceptions import AzureError
 
 from shared import formats, pcmwav
 from shared.domain import Call, Chunk, Recording
+from shared.domain.access import NO_CALLER, Caller
+from shared.handlers.access import Target, logged
 from shared.handlers.deps import Deps, Reply, Served, error
 from shared.handlers.jobs import chunk_ref
 from shared.handlers.review_archive import located
@@ -28,7 +30,13 @@ _NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def chunk_media(
-    call_id: str, recording_id: str, index: str, params: Mapping[str, str], range_header: str | None, deps: Deps
+    call_id: str,
+    recording_id: str,
+    index: str,
+    params: Mapping[str, str],
+    range_header: str | None,
+    deps: Deps,
+    caller: Caller = NO_CALLER,
 ) -> Reply | Served:
     found = located(call_id, recording_id, deps)
     if isinstance(found, Reply):
@@ -41,12 +49,15 @@ def chunk_media(
         return error(409, f"chunk {chunk.index} is not archived yet")
     if deps.archived is None:
         return error(501, "this app serves no archive reads")
+    path, channel = _media(call, recording, chunk), params.get("channel", "")
+    target = Target(
+        route="chunk_media", server_call_id=call.server_call_id, recording_id=recording.recording_id, blob=path,
+        channel=int(channel) if _NUMBER.fullmatch(channel) else None,
+    )  # fmt: skip
     try:
-        if params.get("channel", "") != "":
-            return _channel(
-                recording, chunk, _media(call, recording, chunk), params["channel"], range_header, deps.archived
-            )
-        return _whole(recording, chunk, _media(call, recording, chunk), range_header, deps.archived)
+        if channel != "":
+            return logged(_channel(recording, chunk, path, channel, range_header, deps.archived), target, caller, deps)
+        return logged(_whole(recording, chunk, path, range_header, deps.archived), target, caller, deps)
     except AzureError as exc:
         return error(503, f"archive storage unavailable: {exc}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from shared.domain import Call
@@ -64,6 +64,19 @@ class CallStore(Protocol):
 
     def day_page(self, day: date, *, after: str = "", limit: int = 50) -> DayPage:
         """The calls created on ``day`` (UTC), newest first, from the one after the key ``after``."""
+        ...
+
+    def participant_page(
+        self,
+        key: str,
+        *,
+        after: str = "",
+        limit: int = 50,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> DayPage:
+        """The calls the participant ``key`` took part in, created in [``since``, ``until``), newest first, from the
+        one after the key ``after`` (read from the participant's index, not from every call of a day)."""
         ...
 
     def open_calls(self) -> list[Call]:

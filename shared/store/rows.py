@@ -6,7 +6,8 @@ input), ``e-{sha256(eventId)}`` (the event-id ledger). A chunk has its own row s
 that chunk's row and the small state row, not every other chunk of the call again. Index partitions start with ``~``,
 which a callFolder (base64url) never contains: ``~recording`` (recordingId -> serverCallId), ``~day-YYYY-MM-DD``
 (calls created that day, newest first: ``RowKey`` is ``day_key``), ``~open`` (calls with work for the sweeper: recordings waiting for the archive, calls
-and recordings still live).
+and recordings still live), ``~participant-{sha256(key)}`` (the calls a participant took part in, keyed as the
+day index, newest first).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from shared.domain.codec import dump, load_call, load_chunk
@@ -46,6 +47,21 @@ def day_key(call: Call) -> str:
     partition read in key order lists the newest call first."""
     created_ms = int(call.created_at.timestamp() * 1000)
     return f"{_NEWEST_MS - created_ms:013d}-{call_folder(call.server_call_id)}"
+
+
+PARTICIPANT_INDEX = "~participant-"  # then the SHA-256 of the participant's key: any rawId, no forbidden character
+
+
+def participant_partition(key: str) -> str:
+    """The index partition of the calls a participant (``shared.domain.participants.participant_key``) took part
+    in; each row is keyed as the day index's (``day_key``), so a partition read in key order lists the newest first."""
+    return PARTICIPANT_INDEX + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def created_bound(moment: datetime) -> str:
+    """A key that sorts after every ``day_key`` of a call created at ``moment``'s millisecond or later, and before
+    every one of a call created earlier (``~`` sorts after every character of a callFolder)."""
+    return f"{_NEWEST_MS - int(moment.timestamp() * 1000):013d}-~"
 
 
 def recording_key(recording_id: str) -> str:

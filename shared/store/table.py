@@ -19,7 +19,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from azure.core import MatchConditions
@@ -28,6 +28,7 @@ from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
 from shared.domain import Call, DomainError, apply, new_call
 from shared.domain import events as ev
+from shared.domain.participants import call_participants
 from shared.domain.reconcile import needs_sweeper
 from shared.domain.timeline import entry
 from shared.layout import call_folder
@@ -64,15 +65,33 @@ class TableCallStore:
         return str(entity["ServerCallId"])
 
     def day_page(self, day: date, *, after: str = "", limit: int = 50) -> DayPage:
-        query = "PartitionKey eq @pk and RowKey gt @after"
-        params = {"pk": rows.day_partition(day), "after": after}
+        return self._index_page(rows.day_partition(day), after, limit, "", "")
+
+    def participant_page(
+        self,
+        key: str,
+        *,
+        after: str = "",
+        limit: int = 50,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> DayPage:
+        first = max(after, rows.created_bound(until) if until is not None else "")  # created before ``until``
+        last = rows.created_bound(since) if since is not None else ""  # created at ``since`` or later
+        return self._index_page(rows.participant_partition(key), first, limit, last, key)
+
+    def _index_page(self, partition: str, after: str, limit: int, before: str, participant: str) -> DayPage:
+        """Up to ``limit`` calls an index partition lists (keyed by ``day_key``) after ``after`` and before ``before``
+        (""; no bound); a row whose call does not list ``participant`` (when given) is left out."""
+        query = "PartitionKey eq @pk and RowKey gt @after" + (" and RowKey lt @before" if before else "")
+        params = {"pk": partition, "after": after, "before": before}
         found = self._table.query_entities(query, parameters=params, results_per_page=limit + 1)
         keys = list(itertools.islice(found, limit + 1))
         listed = []
         for row in keys[:limit]:
             call = self.get(str(row["ServerCallId"]))
             # A row whose key is not the call's own was left by a creation that lost a race: skip it.
-            if call is not None and rows.day_key(call) == row["RowKey"]:
+            if call is not None and rows.day_key(call) == row["RowKey"] and _names(call, participant):
                 listed.append(call)
         return DayPage(listed, str(keys[limit - 1]["RowKey"]) if len(keys) > limit else "")
 
@@ -208,6 +227,15 @@ class TableCallStore:
                         "ServerCallId": call.server_call_id,
                     }
                 )
+        taken_part = call_participants(previous) if previous is not None else frozenset()
+        for key in sorted(call_participants(call) - taken_part):
+            self._put_index(
+                {
+                    "PartitionKey": rows.participant_partition(key),
+                    "RowKey": rows.day_key(call),
+                    "ServerCallId": call.server_call_id,
+                }
+            )
         if previous is None:
             day = call.created_at.astimezone(UTC).date()
             self._put_index(
@@ -250,6 +278,8 @@ class TableCallStore:
                 raise
             return False
         self._drop_index(rows.day_partition(call.created_at.astimezone(UTC).date()), rows.day_key(call))
+        for key in call_participants(call):
+            self._drop_index(rows.participant_partition(key), rows.day_key(call))
         self.close_open(folder)
         return True
 
@@ -269,6 +299,11 @@ class TableCallStore:
 
     def _pause(self, attempt: int) -> None:
         time.sleep(random.uniform(0, self._backoff * min(attempt + 1, 20)))
+
+
+def _names(call: Call, participant: str) -> bool:
+    """The call's state still names ``participant`` ("": no participant asked for)."""
+    return not participant or participant in call_participants(call)
 
 
 def _is_open(call: Call) -> bool:

@@ -19,6 +19,7 @@ import requests
 
 from local.callview import party
 from local.client import LocalClient, recordings, wait_for
+from shared.domain.access import key_fingerprint
 from tests.browser.conftest import page_url
 
 pytestmark = pytest.mark.e2e
@@ -153,6 +154,40 @@ def test_the_player_loads_the_media_and_a_seek_asks_for_a_range_answered_206(
     ranged = wait_for(ranged_after_seek, "a range request from past the start after the seek", timeout=10)
     assert all(r.status == 206 for r in ranged)
     assert all(r.headers["content-range"].startswith("bytes ") for r in ranged)
+
+
+def test_the_call_page_shows_who_read_its_archive_with_the_bytes_served(
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+) -> None:
+    open_page(page, review_stack, f"#/call/{recorded_call['callId']}")
+    media = page.locator("[data-player='0'] audio")
+    media.evaluate("m => new Promise(done => m.readyState >= 1 ? done() : m.addEventListener('loadedmetadata', done))")
+    page.reload()  # the same call again: its reads now include the media just played
+    page.wait_for_function("() => document.body.dataset.ready !== undefined")
+    section = page.locator("section.access")
+    section.locator("tbody tr").first.wait_for()
+    key = key_fingerprint(str(review_stack["functionKey"]))
+    media_reads = section.locator("tr[data-read$='.wav']")
+    assert media_reads.count() >= 1
+    assert key in media_reads.first.text_content()
+    assert re.search(r"\d+\u2013\d+ of \d+", media_reads.first.locator("td[data-label='Bytes']").text_content())
+    assert section.locator("tr[data-read$='manifest.json']").count() >= 1, "the archive view read the manifest"
+
+
+def test_a_call_is_found_by_its_callers_number_typed_as_a_person_writes_it(
+    page: Any, review_stack: dict[str, Any], recorded_call: dict[str, Any]
+) -> None:
+    open_page(page, review_stack, f"#/day/{day_of(recorded_call)}")
+    digits = str(recorded_call["caller"]).removeprefix("4:+1")
+    form = page.locator("form.search")
+    form.locator("input[name='participant']").fill(f"+1 {digits[:3]} {digits[3:6]} {digits[6:]}")
+    form.locator("select[name='verdict']").select_option("complete")
+    page.evaluate("() => { delete document.body.dataset.ready; }")
+    form.locator("button[type='submit']").click()
+    page.wait_for_function("() => document.body.dataset.ready !== undefined")
+    assert page.url.split("#", 1)[1].startswith("/search?participant=")
+    rows = page.locator("table.calls tbody tr[data-call]")
+    assert [rows.nth(i).get_attribute("data-call") for i in range(rows.count())] == [recorded_call["callId"]]
 
 
 def test_a_channel_of_the_unmixed_wav_can_be_chosen(

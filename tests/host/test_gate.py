@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import APPS, ROOT
 
-PRODUCT_FUNCTIONS = 19  # erase_call: erasure on request
+PRODUCT_FUNCTIONS = 21  # search_calls: by participant, time range and verdict
 
 
 def index(app_dir: Path) -> subprocess.CompletedProcess[str]:

@@ -9,8 +9,10 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from tools.audit import report, signature
+from tools.audit.access import audit_access
 from tools.audit.run import audit_days
 from tools.audit.store import ArchiveReader, connect
 
@@ -40,11 +42,14 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         help="list unsigned manifests (written before signing) without failing",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument("--case", type=Path, help="verify an exported case (python -m tools.case) offline instead")
     args = parser.parse_args(argv)
     try:
         args.trust = signature.Trust(signature.load(args.public_key), args.accept_unsigned)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.case:
+        return args
     if args.date and (args.first or args.last):
         parser.error("give --date or --from/--to, not both")
     if not (args.date or args.first):
@@ -60,6 +65,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    if args.case:
+        return _case(args)
     from azure.core.exceptions import AzureError
 
     account = {
@@ -76,14 +83,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             accept_incomplete=args.accept_incomplete,
             trust=args.trust,
         )
+        reads = audit_access(reader, args.first, args.last, args.call)
     except (AzureError, OSError) as exc:
         print(f"cannot read the archive container {args.container!r}: {exc}", file=sys.stderr)
         return 2
     problems = [f"call {args.call}: no recording in the archive between {args.first} and {args.last}"]
     problems = problems if args.call and not audits else []
     span = (args.first.isoformat(), args.last.isoformat())
-    print(report.as_json(audits, problems, span) if args.json else report.table(audits, problems))
-    return 0 if not problems and all(a.ok for a in audits) else 1
+    print(report.as_json(audits, problems, span, reads) if args.json else report.table(audits, problems, reads))
+    return 0 if not problems and not reads.problems and all(a.ok for a in audits) else 1
+
+
+def _case(args: argparse.Namespace) -> int:
+    from tools.audit.case import audit_case
+
+    found = audit_case(args.case, args.trust, args.accept_incomplete)
+    custody = found.custody
+    who = f"case {custody.get('caseId')} exported by {custody.get('exportedBy')} at {custody.get('exportedAt')}: "
+    problems = [*found.problems]
+    span = ("", "")
+    if args.json:
+        print(report.as_json(found.recordings, problems, span, found.reads))
+    else:
+        print(who + str(custody.get("reason")) if custody else f"no case in {args.case}")
+        print(report.table(found.recordings, problems, found.reads))
+    return 0 if not problems and not found.reads.problems and all(a.ok for a in found.recordings) else 1
 
 
 if __name__ == "__main__":

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from tools.audit.access import AccessAudit
 from tools.audit.check import RecordingAudit
 
 HEADER = ("STATUS", "DATE", "CALL", "RECORDING", "VERDICT", "CHUNKS", "BLOBS", "BYTES", "SIGNED")
 
 
-def table(audits: Sequence[RecordingAudit], problems: Sequence[str] = ()) -> str:
+def table(audits: Sequence[RecordingAudit], problems: Sequence[str] = (), reads: AccessAudit | None = None) -> str:
     rows = [HEADER]
     for audit in audits:
         record = audit.as_json()
@@ -30,16 +31,22 @@ def table(audits: Sequence[RecordingAudit], problems: Sequence[str] = ()) -> str
         for a in audits
         if a.erased
     )
-    failed = sum(not a.ok for a in audits) + len(problems)
+    reads = reads or AccessAudit()
+    lines.extend(f"FAIL access log: {problem}" for problem in reads.problems)
+    lines.append(f"access log: {reads.reads} read(s) of the archive in {reads.logs} log(s)")
+    failed = sum(not a.ok for a in audits) + len(problems) + len(reads.problems)
     blobs = sum(a.blobs for a in audits)
     lines.append(f"{len(audits)} recording(s), {blobs} blob(s) read back, {failed} failure(s)")
     return "\n".join(lines)
 
 
-def as_json(audits: Sequence[RecordingAudit], problems: Sequence[str], span: tuple[str, str]) -> str:
-    ok = not problems and all(a.ok for a in audits)
+def as_json(
+    audits: Sequence[RecordingAudit], problems: Sequence[str], span: tuple[str, str], reads: AccessAudit | None = None
+) -> str:
+    reads = reads or AccessAudit()
+    ok = not problems and not reads.problems and all(a.ok for a in audits)
     body = {"ok": ok, "from": span[0], "to": span[1], "problems": list(problems),
-            "recordings": [a.as_json() for a in audits]}  # fmt: skip
+            "recordings": [a.as_json() for a in audits], "accessLog": reads.as_json()}  # fmt: skip
     return json.dumps(body, indent=2)
 
 

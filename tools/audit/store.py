@@ -45,6 +45,11 @@ class ArchiveReader:
         for blob in self._container.list_blobs(name_starts_with=prefix):
             yield blob.name, int(blob.size)
 
+    def logs(self, prefix: str) -> Iterator[tuple[str, str, int]]:
+        """Every blob under ``prefix``, its type (``BlockBlob``, ``AppendBlob``, ``PageBlob``) and its size."""
+        for blob in self._container.list_blobs(name_starts_with=prefix):
+            yield blob.name, str(getattr(blob.blob_type, "value", blob.blob_type)), int(blob.size)
+
     def head(self, name: str, limit: int) -> bytes:
         """Up to ``limit`` bytes from the blob's start."""
         data: bytes = self._container.download_blob(name, offset=0, length=limit).readall()

@@ -1,5 +1,5 @@
-// The review page: a day's calls (#/day/YYYY-MM-DD), one call (#/call/{callId}). Everything shown comes from the
-// control API's JSON; this script only lays it out. The function key the page was opened with (?code=) goes with
+// The review page: a day's calls (#/day/YYYY-MM-DD), one call (#/call/{callId}), a search by participant
+// (#/search?..., review-search.js). Everything shown comes from the control API's JSON; this script only lays it out. The function key the page was opened with (?code=) goes with
 // every request: as x-functions-key on fetch, as ?code= on media URLs (an <audio> element cannot send headers).
 // How things are written (times, ids, parties, reasons) is review-format.js; the timeline is review-timeline.js.
 "use strict";
@@ -62,7 +62,7 @@ function dayView(day, state) {
     state ? h("option", { value: state, selected: true }, state.replace("_", " ")) : null)),
   h("button", { type: "submit", class: "primary" }, "Show"));
   main.replaceChildren(h("h2", {}, `Calls of ${day}`, state ? ` (${state.replace("_", " ")})` : ""), form,
-    table(`Calls of ${day}`, CALL_COLUMNS, tbody, "calls"), h("p", {}, more));
+    searchForm(new URLSearchParams()), table(`Calls of ${day}`, CALL_COLUMNS, tbody, "calls"), h("p", {}, more));
   let continuation = "";
   async function load() {
     const query = new URLSearchParams({ date: day, limit: String(PAGE_SIZE) });
@@ -140,12 +140,34 @@ async function callView(callId) {
       call.correlationId ? fact("Correlation id", copyable("correlation id", call.correlationId)) : null)),
     h("section", { class: "card timeline", "aria-label": "Timeline" }, h("h3", {}, "Timeline"), drawn),
     ...(call.recordings || []).map((recording, i) => recordingSection(callId, recording, archives[i])),
+    accessSection(callId),
     quarantineSection(`quarantine?date=${day}&serverCallId=${encodeURIComponent(call.serverCallId)}`,
       `Inputs quarantined on ${day} that name this call`));
   if (drawn.draw) drawn.draw();
 }
 
 const fact = (name, value) => [h("dt", {}, name), h("dd", {}, value)];
+
+// ---- who read this call's archive (the access log) ---------------------------------------------------------------
+
+const READ_COLUMNS = ["When", "Who", "Key", "Through", "File", "Bytes"];
+
+function accessSection(callId) {
+  const title = "Who read this call's archive";
+  const section = h("section", { class: "card access", "aria-label": title }, h("h3", {}, title, " ", h("span", { class: "count" }, "…")));
+  api(`calls/${callId}/access-log`).then((found) => {
+    const reads = (found.reads || []).slice().reverse(); // newest first
+    section.querySelector(".count").textContent = `(${reads.length})`;
+    if (!reads.length) { section.append(h("p", { class: "empty" }, "Nobody has read this call's archive through the app.")); return; }
+    section.append(table(title, READ_COLUMNS, h("tbody", {}, reads.map((read) => row({ "data-read": read.blob }, READ_COLUMNS, [
+      [timeOf(read.at), { class: "mono" }],
+      read.caller.principalName ? `${read.caller.principalName} (${read.caller.identityProvider || "?"})` : h("span", { class: "empty" }, "no principal"),
+      [read.caller.key || "no key", { class: "mono" }], read.route,
+      [read.blob.split("/").pop() + (read.channel === null ? "" : ` (channel ${read.channel})`), { class: "mono", title: read.blob }],
+      [read.bytes ? `${read.bytes.first}–${read.bytes.last} of ${read.bytes.size}` : "whole", { class: "num" }]])))));
+  }).catch((error) => section.append(h("p", { class: "problems" }, error.message)));
+  return section;
+}
 
 function fileLink(callId, recording, name, label) {
   const path = `calls/${callId}/recordings/${encodeURIComponent(recording.recordingId)}/files/${encodeURIComponent(name)}`;
@@ -299,6 +321,7 @@ async function route() {
   const parts = path.split("/").filter(Boolean);
   try {
     if (parts[0] === "call" && parts[1]) await callView(parts[1]);
+    else if (parts[0] === "search") await searchView(new URLSearchParams(query || ""));
     else {
       const day = parts[0] === "day" && /^\d{4}-\d{2}-\d{2}$/.test(parts[1] || "") ? parts[1] : new Date().toISOString().slice(0, 10);
       await dayView(day, new URLSearchParams(query || "").get("state") || "");

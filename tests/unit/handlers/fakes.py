@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from azure.core.exceptions import ServiceRequestError
+
 from shared.acs import AcsRejected, AcsTransient, AnsweredCall, CallAutomation, repeatability_id
 from shared.archive import Archived, ArchivePermanentError
 from shared.archive.manifest import render
@@ -16,7 +18,9 @@ from shared.callbackguard import CallbackGuard
 from shared.config import RecordingDefaults, Settings
 from shared.domain import Call, Recording, RecordingOptions, apply, new_call
 from shared.domain import events as ev
+from shared.domain.access import Read
 from shared.domain.model import ChunkCopy
+from shared.domain.participants import call_participants
 from shared.domain.reconcile import needs_sweeper
 from shared.domain.timeline import entry
 from shared.handlers.archive import Outputs
@@ -135,6 +139,25 @@ class MemoryStore(CallStore):
     def day_page(self, day: date, *, after: str = "", limit: int = 50) -> DayPage:
         keyed = sorted((day_key(c), c) for c in self.calls.values() if c.created_at.astimezone(UTC).date() == day)
         rest = [(key, call) for key, call in keyed if key > after]
+        return DayPage([call for _, call in rest[:limit]], rest[limit - 1][0] if len(rest) > limit else "")
+
+    def participant_page(
+        self,
+        key: str,
+        *,
+        after: str = "",
+        limit: int = 50,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> DayPage:
+        keyed = sorted(
+            (day_key(c), c)
+            for c in self.calls.values()
+            if key in call_participants(c)
+            and (since is None or c.created_at >= since)
+            and (until is None or c.created_at < until)
+        )
+        rest = [(k, call) for k, call in keyed if k > after]
         return DayPage([call for _, call in rest[:limit]], rest[limit - 1][0] if len(rest) > limit else "")
 
     def open_calls(self) -> list[Call]:
@@ -371,3 +394,19 @@ def deliver(w: World, job: ChunkJob, *, land: bool = True, verify: bool = True) 
     if found.verify is not None and verify:
         handle_verify(found.verify.to_json(), w.deps)
     return found
+
+
+class MemoryAccessLog:
+    """``AccessLog`` in memory; ``failing``: every write raises as storage would."""
+
+    def __init__(self, *, failing: bool = False) -> None:
+        self.recorded: list[Read] = []
+        self.failing = failing
+
+    def record(self, read: Read) -> None:
+        if self.failing:
+            raise ServiceRequestError("storage unreachable")
+        self.recorded.append(read)
+
+    def reads(self, folder: str) -> list[Read]:
+        return [r for r in self.recorded if r.call_folder == folder]

@@ -17,7 +17,7 @@ from shared.handlers.deps import Deps, Reply, Served
 from shared.layout import call_folder, chunk_paths, server_call_id
 from shared.review.blobs import Listed, Piece
 from tests.unit.handlers import payloads as p
-from tests.unit.handlers.fakes import World, world
+from tests.unit.handlers.fakes import MemoryAccessLog, World, world
 from tests.unit.review.test_wav import interleaved
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -70,7 +70,7 @@ def archived_call(w: World, media: bytes, fmt: str = "wav", channel: str = "unmi
                             "metadataSha256": hashlib.sha256(metadata).hexdigest()}]}  # fmt: skip
     paths = chunk_paths(T0, sid, "rec", 0, fmt)
     blobs = {paths.media: media, paths.metadata: metadata, paths.manifest: json.dumps(manifest).encode()}
-    return call_folder(sid), dataclasses.replace(w.deps, archived=MemoryArchive(blobs))
+    return call_folder(sid), dataclasses.replace(w.deps, archived=MemoryArchive(blobs), access_log=MemoryAccessLog())
 
 
 def media(deps: Deps, folder: str, range_header: str | None, **params: str) -> Reply | Served:
