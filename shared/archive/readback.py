@@ -35,10 +35,10 @@ comes only after the queue's visibility timeout."""
 
 
 RANGE_BYTES = 4 * 1024 * 1024
-"""The most one read-back request asks for (as ``participant_block`` stages). Reading one response, the SDK's stack
-allocates about ten times its size along the way (tracemalloc: a 4 MiB range peaks at 40 MiB, 8 MiB at 84), and
-``readall`` copies the result twice more; a range per 32 MiB copy block made the read-back the host's peak. The
-price: 7 more requests per 32 MiB read back."""
+"""The most one read-back request asks for (as ``participant_block`` stages). The SDK reads a response with
+``b"".join(list(stream))``, and ``list`` presizes from the stream's length in bytes: 8 bytes of pointers per byte
+read, beside the response itself; ``readall`` then copies it twice more. A range per 32 MiB copy block made the
+read-back the host's peak. The price: 7 more requests per 32 MiB read back."""
 
 
 class NotVerified(ArchiveTransientError):
