@@ -20,6 +20,7 @@ from shared.handlers.filesready import files_ready, payload_of
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
 from shared.messages import ChunkJob
+from shared.store.port import NEW_CALL
 
 log = get_logger(__name__)
 
@@ -64,7 +65,7 @@ def incoming_call(event: IncomingCall, deps: Deps) -> None:
             caller=event.caller.raw_id,
             callee=event.callee.raw_id,
         )
-        applied = deps.store.apply(server_call_id, ringing)
+        applied = deps.store.apply(server_call_id, ringing, based_on=NEW_CALL)  # no read before the answer
         if not answers(deps.settings.answer_policy, event.callee):
             log.info("not answering the call to %s: outside ANSWER_POLICY", event.callee.raw_id)
             return

@@ -37,6 +37,12 @@ class Loaded:
     version: int = 0
 
 
+NEW_CALL = Loaded(None)
+"""``based_on`` for an input that almost always opens its call (an IncomingCall): the store tries to create the call
+without reading it first. Where the call exists (a redelivery, or a callback that came first) the create fails and
+the store reads it and applies the input on what it read, as after any stale ``based_on``."""
+
+
 @dataclass(frozen=True)
 class DayPage:
     """Up to ``limit`` calls of a day, newest first; ``after`` continues the listing ("" when it is done)."""

@@ -32,6 +32,16 @@ def test_an_incoming_call_in_the_answer_policy_is_answered_at_the_emulator(app: 
     assert (found["state"], found["callConnectionId"]) == ("answered", connection_id)
 
 
+def test_an_incoming_call_delivered_twice_is_answered_once_and_rings_once_in_the_timeline(app: App, acs: Acs) -> None:
+    sid = acs.place_call(ANSWERED)
+    event = acs.grid_event(sid, "IncomingCall")
+    assert app.grid(event) == []
+    assert app.grid(event) == []
+    assert len(acs.call(sid)["callConnections"]) == 1
+    lines = app.deps.store.timeline(sid)
+    assert [line["event"] for line in lines] == ["CallRinging", "CallAnswered"]
+
+
 def test_an_incoming_call_outside_the_answer_policy_is_left_ringing(app: App, acs: Acs) -> None:
     sid = acs.place_call(DECLINED)
     assert app.grid(acs.grid_event(sid, "IncomingCall")) == []

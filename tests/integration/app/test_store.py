@@ -18,6 +18,7 @@ from shared.domain import events as ev
 from shared.domain.errors import MAX_CHUNKS_PER_EVENT, TooManyChunks
 from shared.domain.model import ChunkCopy
 from shared.layout import call_folder
+from shared.store.port import NEW_CALL
 from shared.store.rows import chunk_key
 from shared.store.table import MAX_CHANGED_CHUNKS, TableCallStore
 
@@ -341,3 +342,31 @@ def test_a_write_to_a_call_that_was_not_open_deletes_no_sweeper_row(
     store.apply(sid, ev.CallDisconnected("e3", at(2), "callback"))
     assert len([r for r in requests.seen if r.startswith("DELETE")]) == 1, "the call left the sweeper's index once"
     assert sid not in open_ids(store)
+
+
+def test_a_ring_based_on_a_new_call_reads_nothing_and_its_redelivery_is_still_a_duplicate(
+    calls_table: TableClient, storage_connection_string: str
+) -> None:
+    requests = RequestLog()
+    logged = TableClient.from_connection_string(
+        storage_connection_string, calls_table.table_name, per_call_policies=[requests]
+    )
+    store = TableCallStore(logged)
+    sid = server_call_id()
+    ring = ev.CallRinging("ring-1", at(0), "eventgrid", caller="4:+1")
+    first = store.apply(sid, ring, based_on=NEW_CALL)
+    assert (first.duplicate, first.version) == (False, 1)
+    assert not [r for r in requests.seen if r.startswith("GET")], "a new call is created without a read"
+    again = store.apply(sid, ring, based_on=NEW_CALL)
+    assert (again.duplicate, again.version) == (True, 1)
+    assert [line["event"] for line in store.timeline(sid)].count("CallRinging") == 1
+
+
+def test_a_ring_based_on_a_new_call_is_applied_on_the_call_that_already_exists(store: TableCallStore) -> None:
+    sid = server_call_id()
+    store.apply(sid, ev.CallConnected("cb-1", at(1), "callback", call_connection_id="conn"))
+    applied = store.apply(sid, ev.CallRinging("ring-1", at(0), "eventgrid", caller="4:+1"), based_on=NEW_CALL)
+    assert (applied.duplicate, applied.version) == (False, 2)
+    call = store.get(sid)
+    assert call is not None
+    assert (call.state, call.caller, call.call_connection_id) == (CallState.CONNECTED, "4:+1", "conn")

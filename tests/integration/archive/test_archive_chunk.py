@@ -17,7 +17,7 @@ from azure.storage.blob import BlobServiceClient, ContainerClient
 from local.emulator.media import MediaSpec, WavMedia
 from shared.archive import Archived, ArchiveOptions, ArchiveTransientError, SourceGoneError, archive_chunk
 from shared.archive import fetch as fetch_module
-from shared.archive.readback import NotVerified, read_back
+from shared.archive.readback import RANGE_BYTES, NotVerified, read_back, stored_sha256
 from shared.domain import ChunkFile
 from shared.messages import ChunkJob, ChunkRef, VerifyJob
 from tests.unit.archive.fakes import FakeSource
@@ -237,3 +237,24 @@ def test_a_streamed_unmixed_wav_is_split_along_its_copy_without_reading_it_back(
     assert [seen for seen in requests.seen if seen.endswith(job.chunk.paths.media)], "the media's requests were seen"
     reads = [seen for seen in requests.seen if seen.startswith(("GET", "HEAD"))]
     assert not [seen for seen in reads if seen.endswith(job.chunk.paths.media)], "the media was not read back"
+
+
+def test_a_read_back_holds_ranges_far_below_the_copy_block_and_still_catches_a_changed_byte(
+    container: ContainerClient,
+) -> None:
+    options = ArchiveOptions(streaming_threshold_bytes=1024 * 1024, block_size_bytes=32 * 1024 * 1024, concurrency=1)
+    media = os.urandom(6 * RANGE_BYTES - 5)  # 24 MiB: one request of the copy block before ranges were capped
+    blob = container.get_blob_client(f"readback-{os.urandom(4).hex()}.wav")
+    blob.upload_blob(media)
+    tracemalloc.start()
+    try:
+        digest = stored_sha256(blob, len(media), options)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert digest == hashlib.sha256(media).hexdigest()
+    # The SDK presizes a list of 8 bytes per byte of a response (readback.RANGE_BYTES): 24 MiB in one request peaked
+    # at 216 MiB traced.
+    assert peak < 12 * RANGE_BYTES, f"peak {peak / 2**20:.1f} MiB reading back {len(media) / 2**20:.0f} MiB"
+    blob.upload_blob(media[:-1] + b"\0", overwrite=True)
+    assert stored_sha256(blob, len(media), options) != digest

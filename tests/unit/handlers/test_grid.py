@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.acs import AcsRejected, AcsTransient
+from shared.acs import AcsRejected, AcsTransient, first_sent_header
 from shared.domain import CallState, RecordingState
+from shared.domain import events as ev
 from shared.domain.errors import MAX_CHUNKS_PER_EVENT
 from shared.handlers.grid import handle_grid_event
 from shared.layout import call_folder
+from shared.store.port import Applied, Loaded
 from tests.unit.handlers import payloads as p
-from tests.unit.handlers.fakes import world
+from tests.unit.handlers.fakes import MemoryStore, world
 
 
 def test_an_incoming_call_the_policy_matches_is_answered_with_the_callback_url() -> None:
@@ -70,6 +73,37 @@ def test_a_transient_acs_failure_while_answering_raises_and_the_redelivery_answe
     call = w.store.get(sid)
     assert call is not None
     assert call.state is CallState.ANSWERED
+
+
+class CrashAfterAnswering(MemoryStore):
+    """A store whose first write of CallAnswered is lost with the process (the answer was sent)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.crashed = False
+
+    def apply(self, server_call_id: str, event: ev.Input, *, based_on: Loaded | None = None) -> Applied:
+        if isinstance(event, ev.CallAnswered) and not self.crashed:
+            self.crashed = True
+            raise ConnectionError("the host died after the answer")
+        return super().apply(server_call_id, event, based_on=based_on)
+
+
+def test_a_crash_between_the_answer_and_its_record_loses_nothing_and_the_redelivery_answers_once() -> None:
+    w, store = world(), CrashAfterAnswering()
+    deps = replace(w.deps, store=store)
+    sid = p.server_call_id()
+    event = p.incoming_call(sid)
+    with pytest.raises(ConnectionError):
+        handle_grid_event(event, deps)
+    w.clock.now += timedelta(seconds=30)  # Event Grid redelivers later
+    handle_grid_event(event, deps)
+    assert len(w.acs.sent("answer")) == 1, "ACS took the repeat as the first answer (same request id)"
+    sent = [first_sent_header(moment) for moment in w.acs.first_sent if moment is not None]
+    assert sent == [sent[0]] * 2, "a repeat carries the first Repeatability-First-Sent"
+    call = store.get(sid)
+    assert call is not None
+    assert (call.state, call.call_connection_id, call.caller) == (CallState.ANSWERED, "conn-1", "4:+14255550123")
 
 
 def test_files_ready_emits_one_job_per_chunk_with_archive_paths_by_start_date() -> None:
