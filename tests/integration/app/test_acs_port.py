@@ -4,6 +4,7 @@ does at ACS, repeated request ids, and how ACS errors map to ``AcsTransient`` / 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from azure.communication.callautomation import CallAutomationClient
@@ -48,9 +49,9 @@ def test_answer_connects_the_call_and_acs_calls_back_on_the_given_url(acs: Acs, 
 def test_an_answer_repeated_with_its_request_id_gets_the_first_answer(acs: Acs, port: AcsCallAutomation) -> None:
     placed = acs.control("POST", "calls/incoming", {"from": CALLER, "to": ANSWERED})
     context, url = placed["incomingCallContext"], acs.hooks.url(CALLBACKS)
-    once = request_id("answer")
-    first = port.answer(context, url, request_id=once)
-    assert port.answer(context, url, request_id=once) == first
+    once, sent = request_id("answer"), datetime.now(UTC)  # a repeat carries the first request's First-Sent
+    first = port.answer(context, url, request_id=once, first_sent=sent)
+    assert port.answer(context, url, request_id=once, first_sent=sent) == first
     with pytest.raises(AcsRejected) as refused:
         port.answer(context, url, request_id=request_id("answer"))
     assert refused.value.status == 400, "a connected call is not ringing any more"
@@ -98,9 +99,13 @@ def test_start_without_a_connection_finds_the_call_by_server_call_id(acs: Acs, p
 
 def test_a_start_repeated_with_its_request_id_gets_the_same_recording(acs: Acs, port: AcsCallAutomation) -> None:
     sid, connection_id = answered(acs, port)
-    once = request_id("connect")
-    first = port.start_recording(sid, RecordingOptions(), request_id=once, call_connection_id=connection_id)
-    again = port.start_recording(sid, RecordingOptions(), request_id=once, call_connection_id=connection_id)
+    once, sent = request_id("connect"), datetime.now(UTC)  # a repeat carries the first request's First-Sent
+    first = port.start_recording(
+        sid, RecordingOptions(), request_id=once, call_connection_id=connection_id, first_sent=sent
+    )
+    again = port.start_recording(
+        sid, RecordingOptions(), request_id=once, call_connection_id=connection_id, first_sent=sent
+    )
     assert again == first
     with pytest.raises(AcsRejected) as refused:
         port.start_recording(
