@@ -49,6 +49,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 # only runs npm.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
+	@echo "npm's EBADENGINE warnings, if any, name the Node that ran npm; Azurite runs on node_modules' Node $$(node_modules/.bin/node --version)"
 
 demo: setup ## one scripted call through the whole local stack, verified (KEEP=1: keep it up for the review page)
 	$(PY) -m local demo $(if $(KEEP),--keep)
