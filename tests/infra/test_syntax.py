@@ -20,8 +20,11 @@ print(json.dumps({f: parser.parse(Path(f).read_bytes()).root_node.has_error for 
 
 
 def has_error(paths: list[Path]) -> dict[str, bool]:
-    probe = subprocess.run([str(PYTHON), "-c", "import tree_sitter_bicep"], capture_output=True, check=False)
-    if not PYTHON.exists() or probe.returncode != 0:
+    found_grammar = PYTHON.exists() and (
+        subprocess.run([str(PYTHON), "-c", "import tree_sitter_bicep"], capture_output=True, check=False).returncode
+        == 0
+    )
+    if not found_grammar:
         missing("tree-sitter-bicep is not in .venv-infra; run `make infra-check` to install requirements-infra.txt")
     result = subprocess.run(
         [str(PYTHON), "-c", CHECK, *map(str, paths)], capture_output=True, text=True, check=True, timeout=60
