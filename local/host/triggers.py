@@ -53,9 +53,9 @@ def queue_message(
         "Id": message_id,
         "DequeueCount": dequeue_count,
         "PopReceipt": pop_receipt,
-        "InsertionTime": inserted_on,
-        "ExpirationTime": expires_on,
-        "NextVisibleTime": next_visible_on,
+        "InsertionTime": _iso(inserted_on),
+        "ExpirationTime": _iso(expires_on),
+        "NextVisibleTime": _iso(next_visible_on),
     }
     metadata = {key: value for key, value in metadata.items() if value is not None}
     text = body if isinstance(body, str) else body.decode("utf-8", errors="replace")

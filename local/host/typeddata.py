@@ -8,14 +8,13 @@ Source: azure-functions-host, ``RpcMessageConversionExtensions`` (``ToRpc`` for 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from .rpc import messages
 
 
 def to_typed_data(value: Any) -> Any:
-    """A host value as ``TypedData``: bytes, text, or JSON for everything else (datetimes in ISO 8601)."""
+    """A host value as ``TypedData``: bytes, text, or JSON for everything else."""
     rpc = messages()
     if value is None:
         return rpc.TypedData()
@@ -23,7 +22,7 @@ def to_typed_data(value: Any) -> Any:
         return rpc.TypedData(bytes=bytes(value))
     if isinstance(value, str):
         return rpc.TypedData(string=value)
-    return rpc.TypedData(json=json.dumps(value, default=_iso))
+    return rpc.TypedData(json=json.dumps(value))
 
 
 def from_typed_data(data: Any) -> Any:
@@ -38,9 +37,3 @@ def from_typed_data(data: Any) -> Any:
     if kind.startswith("collection_"):
         return list(getattr(getattr(data, kind), kind.removeprefix("collection_")))
     return getattr(data, kind)
-
-
-def _iso(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -6,6 +6,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,7 @@ def test_blob_output_path_comes_from_the_message_json_and_settings(
     written = json.loads(blob.download_blob().readall())
     assert written["serverCallId"] == "call-a"
     assert written["dequeueCount"] == 1
+    assert abs(datetime.fromisoformat(written["insertedAt"]) - datetime.now(UTC)) < timedelta(minutes=5)
     wait_until(lambda: not messages(jobs))
 
 

@@ -22,7 +22,8 @@ def archive_chunk(msg: func.QueueMessage, archive: func.Out[str]) -> None:
     log.info("archiving chunk %s (dequeue %s)", job["chunk"]["index"], msg.dequeue_count)
     if job.get("skip"):
         return
-    archive.set(json.dumps({**job, "messageId": msg.id, "dequeueCount": msg.dequeue_count}))
+    inserted = msg.insertion_time.isoformat() if msg.insertion_time else None
+    archive.set(json.dumps({**job, "messageId": msg.id, "dequeueCount": msg.dequeue_count, "insertedAt": inserted}))
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%FAIL_QUEUE%", connection="AzureWebJobsStorage")
