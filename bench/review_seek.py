@@ -37,7 +37,7 @@ from bench.__main__ import size_of
 from local.review import CHROMIUM, CHROMIUM_ARGS, page_url
 from local.stack import Stack, StackOptions
 from shared.domain import ChunkFile, FilesInfo
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.model import ChunkCopy
 from shared.layout import call_folder, chunk_path, metadata_path, recording_prefix
 from shared.store.table import TableCallStore

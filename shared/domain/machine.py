@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared.domain import eventids
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain import recordings as rec
 from shared.domain.errors import MAX_CHUNKS_PER_EVENT, InvalidTransition, TooManyChunks, UnknownRecording
 from shared.domain.model import LIVE, Call, CallState, Erasure, LegalHold, Recording, RecordingState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.errors import ChunkMismatch
 from shared.domain.model import Chunk, ChunkState, Recording, RecordingState
 from shared.domain.transitions import recording_target

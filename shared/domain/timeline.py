@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.model import LIVE, Call
 from shared.domain.verdict import judge
 

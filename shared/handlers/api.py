@@ -9,7 +9,7 @@ from typing import Any
 from shared import boundedjson
 from shared.acs import AcsRejected, AcsTransient
 from shared.domain import Call, DomainError, InvalidTransition, UnknownRecording, apply, lifecycle
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.handlers.daylist import BadQuery, DayQuery, continuation_token, day_calls
 from shared.handlers.deps import Deps, Reply, error
 from shared.handlers.options import BadOptions, defaults, overridden, resolved

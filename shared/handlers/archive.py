@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from shared.archive import ArchivePermanentError
 from shared.domain import Chunk, DomainError, eventids
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_ref
 from shared.handlers.manifests import publish_when_settled

@@ -14,13 +14,13 @@ from datetime import datetime
 
 from shared.acs import AcsRejected
 from shared.domain import DomainError, connect_request_id, lifecycle
-from shared.domain import events as ev
-from shared.events import CallbackEvent, EventParseError, parse_callbacks
+from shared.domain import inputs as ev
 from shared.handlers.deps import Deps, Reply, error, not_after
 from shared.handlers.options import defaults, resolved
 from shared.handlers.recording import start_pending
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
+from shared.wire import CallbackEvent, EventParseError, parse_callbacks
 
 log = get_logger(__name__)
 

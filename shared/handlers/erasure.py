@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from shared.archive.errors import ArchiveError
 from shared.domain import Call
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.erasure import Protection, refusal
 from shared.handlers.api import named_call
 from shared.handlers.deps import Deps, Reply, error

@@ -17,7 +17,6 @@ from typing import Any
 
 from shared.archive import ArchivePermanentError
 from shared.domain import Call, DomainError, FiledUnder, Recording, lifecycle
-from shared.events import SNIFF_BYTES, RecordingFilesReady, RecordingKind, kind_from_bytes, kind_from_metadata
 from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_job, files_ready_input
 from shared.handlers.placement import Placement
@@ -26,6 +25,7 @@ from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
 from shared.messages import ChunkJob
 from shared.store import Loaded
+from shared.wire import SNIFF_BYTES, RecordingFilesReady, RecordingKind, kind_from_bytes, kind_from_metadata
 
 log = get_logger(__name__)
 METADATA_PROBE_BYTES = 1024 * 1024

@@ -7,20 +7,20 @@ from typing import Any
 
 from shared.acs import AcsRejected
 from shared.domain import eventids, lifecycle
-from shared.domain import events as ev
-from shared.events import (
-    EventParseError,
-    Identity,
-    IgnoredEvent,
-    IncomingCall,
-    parse_grid_event,
-)
+from shared.domain import inputs as ev
 from shared.handlers.deps import Deps, not_after
 from shared.handlers.filesready import files_ready, payload_of
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
 from shared.messages import ChunkJob
 from shared.store.port import NEW_CALL
+from shared.wire import (
+    EventParseError,
+    Identity,
+    IgnoredEvent,
+    IncomingCall,
+    parse_grid_event,
+)
 
 log = get_logger(__name__)
 

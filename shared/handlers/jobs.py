@@ -7,10 +7,10 @@ from datetime import datetime
 
 from shared import layout
 from shared.domain import Call, Chunk, ChunkFile, FilesInfo, Recording
-from shared.domain import events as ev
-from shared.events import RecordingFilesReady
+from shared.domain import inputs as ev
 from shared.handlers.placement import Placement
 from shared.messages import ChunkJob, ChunkRef
+from shared.wire import RecordingFilesReady
 
 
 def files_ready_input(event: RecordingFilesReady, placed: Placement, received_at: datetime) -> ev.FilesReady:

@@ -16,7 +16,7 @@ from typing import Any
 
 from shared import boundedjson
 from shared.domain import Call, lifecycle
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.handlers.api import named_call, unknown_call
 from shared.handlers.deps import Deps, Reply, error
 from shared.handlers.views import legal_hold_view

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.domain import FiledUnder
-from shared.events import RecordingKind
+from shared.wire import RecordingKind
 
 
 @dataclass(frozen=True, kw_only=True)

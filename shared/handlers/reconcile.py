@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from shared.acs import AcsError, AcsRejected, AcsTransient
 from shared.domain import Call, DomainError, Recording, apply, connect_request_id, eventids, lifecycle
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.reconcile import call_due, call_up, connect_missed, recordings_due, start_due
 from shared.handlers.deps import Deps
 from shared.handlers.options import defaults, resolved

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from shared.acs import AcsError, AcsRejected
 from shared.domain import Call, Recording, eventids
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.handlers.deps import Deps
 from shared.logs import call_context, get_logger
 

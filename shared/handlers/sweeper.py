@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from shared.domain import Call, Chunk, Recording, eventids, lifecycle
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.reconcile import needs_sweeper, unreported_gap
 from shared.domain.verdict import judge
 from shared.handlers.deps import Deps

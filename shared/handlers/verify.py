@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from shared.archive import ArchiveError
 from shared.domain import Call, DomainError, eventids, lifecycle
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.verdict import Verdict, judge
 from shared.handlers.deps import Deps
 from shared.handlers.manifests import publish_when_settled

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from shared.domain import Call
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 
 
 class StoreContention(Exception):

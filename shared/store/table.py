@@ -27,7 +27,7 @@ from azure.core.exceptions import ResourceNotFoundError, ServiceResponseError
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
 from shared.domain import Call, DomainError, apply, new_call
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.participants import call_participants
 from shared.domain.reconcile import needs_sweeper
 from shared.domain.timeline import entry

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared import formats, layout
-from shared.events import RecordingKind, kind_from_metadata
+from shared.wire import RecordingKind, kind_from_metadata
 
 
 def test_every_format_has_its_extension_in_the_layout_and_its_content_type() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from shared import pcmwav
-from shared.events import SNIFF_BYTES, kind_from_bytes
+from shared.wire import SNIFF_BYTES, kind_from_bytes
 
 SOX = Path(__file__).parents[1] / "fixtures" / "wav"
 

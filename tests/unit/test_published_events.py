@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from shared.config import ACS_HOST_SUFFIXES
-from shared.events import (
+from shared.wire import (
     CallbackEvent,
     EventParseError,
     IncomingCall,

@@ -10,7 +10,7 @@ import pytest
 
 from shared import layout
 from shared.archive.seal import SIGNATURE, sealed, stored_bytes
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.layout import call_folder
 from tests.integration.app.emulated import Acs
 from tests.integration.app.flow import connected_call, stopped_recording, view

@@ -14,7 +14,7 @@ from typing import Any
 from azure.core.exceptions import ServiceResponseError
 from azure.data.tables import TableClient
 
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.store.callbacks import TableCallbackGuard
 from shared.store.table import TableCallStore
 

@@ -10,7 +10,7 @@ import pytest
 from azure.data.tables import TableClient
 
 from shared.domain import Call, RecordingOptions
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.store.rows import participant_partition
 from shared.store.table import TableCallStore
 from tests.integration.app.emulated import CALLER, Acs

@@ -14,7 +14,7 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.data.tables import TableClient
 
 from shared.domain import CallState, ChunkFile, ChunkState, FilesInfo, InvalidTransition, RecordingState
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.errors import MAX_CHUNKS_PER_EVENT, TooManyChunks
 from shared.domain.model import ChunkCopy
 from shared.layout import call_folder

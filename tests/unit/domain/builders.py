@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shared.domain import ChunkFile, FilesInfo, RecordingOptions
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.model import ChunkCopy
 
 SID = "aHR0cHM6Ly9hcGkuZXhhbXBsZS9jb252LzE="

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from shared.domain import Call, InvalidTransition, replay
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.codec import dump, load_call
 from shared.domain.erasure import Protection, refusal
 from shared.domain.timeline import entry

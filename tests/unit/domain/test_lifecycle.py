@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.domain import Call, Recording, lifecycle, replay
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from tests.unit.domain.builders import (
     REC,
     SID,

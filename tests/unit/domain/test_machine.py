@@ -15,7 +15,7 @@ from shared.domain import (
     new_call,
     replay,
 )
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.codec import dump, load_call
 from tests.unit.domain.builders import (
     OPTIONS,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from shared.domain import Call, CallState, RecordingState, connect_request_id, replay
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.reconcile import (
     call_due,
     connect_missed,

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.domain import CallState, ChunkState, RecordingState, replay
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from tests.unit.domain.builders import (
     REC,
     SID,

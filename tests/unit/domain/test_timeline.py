@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.domain import Call, replay
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.timeline import entry
 from tests.unit.domain.builders import SID, connected, disconnected, report, ringing, started
 

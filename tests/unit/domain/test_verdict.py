@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from shared.domain import ChunkState, Recording, RecordingState, apply, new_call
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.verdict import RecordingVerdict, Verdict, announced_whole, judge
 from tests.unit.domain import builders as b
 

@@ -17,7 +17,7 @@ from shared.archive.readback import NotVerified
 from shared.callbackguard import CallbackGuard
 from shared.config import RecordingDefaults, Settings
 from shared.domain import Call, Recording, RecordingOptions, apply, new_call
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.access import Read
 from shared.domain.model import ChunkCopy
 from shared.domain.participants import call_participants

@@ -10,10 +10,10 @@ import pytest
 
 from shared.acs import AcsRejected, AcsTransient
 from shared.domain import CallState, RecordingState
-from shared.events import parse_timestamp
 from shared.handlers.callbacks import handle_callbacks
 from shared.handlers.grid import handle_grid_event
 from shared.jwtcheck import JwksUnavailable, VerifiedToken
+from shared.wire import parse_timestamp
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import World, world
 

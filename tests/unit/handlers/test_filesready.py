@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from shared.domain import FiledUnder, RecordingOptions, RecordingState
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.handlers.grid import handle_grid_event
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import World, world

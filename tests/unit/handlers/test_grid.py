@@ -10,7 +10,7 @@ import pytest
 
 from shared.acs import AcsRejected, AcsTransient, first_sent_header
 from shared.domain import CallState, RecordingState
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.errors import MAX_CHUNKS_PER_EVENT
 from shared.handlers.grid import handle_grid_event
 from shared.layout import call_folder

@@ -10,7 +10,7 @@ from azure.core.exceptions import ServiceRequestError
 
 from shared.acs import AcsRejected, AcsTransient
 from shared.domain import Call, CallState, RecordingOptions, RecordingState
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.handlers.callbacks import handle_callbacks
 from shared.handlers.grid import handle_grid_event
 from shared.handlers.sweeper import sweep

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain import ChunkFile, FilesInfo
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.domain.model import ChunkCopy
 from shared.handlers import api, review, review_archive, review_files, review_media, review_quarantine
 from shared.handlers.deps import Deps, Reply, Served

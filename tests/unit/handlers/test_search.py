@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 
-from shared.domain import events as ev
+from shared.domain import inputs as ev
 from shared.handlers.search import search
 from tests.unit.handlers.fakes import World, world
 

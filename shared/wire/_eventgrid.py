@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.events._fields import checked_id, get, ident, opt, opt_ident, opt_text, text, time, typed
-from shared.events._kind import CHANNEL_TYPES, CONTENT_TYPES, FORMAT_TYPES
-from shared.events._model import (
+from shared.urlcheck import UnsafeUrl, check_recording_url
+from shared.wire._fields import checked_id, get, ident, opt, opt_ident, opt_text, text, time, typed
+from shared.wire._kind import CHANNEL_TYPES, CONTENT_TYPES, FORMAT_TYPES
+from shared.wire._model import (
     EventParseError,
     GridEvent,
     Identity,
@@ -18,7 +19,6 @@ from shared.events._model import (
     RecordingChunkInfo,
     RecordingFilesReady,
 )
-from shared.urlcheck import UnsafeUrl, check_recording_url
 
 INCOMING_CALL = "Microsoft.Communication.IncomingCall"
 RECORDING_FILE_STATUS_UPDATED = "Microsoft.Communication.RecordingFileStatusUpdated"

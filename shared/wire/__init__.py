@@ -6,11 +6,11 @@ acknowledges it. Event Grid deliveries come in the Event Grid schema (``eventTyp
 CloudEvents 1.0 (``specversion``/``type``/``time``); callbacks are a JSON array of CloudEvents.
 """
 
-from shared.events._callbacks import parse_callbacks
-from shared.events._fields import parse_timestamp
-from shared.events._grid import INCOMING_CALL, RECORDING_FILE_STATUS_UPDATED, parse_grid_event
-from shared.events._kind import SNIFF_BYTES, RecordingKind, kind_from_bytes, kind_from_metadata
-from shared.events._model import (
+from shared.wire._callbacks import parse_callbacks
+from shared.wire._eventgrid import INCOMING_CALL, RECORDING_FILE_STATUS_UPDATED, parse_grid_event
+from shared.wire._fields import parse_timestamp
+from shared.wire._kind import SNIFF_BYTES, RecordingKind, kind_from_bytes, kind_from_metadata
+from shared.wire._model import (
     CallbackEvent,
     EventParseError,
     GridEvent,

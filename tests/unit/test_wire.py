@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.config import ACS_HOST_SUFFIXES
-from shared.events import (
+from shared.wire import (
     CallbackEvent,
     EventParseError,
     Identity,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from shared.domain.ids import id_flaw
-from shared.events._model import EventParseError
+from shared.wire._model import EventParseError
 
 _T = TypeVar("_T")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from shared import boundedjson
-from shared.events._fields import enum, get, ident, opt, opt_ident, opt_text, text, time, typed
-from shared.events._model import CallbackEvent, EventParseError
+from shared.wire._fields import enum, get, ident, opt, opt_ident, opt_text, text, time, typed
+from shared.wire._model import CallbackEvent, EventParseError
 
 _TYPE_PREFIX = "Microsoft.Communication."
 MAX_BODY_BYTES = 256 * 1024  # a callback request carries a few events of about 1 KiB each
