@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shared.acs import AcsRejected
@@ -19,6 +19,8 @@ from shared.wire import (
     Identity,
     IgnoredEvent,
     IncomingCall,
+    KnownGridEvent,
+    RecordingFilesReady,
     parse_grid_event,
 )
 
@@ -36,10 +38,7 @@ def handle_grid_event(raw: Mapping[str, Any], deps: Deps) -> list[ChunkJob]:
         log.debug("ignoring %s event %s", event.event_type, event.event_id)
         return []
     try:
-        if isinstance(event, IncomingCall):
-            incoming_call(event, deps)
-            return []
-        return files_ready(event, payload_of(raw), deps)
+        return ON_GRID_EVENT[type(event)](event, raw, deps)
     except LayoutError as exc:  # e.g. a serverCallId too long to key a call's rows
         deps.quarantine.put("eventgrid", str(exc), payload_of(raw), source="acs_events")
         return []
@@ -95,3 +94,22 @@ def _answer(event: IncomingCall, deps: Deps) -> None:
         eventids.answered(event.event_id), deps.now(), "eventgrid", call_connection_id=answered.call_connection_id
     )
     deps.store.apply(event.server_call_id, done)
+
+
+def _on_incoming_call(event: IncomingCall, raw: Mapping[str, Any], deps: Deps) -> list[ChunkJob]:
+    incoming_call(event, deps)
+    return []
+
+
+def _on_files_ready(event: RecordingFilesReady, raw: Mapping[str, Any], deps: Deps) -> list[ChunkJob]:
+    return files_ready(event, payload_of(raw), deps)
+
+
+GridHandler = Callable[[Any, Mapping[str, Any], Deps], list[ChunkJob]]
+"""Acts on one parsed event (the dataclass it is keyed by), given the raw event; returns the chunk jobs to enqueue."""
+
+ON_GRID_EVENT: dict[type[KnownGridEvent], GridHandler] = {
+    IncomingCall: _on_incoming_call,
+    RecordingFilesReady: _on_files_ready,
+}
+"""What each Event Grid event the app parses (``shared.wire.GRID_PARSERS``, keyed by the same dataclasses) does."""

@@ -7,7 +7,7 @@ CloudEvents 1.0 (``specversion``/``type``/``time``); callbacks are a JSON array 
 """
 
 from shared.wire._callbacks import parse_callbacks
-from shared.wire._eventgrid import INCOMING_CALL, RECORDING_FILE_STATUS_UPDATED, parse_grid_event
+from shared.wire._eventgrid import GRID_PARSERS, parse_grid_event
 from shared.wire._fields import parse_timestamp
 from shared.wire._kind import SNIFF_BYTES, RecordingKind, kind_from_bytes, kind_from_metadata
 from shared.wire._model import (
@@ -17,13 +17,13 @@ from shared.wire._model import (
     Identity,
     IgnoredEvent,
     IncomingCall,
+    KnownGridEvent,
     RecordingChunkInfo,
     RecordingFilesReady,
 )
 
 __all__ = [
-    "INCOMING_CALL",
-    "RECORDING_FILE_STATUS_UPDATED",
+    "GRID_PARSERS",
     "SNIFF_BYTES",
     "CallbackEvent",
     "EventParseError",
@@ -31,6 +31,7 @@ __all__ = [
     "Identity",
     "IgnoredEvent",
     "IncomingCall",
+    "KnownGridEvent",
     "RecordingChunkInfo",
     "RecordingFilesReady",
     "RecordingKind",

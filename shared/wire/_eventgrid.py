@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,12 +16,13 @@ from shared.wire._model import (
     Identity,
     IgnoredEvent,
     IncomingCall,
+    KnownGridEvent,
     RecordingChunkInfo,
     RecordingFilesReady,
 )
 
-INCOMING_CALL = "Microsoft.Communication.IncomingCall"
-RECORDING_FILE_STATUS_UPDATED = "Microsoft.Communication.RecordingFileStatusUpdated"
+GridParser = Callable[[Mapping[str, Any], str, datetime, Sequence[str]], KnownGridEvent]
+"""Parses an event's body, given the event, its id, its time and the allowed recording host suffixes."""
 
 
 def parse_grid_event(raw: Mapping[str, Any], allowed_suffixes: Sequence[str], acs_resource_id: str = "") -> GridEvent:
@@ -40,14 +41,12 @@ def parse_grid_event(raw: Mapping[str, Any], allowed_suffixes: Sequence[str], ac
         event_type, time_key, topic_key = text(raw, "type", ""), "time", "source"
     else:
         event_type, time_key, topic_key = text(raw, "eventType", ""), "eventTime", "topic"
-    kind = event_type.lower()
-    if kind not in (INCOMING_CALL.lower(), RECORDING_FILE_STATUS_UPDATED.lower()):
+    parse = _PARSER_OF_TYPE.get(event_type.lower())
+    if parse is None:
         return IgnoredEvent(event_id=event_id, event_type=event_type)
     if acs_resource_id:
         _check_topic(raw, topic_key, acs_resource_id)
-    if kind == INCOMING_CALL.lower():
-        return _incoming_call(raw, event_id, time(raw, time_key, ""))
-    return _files_ready(raw, event_id, time(raw, time_key, ""), allowed_suffixes)
+    return parse(raw, event_id, time(raw, time_key, ""), allowed_suffixes)
 
 
 # CloudEvents names its attributes in lower case; Microsoft's published CloudEvents example of
@@ -67,7 +66,9 @@ def _arm(resource_id: str) -> str:
     return "/" + resource_id.strip().strip("/").lower()
 
 
-def _incoming_call(raw: Mapping[str, Any], event_id: str, occurred_at: datetime) -> IncomingCall:
+def _incoming_call(
+    raw: Mapping[str, Any], event_id: str, occurred_at: datetime, allowed_suffixes: Sequence[str]
+) -> IncomingCall:
     """The TypeSpec (``AcsIncomingCallEventData``) requires ``to`` and ``from`` only; the call's ids and context are
     optional ("" when absent: the handler cannot answer such a call, which is not a malformed event)."""
     data = get(raw, "data", dict, "")
@@ -245,3 +246,14 @@ def _location(chunk: Mapping[str, Any], key: str, where: str, allowed_suffixes: 
         return check_recording_url(url, allowed_suffixes)
     except UnsafeUrl as exc:
         raise EventParseError(f"{where}{key} is not a safe recording URL: {exc}") from None
+
+
+GRID_PARSERS: dict[type[KnownGridEvent], GridParser] = {
+    IncomingCall: _incoming_call,
+    RecordingFilesReady: _files_ready,
+}
+"""Each Event Grid event the app acts on, and its parser; the event's type name is its ``EVENT_TYPE``, matched
+without regard to case. Any other type parses to an ``IgnoredEvent``. What each one does is
+``shared.handlers.grid.ON_GRID_EVENT``, keyed by the same dataclasses."""
+
+_PARSER_OF_TYPE = {kind.EVENT_TYPE.lower(): parse for kind, parse in GRID_PARSERS.items()}

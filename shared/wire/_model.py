@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 
 class EventParseError(ValueError):
@@ -24,6 +25,10 @@ class Identity:
 
 @dataclass(frozen=True)
 class IncomingCall:
+    """``IncomingCall``: a call to one of the resource's numbers or users is ringing."""
+
+    EVENT_TYPE: ClassVar[str] = "Microsoft.Communication.IncomingCall"
+
     event_id: str
     server_call_id: str  # "" when the event leaves it out (optional in the published schema)
     correlation_id: str  # "" when absent
@@ -54,6 +59,8 @@ class RecordingFilesReady:
     ``/recording/call/{callId}/recordingId/{id}`` and the long form with both) and marks the duration and the
     content, channel and format types optional; what an event leaves out is None here.
     """
+
+    EVENT_TYPE: ClassVar[str] = "Microsoft.Communication.RecordingFileStatusUpdated"
 
     event_id: str
     server_call_id: str | None  # None when neither the subject nor data names one
@@ -97,4 +104,7 @@ class CallbackEvent:
     recording_start: datetime | None = None
 
 
-GridEvent = IncomingCall | RecordingFilesReady | IgnoredEvent
+KnownGridEvent = IncomingCall | RecordingFilesReady
+"""An Event Grid event of a type the app acts on (its ``EVENT_TYPE``)."""
+
+GridEvent = KnownGridEvent | IgnoredEvent

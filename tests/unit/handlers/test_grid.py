@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,9 +13,10 @@ from shared.acs import AcsRejected, AcsTransient, first_sent_header
 from shared.domain import CallState, RecordingState
 from shared.domain import inputs as ev
 from shared.domain.errors import MAX_CHUNKS_PER_EVENT
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.grid import ON_GRID_EVENT, handle_grid_event
 from shared.layout import call_folder
 from shared.store.port import Applied, Loaded
+from shared.wire import GRID_PARSERS
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import MemoryStore, world
 
@@ -241,3 +243,9 @@ def test_an_incoming_call_without_a_server_call_id_is_acknowledged_and_left_alon
     del event["data"]["serverCallId"]
     assert handle_grid_event(event, w.deps) == []
     assert (w.acs.sent("answer"), w.quarantine.kept, w.store.calls) == ([], [], {})
+
+
+def test_every_event_type_the_parsing_edge_acts_on_has_a_handler_that_takes_it() -> None:
+    assert ON_GRID_EVENT.keys() == GRID_PARSERS.keys()
+    for kind, handler in ON_GRID_EVENT.items():
+        assert typing.get_type_hints(handler)["event"] is kind, handler.__name__
