@@ -15,7 +15,8 @@ from azure.core.exceptions import AzureError
 from shared.domain.access import Caller, Read
 from shared.domain.access import Served as ServedBytes
 from shared.handlers.api import named_call
-from shared.handlers.deps import Deps, Reply, Served, error
+from shared.handlers.deps import Deps
+from shared.handlers.replies import Reply, Served, error
 from shared.layout import LayoutError, call_folder
 
 NO_ACCESS_LOG = "this app keeps no access log, so it serves no archived bytes"

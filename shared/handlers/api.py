@@ -11,9 +11,10 @@ from shared.acs import AcsRejected, AcsTransient
 from shared.domain import Call, DomainError, InvalidTransition, UnknownRecording, apply, lifecycle
 from shared.domain import inputs as ev
 from shared.handlers.daylist import BadQuery, DayQuery, continuation_token, day_calls
-from shared.handlers.deps import Deps, Reply, error
+from shared.handlers.deps import Deps
 from shared.handlers.options import BadOptions, defaults, overridden, resolved
 from shared.handlers.recording import fail_start, start_pending
+from shared.handlers.replies import Reply, error
 from shared.handlers.views import call_summary, call_view, recording_view
 from shared.layout import LayoutError, call_folder, is_clean_base64, server_call_id
 from shared.logs import call_context, get_logger

@@ -8,7 +8,7 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.handlers.deps import Reply, Served
+from shared.handlers.replies import Reply, Served
 
 
 def grid_raw(event: func.EventGridEvent | func.CloudEvent) -> dict[str, Any]:

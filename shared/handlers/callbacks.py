@@ -13,11 +13,13 @@ from dataclasses import asdict, replace
 from datetime import datetime
 
 from shared.acs import AcsRejected
+from shared.clock import not_after
 from shared.domain import DomainError, connect_request_id, lifecycle
 from shared.domain import inputs as ev
-from shared.handlers.deps import Deps, Reply, error, not_after
+from shared.handlers.deps import Deps
 from shared.handlers.options import defaults, resolved
 from shared.handlers.recording import start_pending
+from shared.handlers.replies import Reply, error
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
 from shared.wire import CallbackEvent, EventParseError, parse_callbacks

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from shared.acs import CallAutomation
 from shared.callbackguard import CallbackGuard
+from shared.clock import utcnow
 from shared.config import Settings
 from shared.domain import Call, Recording
 from shared.messages import ChunkJob, VerifyJob
@@ -37,15 +38,6 @@ class RecordingFiles(Protocol):
     def delete(self, url: str) -> None: ...
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def not_after(moment: datetime, received: datetime) -> datetime:
-    """A sender's time, clamped to when the app received it: a body cannot date anything in the future."""
-    return min(moment, received)
-
-
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
@@ -65,24 +57,3 @@ class Deps:
     holds: LegalHolds | None = None  # legal holds on the archive container (None: not wired, the API answers 503)
     eraser: Erasing | None = None  # erasure on request in the archive container (None: not wired, 503)
     access_log: AccessLog | None = None  # who read what (None: archived bytes are not served)
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An HTTP answer: status and JSON body."""
-
-    status: int
-    body: Any
-
-
-@dataclass(frozen=True)
-class Served:
-    """An HTTP answer that is not JSON: a page, a script, a piece of media."""
-
-    status: int
-    body: bytes
-    headers: Mapping[str, str]
-
-
-def error(status: int, message: str) -> Reply:
-    return Reply(status, {"error": message})

@@ -21,8 +21,9 @@ from shared.domain import Call
 from shared.domain import inputs as ev
 from shared.domain.erasure import Protection, refusal
 from shared.handlers.api import named_call
-from shared.handlers.deps import Deps, Reply, error
+from shared.handlers.deps import Deps
 from shared.handlers.legal_hold import archive_prefixes
+from shared.handlers.replies import Reply, error
 from shared.handlers.views import erasure_view
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger

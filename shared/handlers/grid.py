@@ -6,9 +6,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shared.acs import AcsRejected
+from shared.clock import not_after
 from shared.domain import eventids, lifecycle
 from shared.domain import inputs as ev
-from shared.handlers.deps import Deps, not_after
+from shared.handlers.deps import Deps
 from shared.handlers.filesready import files_ready, payload_of
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger

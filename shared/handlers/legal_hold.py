@@ -18,7 +18,8 @@ from shared import boundedjson
 from shared.domain import Call, lifecycle
 from shared.domain import inputs as ev
 from shared.handlers.api import named_call, unknown_call
-from shared.handlers.deps import Deps, Reply, error
+from shared.handlers.deps import Deps
+from shared.handlers.replies import Reply, error
 from shared.handlers.views import legal_hold_view
 from shared.layout import LayoutError, call_folder, recording_prefix
 from shared.legalhold import BlobVersion, HoldRefused, LegalHoldError, LegalHolds

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
-from shared.handlers.deps import Reply, Served, error
+from shared.handlers.replies import Reply, Served, error
 
 STATIC = Path(__file__).resolve().parent.parent / "review" / "static"
 SCRIPT = "text/javascript; charset=utf-8"

@@ -16,8 +16,9 @@ from shared.domain import Call, Recording
 from shared.domain.access import NO_CALLER, Caller
 from shared.handlers.access import Target, logged_document
 from shared.handlers.api import named_call
-from shared.handlers.deps import Deps, Reply, error
+from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_ref
+from shared.handlers.replies import Reply, error
 from shared.layout import LayoutError
 from shared.review.blobs import ArchiveReader
 from shared.review.facts import chunk_facts

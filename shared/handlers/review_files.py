@@ -16,7 +16,8 @@ from shared import formats
 from shared.domain.access import NO_CALLER, Caller
 from shared.handlers import review_media
 from shared.handlers.access import Target, logged
-from shared.handlers.deps import Deps, Reply, Served, error
+from shared.handlers.deps import Deps
+from shared.handlers.replies import Reply, Served, error
 from shared.handlers.review_archive import located
 from shared.review.files import recording_files
 from shared.review.ranges import ByteRange

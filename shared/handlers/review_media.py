@@ -18,8 +18,9 @@ from shared import formats, pcmwav
 from shared.domain import Call, Chunk, Recording
 from shared.domain.access import NO_CALLER, Caller
 from shared.handlers.access import Target, logged
-from shared.handlers.deps import Deps, Reply, Served, error
+from shared.handlers.deps import Deps
 from shared.handlers.jobs import chunk_ref
+from shared.handlers.replies import Reply, Served, error
 from shared.handlers.review_archive import located
 from shared.review import wav
 from shared.review.blobs import ArchiveReader

@@ -15,7 +15,8 @@ from typing import Any
 from azure.core.exceptions import AzureError
 
 from shared import boundedjson
-from shared.handlers.deps import Deps, Reply, error
+from shared.handlers.deps import Deps
+from shared.handlers.replies import Reply, error
 from shared.layout import LayoutError, call_folder
 from shared.review.blobs import ArchiveReader, Listed
 

@@ -19,7 +19,8 @@ from shared.domain import Call
 from shared.domain.participants import BadParticipant, participant_key
 from shared.domain.verdict import Verdict, judge
 from shared.handlers.daylist import SCAN_PAGES, BadQuery, continuation_token, parse_continuation, parse_limit
-from shared.handlers.deps import Deps, Reply, error
+from shared.handlers.deps import Deps
+from shared.handlers.replies import Reply, error
 from shared.handlers.views import call_summary
 from shared.store import CallStore
 

@@ -7,7 +7,7 @@ import dataclasses
 from shared.domain.access import Caller
 from shared.handlers import review_archive, review_files, review_media
 from shared.handlers.access import access_log
-from shared.handlers.deps import Reply, Served
+from shared.handlers.replies import Reply, Served
 from tests.unit.handlers.fakes import MemoryAccessLog, world
 from tests.unit.handlers.test_review import archived_call, media_path
 

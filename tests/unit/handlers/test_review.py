@@ -13,7 +13,8 @@ from shared.domain import ChunkFile, FilesInfo
 from shared.domain import inputs as ev
 from shared.domain.model import ChunkCopy
 from shared.handlers import api, review, review_archive, review_files, review_media, review_quarantine
-from shared.handlers.deps import Deps, Reply, Served
+from shared.handlers.deps import Deps
+from shared.handlers.replies import Reply, Served
 from shared.layout import call_folder, chunk_paths, server_call_id
 from shared.review.blobs import Listed, Piece
 from tests.unit.handlers import payloads as p
