@@ -8,7 +8,7 @@ from typing import Any
 
 from shared import boundedjson
 from shared.acs import AcsRejected, AcsTransient
-from shared.domain import Call, DomainError, InvalidTransition, UnknownRecording, apply, lifecycle
+from shared.domain import Call, DomainError, InvalidTransition, RecordingState, UnknownRecording, apply, lifecycle
 from shared.domain import inputs as ev
 from shared.handlers.daylist import BadQuery, DayQuery, continuation_token, day_calls
 from shared.handlers.deps import Deps
@@ -140,9 +140,9 @@ def _command_at_acs(sid: str, action: str, event: ev.Input, recording_id: str, d
         return error(409, str(exc))
     recording = after.recording(recording_id) if after is not None and recording_id else None
     log.info("recording %s by the control API", action)
-    return Reply(
-        200, recording_view(after, recording) if after is not None and recording is not None else {"state": "stopped"}
-    )
+    if after is None or recording is None:  # a start ACS never answered, stopped before it named its recording
+        return Reply(200, {"state": RecordingState.STOPPED.value})
+    return Reply(200, recording_view(after, recording))
 
 
 def get_call(call_id: str, deps: Deps, given_server_call_id: str = "") -> Reply:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from shared.acs import AcsRejected
+import pytest
+
+from shared.acs import AcsRejected, AcsTransient
 from shared.domain import RecordingState
 from shared.handlers import api
 from shared.handlers.callbacks import handle_callbacks
@@ -94,6 +96,21 @@ def test_a_second_stop_is_a_no_op_200() -> None:
     again = api.command(folder, "stop", w.deps)
     assert (again.status, again.body["state"]) == (200, "stopped")
     assert w.acs.sent("stop") == ["rec-2"]
+
+
+def test_stopping_a_start_acs_has_not_answered_stops_it_without_asking_acs() -> None:
+    w = world()
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid), w.deps)
+    w.acs.fail_next["start"] = AcsTransient("start: 503", 503)
+    with pytest.raises(AcsTransient):
+        handle_callbacks(p.body(p.callback("CallConnected", sid)), "Bearer good", w.guard.call_mac(sid), w.deps)
+    stopped = api.command(call_folder(sid), "stop", w.deps)
+    assert (stopped.status, stopped.body) == (200, {"state": "stopped"})
+    assert w.acs.sent("stop") == []
+    call = w.store.get(sid)
+    assert call is not None
+    assert [r.state for r in call.recordings] == [RecordingState.STOPPED]
 
 
 def test_acs_refusing_a_pause_is_a_409_and_changes_nothing() -> None:
