@@ -10,7 +10,6 @@ the request is safe.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -24,6 +23,7 @@ from shared.handlers.api import named_call
 from shared.handlers.deps import Deps
 from shared.handlers.legal_hold import archive_prefixes
 from shared.handlers.replies import Reply, error
+from shared.handlers.textbody import BadTextBody, text_fields
 from shared.handlers.views import erasure_view
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
@@ -45,16 +45,12 @@ class Erasing(Protocol):
     def erase(self, prefix: str, request: Mapping[str, str], at: datetime) -> Erased: ...
 
 
-class BadErasureRequest(ValueError):
-    """An erasure body that is not a JSON object with short ``requestedBy`` and ``reason`` texts."""
-
-
 def erase(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "") -> Reply:
     """Erase every recording of the call, or say why not."""
     try:
         sid, folder = named_call(call_id, given_server_call_id)
-        request = _request(body)
-    except (LayoutError, BadErasureRequest) as exc:
+        request = text_fields(body, LIMITS, required=True)
+    except (LayoutError, BadTextBody) as exc:
         return error(400, str(exc))
     call = deps.store.get(sid)
     if call is None:
@@ -96,20 +92,3 @@ def _erase(call: Call, request: dict[str, str], eraser: Erasing, deps: Deps) -> 
         "blobsErased": event.blobs,
         "previousVersionsKept": sum(d.previous_versions for d in done),
     })  # fmt: skip
-
-
-def _request(body: bytes) -> dict[str, str]:
-    try:
-        value = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadErasureRequest(f"body: is not JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise BadErasureRequest('body: must be a JSON object {"requestedBy": ..., "reason": ...}')
-    unknown = sorted(set(value) - set(LIMITS))
-    if unknown:
-        raise BadErasureRequest(f"{unknown[0]}: unknown field (use {' and '.join(LIMITS)})")
-    for name, limit in LIMITS.items():
-        text = value.get(name)
-        if not isinstance(text, str) or not text.strip() or len(text) > limit or not text.isprintable():
-            raise BadErasureRequest(f"{name}: required, printable text of at most {limit} characters")
-    return {name: str(value[name]) for name in LIMITS}

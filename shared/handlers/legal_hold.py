@@ -14,12 +14,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from shared import boundedjson
 from shared.domain import Call, lifecycle
 from shared.domain import inputs as ev
 from shared.handlers.api import named_call, unknown_call
 from shared.handlers.deps import Deps
 from shared.handlers.replies import Reply, error
+from shared.handlers.textbody import BadTextBody, text_fields
 from shared.handlers.views import legal_hold_view
 from shared.layout import LayoutError, call_folder, recording_prefix
 from shared.legalhold import BlobVersion, HoldRefused, LegalHoldError, LegalHolds
@@ -28,19 +28,14 @@ from shared.logs import call_context, get_logger
 log = get_logger(__name__)
 
 LIMITS = {"tag": 128, "reason": 1024}  # characters
-MAX_BODY_BYTES = 16 * 1024  # a tag and a reason, each escaped at most six bytes a character
-
-
-class BadHoldRequest(ValueError):
-    """A legal-hold body that is not a JSON object of short strings (``tag``, ``reason``)."""
 
 
 def change(call_id: str, held: bool, body: bytes, deps: Deps, given_server_call_id: str = "") -> Reply:
     """Set (``held``) or clear the legal hold on every archived blob version of the call."""
     try:
         sid, folder = named_call(call_id, given_server_call_id)
-        words = _words(body)
-    except (LayoutError, BadHoldRequest) as exc:
+        words = text_fields(body, LIMITS, required=False)
+    except (LayoutError, BadTextBody) as exc:
         return error(400, str(exc))
     call = deps.store.get(sid)
     if call is None:
@@ -105,22 +100,3 @@ def _storage_error(exc: LegalHoldError, done: int, total: int) -> Reply:
     log.warning("legal hold not changed: %s", exc)
     progress = f"; {done} of {total} blob versions were changed before it, repeat the request" if done else ""
     return error(502 if isinstance(exc, HoldRefused) else 503, f"{exc}{progress}")
-
-
-def _words(body: bytes) -> dict[str, str]:
-    """``tag`` and ``reason`` from an optional JSON object body."""
-    if not body.strip():
-        return {}
-    try:
-        value = boundedjson.loads(body, max_bytes=MAX_BODY_BYTES)
-    except ValueError as exc:
-        raise BadHoldRequest(f"body: {exc}") from None
-    if not isinstance(value, dict):
-        raise BadHoldRequest("body: must be a JSON object")
-    unknown = sorted(set(value) - set(LIMITS))
-    if unknown:
-        raise BadHoldRequest(f"{unknown[0]}: unknown field (use {' and '.join(LIMITS)})")
-    for name, text in value.items():
-        if not isinstance(text, str) or len(text) > LIMITS[name] or not text.isprintable():
-            raise BadHoldRequest(f"{name}: must be printable text of at most {LIMITS[name]} characters")
-    return dict(value)
