@@ -19,7 +19,7 @@ from shared import boundedjson, layout
 from shared.archive.seal import TIMELINE, seal_problem, timeline_sha256
 from tools.audit.access import AccessAudit, audit_access
 from tools.audit.check import RECORDING_DEPTH, RecordingAudit, audit_recording
-from tools.audit.signature import Trust, Verified, check
+from tools.audit.signature import Trust, Verified, signer
 from tools.case.bundle import ARCHIVE, CUSTODY, KIND, TIMELINES
 
 CUSTODY_LIMIT_BYTES = 64 * 1024 * 1024
@@ -92,11 +92,7 @@ def _custody(root: Path, trust: Trust, found: CaseAudit) -> dict[str, Any] | Non
     found.custody = value
     if problem := seal_problem(value):
         found.problems.append(f"{CUSTODY}: {problem}")
-    verified = check(value, trust)
-    if isinstance(verified, Verified):
-        found.signed = verified
-    elif verified:
-        found.problems.append(f"{CUSTODY}: {verified}")
+    found.signed = signer(CUSTODY, value, trust, found.problems)
     return value
 
 

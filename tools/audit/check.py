@@ -12,8 +12,7 @@ from typing import Any, Protocol
 from shared import boundedjson, layout
 from shared.archive.seal import SEAL, TIMELINE, seal_problem, stored_bytes
 from shared.domain.verdict import CONTINUED_END_REASONS, absent_runs
-from tools.audit.signature import Trust, Verified
-from tools.audit.signature import check as check_signature
+from tools.audit.signature import Trust, Verified, signer
 
 MANIFEST_LIMIT_BYTES = 16 * 1024 * 1024
 RECORDING_DEPTH = 5  # yyyy / MM / dd / callFolder / recordingId
@@ -124,11 +123,8 @@ def _sealed_document(reader: Reader, name: str, found: RecordingAudit, trust: Tr
         found.problems.append(f"{name}: {problem}")
     elif stored_bytes(document) != raw:
         found.problems.append(f"{name}: its bytes differ from the sealed document's stored form (edited)")
-    signed = check_signature(document, trust)
-    if isinstance(signed, Verified):
+    if signed := signer(name, document, trust, found.problems):
         found.signed = signed
-    elif signed:
-        found.problems.append(f"{name}: {signed}")
     for key, expected in (("callFolder", name.split("/")[3]), ("recordingId", name.split("/")[4])):
         if document.get(key) != expected:
             found.problems.append(f"{name}: {key} {document.get(key)!r} is not its folder's {expected!r}")

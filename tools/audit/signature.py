@@ -54,6 +54,17 @@ def load(paths: Sequence[str]) -> tuple[TrustedKey, ...]:
     return tuple(found)
 
 
+def signer(name: str, document: Mapping[str, Any], trust: Trust, problems: list[str]) -> Verified | None:
+    """The verified signer of the document ``name``; None when there is none, with why in ``problems`` unless
+    unsigned and that is accepted."""
+    verified = check(document, trust)
+    if isinstance(verified, Verified):
+        return verified
+    if verified:
+        problems.append(f"{name}: {verified}")
+    return None
+
+
 def check(document: Mapping[str, Any], trust: Trust) -> Verified | str:
     """The verified signer, or why the manifest's signature does not hold ("" : unsigned and that is accepted)."""
     signature = document.get(SIGNATURE)
