@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
+from shared.formats import FORMATS
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -291,7 +293,7 @@ def _recording(env: Mapping[str, str]) -> RecordingDefaults:
     return RecordingDefaults(
         content=_choice(env, "RECORDING_CONTENT", ("audio", "audioVideo")),
         channel=_choice(env, "RECORDING_CHANNEL", ("mixed", "unmixed")),
-        format=_choice(env, "RECORDING_FORMAT", ("wav", "mp3", "mp4")),
+        format=_choice(env, "RECORDING_FORMAT", tuple(FORMATS)),
         pause_on_start=_flag(env, "RECORDING_PAUSE_ON_START"),
         channel_affinity=_affinity(env),
         participant_ordering=_csv(env, "RECORDING_PARTICIPANT_ORDERING"),

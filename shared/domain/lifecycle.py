@@ -1,7 +1,8 @@
 """The questions the app asks about where a call or a recording stands in its lifecycle.
 
 Handlers, the sweeper, reconciliation, legal hold and the review API ask these by name; nothing outside the domain
-compares state names, so a new state changes the model, the transition table, these checks and the page's labels.
+compares state names, so a new state changes the model, the transition table, these checks, erasure's ``SETTLED``
+and the page's labels (docs/architecture.md, "Where a change goes").
 """
 
 from __future__ import annotations

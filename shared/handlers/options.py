@@ -8,10 +8,11 @@ from typing import Any
 
 from shared.config import RecordingDefaults, Settings
 from shared.domain import Call, RecordingOptions
+from shared.formats import FORMATS
 from shared.optionurls import archive_account, check_container_url, check_state_callback_url
 from shared.urlcheck import UnsafeUrl
 
-_CHOICES = {"content": ("audio", "audioVideo"), "channel": ("mixed", "unmixed"), "format": ("wav", "mp3", "mp4")}
+_CHOICES = {"content": ("audio", "audioVideo"), "channel": ("mixed", "unmixed"), "format": tuple(FORMATS)}
 _FIELDS = {
     "content": "content",
     "channel": "channel",
