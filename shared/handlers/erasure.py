@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.archive.errors import ArchiveError
 from shared.domain import Call
@@ -43,6 +43,8 @@ class Erasing(Protocol):
 
     def erase(self, prefix: str, request: Mapping[str, str], at: datetime) -> Erased: ...
 
+    def erase_blob(self, blob: str, request: Mapping[str, str], at: datetime) -> Erased: ...
+
 
 class BadErasureRequest(ValueError):
     """An erasure body that is not a JSON object with short ``requestedBy`` and ``reason`` texts."""
@@ -52,7 +54,7 @@ def erase(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "")
     """Erase every recording of the call, or say why not."""
     try:
         sid, folder = named_call(call_id, given_server_call_id)
-        request = _request(body)
+        request, _ = parsed_request(body)
     except (LayoutError, BadErasureRequest) as exc:
         return error(400, str(exc))
     call = deps.store.get(sid)
@@ -69,14 +71,35 @@ def erase(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "")
 
 
 def _erase(call: Call, request: dict[str, str], eraser: Erasing, deps: Deps) -> Reply:
-    prefixes = [p.rstrip("/") for p in archive_prefixes(call)]
+    prefixes = recording_folders(call)
     if not prefixes:
         return error(409, f"call {call_folder(call.server_call_id)} has no archived recording: nothing to erase")
+    why_not = refused(call, prefixes, eraser, deps)
+    if why_not:
+        return Reply(409, {"error": f"erasure refused: {why_not}", "refused": why_not})
+    return Reply(200, erase_recordings(call, prefixes, request, eraser, deps))
+
+
+def recording_folders(call: Call) -> list[str]:
+    """The folder (``.../{recordingId}``) of each archived recording of the call."""
+    return [p.rstrip("/") for p in archive_prefixes(call)]
+
+
+def refused(call: Call, prefixes: list[str], eraser: Erasing, deps: Deps, only: frozenset[str] = frozenset()) -> str:
+    """Why erasing under ``prefixes`` (of those, the blobs in ``only`` when given) is refused now ("": it is not)."""
     protections = [found for prefix in prefixes for found in eraser.protections(prefix + "/")]
+    if only:
+        protections = [p for p in protections if p.blob.split("?")[0] in only]
     why_not = refusal(call, protections, deps.now())
     if why_not:
         log.info("erasure refused: %s", why_not)
-        return Reply(409, {"error": f"erasure refused: {why_not}", "refused": why_not})
+    return why_not
+
+
+def erase_recordings(
+    call: Call, prefixes: list[str], request: Mapping[str, str], eraser: Erasing, deps: Deps
+) -> dict[str, Any]:
+    """Erase every recording under ``prefixes``, apply ``CallErased``; the answer's fields."""
     done = [eraser.erase(prefix, request, deps.now()) for prefix in prefixes]
     event = ev.CallErased(
         event_id=f"api:{uuid.uuid4()}",
@@ -89,26 +112,27 @@ def _erase(call: Call, request: dict[str, str], eraser: Erasing, deps: Deps) -> 
     )
     after = deps.store.apply(call.server_call_id, event).call or call
     log.info("erased %s blobs of %s recordings on request", event.blobs, len(done))
-    return Reply(200, {
+    return {
         "callId": call_folder(call.server_call_id),
         "erasure": erasure_view(after.erasure),
         "blobsErased": event.blobs,
         "previousVersionsKept": sum(d.previous_versions for d in done),
-    })  # fmt: skip
+    }
 
 
-def _request(body: bytes) -> dict[str, str]:
+def parsed_request(body: bytes, more: frozenset[str] = frozenset()) -> tuple[dict[str, str], dict[str, Any]]:
+    """``requestedBy`` and ``reason``, checked; the fields named in ``more`` as sent, for the caller to check."""
     try:
         value = json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadErasureRequest(f"body: is not JSON: {exc}") from None
     if not isinstance(value, dict):
         raise BadErasureRequest('body: must be a JSON object {"requestedBy": ..., "reason": ...}')
-    unknown = sorted(set(value) - set(LIMITS))
+    unknown = sorted(set(value) - set(LIMITS) - more)
     if unknown:
-        raise BadErasureRequest(f"{unknown[0]}: unknown field (use {' and '.join(LIMITS)})")
+        raise BadErasureRequest(f"{unknown[0]}: unknown field (use {', '.join([*LIMITS, *sorted(more)])})")
     for name, limit in LIMITS.items():
         text = value.get(name)
         if not isinstance(text, str) or not text.strip() or len(text) > limit or not text.isprintable():
             raise BadErasureRequest(f"{name}: required, printable text of at most {limit} characters")
-    return {name: str(value[name]) for name in LIMITS}
+    return {name: str(value[name]) for name in LIMITS}, {name: value[name] for name in more if name in value}
