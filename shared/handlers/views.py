@@ -73,7 +73,10 @@ def _erased(call: Call, prefix: str) -> dict[str, Any] | None:
 
 
 def _erased_files(call: Call, prefix: str) -> list[dict[str, Any]]:
-    """Each of the recording's files erased on request alone (a participant's own file), with who asked and when."""
+    """Each of the recording's files erased on request alone (a participant's own file), with who asked and when;
+    none once the recording was erased whole (its tombstone lists every blob, and theirs are gone with it)."""
+    if _erased(call, prefix) is not None:
+        return []
     return [
         {"name": blob.rsplit("/", 1)[1], "blobPath": blob, "tombstone": tombstone, "participant": e.participant,
          "at": _time(e.at), "requestedBy": e.requested_by, "reason": e.reason}
