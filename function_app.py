@@ -220,6 +220,19 @@ def erase_call(req: func.HttpRequest) -> func.HttpResponse:
         return http(erasure.erase(call_id, req.get_body(), bootstrap.deps(), req.params.get("serverCallId", "")))
 
 
+@app.function_name("erase_participant")
+@app.route(route="participants/erasure", methods=["POST"])
+def erase_participant(req: func.HttpRequest) -> func.HttpResponse:
+    """Erase what holds one participant's voice in each of their calls, leaving signed tombstones; refused calls
+    listed with the reason."""
+    from shared.handlers import participant_erasure
+    from shared.handlers.binding import http
+    from shared.telemetry import SpanKind, invocation
+
+    with invocation("erase_participant", kind=SpanKind.SERVER):
+        return http(participant_erasure.erase(req.get_body(), bootstrap.deps()))
+
+
 @app.function_name("archive_chunk")
 @app.queue_trigger(arg_name="msg", queue_name="%CHUNK_QUEUE%", connection=STORAGE)
 @app.queue_output(arg_name="verify", queue_name="%VERIFY_QUEUE%", connection=STORAGE)

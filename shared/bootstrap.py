@@ -13,7 +13,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shared import config
@@ -126,18 +125,15 @@ def _service(kind: Any, settings: Settings, env: Mapping[str, str], uri_setting:
 
 def _signer(settings: Settings) -> Signer | None:
     """The manifest signer MANIFEST_SIGNING_KEY names: Key Vault (managed identity), a local key file, or none."""
-    from shared.keyvault import KeyVaultSigner, is_key_id
-    from shared.signing import KeyFileSigner, SigningError
-    from shared.transport import environment_options
+    from shared.keyvault import named_signer
+    from shared.signing import SigningError
 
     key = settings.manifest_signing_key
     if not key:
         log.warning("MANIFEST_SIGNING_KEY is not set: manifests are not signed, and the audit fails them")
         return None
-    if is_key_id(key):
-        return KeyVaultSigner(key, _credential(settings), **environment_options(key))
     try:
-        return KeyFileSigner.from_file(Path(key))
+        return named_signer(key, lambda: _credential(settings))
     except SigningError as exc:
         raise config.ConfigError(f"MANIFEST_SIGNING_KEY: {exc}") from exc
 

@@ -13,13 +13,26 @@ every signature names the exact key version an auditor checks it with.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from shared.signing import ALGORITHM, Signature, SigningError
+from shared.signing import ALGORITHM, KeyFileSigner, Signature, Signer, SigningError
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
+
+
+def named_signer(key: str, credential: Callable[[], TokenCredential]) -> Signer:
+    """The signer ``key`` names: a versioned Key Vault key identifier (the vault signs, for the identity
+    ``credential()`` gives, through the environment's proxy and CA as every client here) or a PEM key file.
+    SigningError when the file is not a P-256 private key."""
+    from shared.transport import environment_options
+
+    if is_key_id(key):
+        return KeyVaultSigner(key, credential(), **environment_options(key))
+    return KeyFileSigner.from_file(Path(key))
 
 
 def is_key_id(value: str) -> bool:

@@ -22,6 +22,9 @@ for themselves, so ``participant_id`` reverses it. A rawId whose token would pas
 is named by ``=`` and 32 hex digits of its SHA-256 instead (``=`` never appears in a token); the manifest lists
 each participant file with its rawId, which maps the short name back.
 
+A recording erased on request keeps only ``tombstone.json``; one blob of it erased on request alone (a participant's
+file) leaves ``{blob name}.tombstone.json`` beside where it was.
+
 Every name fits Azure Blob Storage's limits (at most 1,024 characters and 254 path segments): a folder too long to
 hold its longest blob name is refused (``LayoutError``), and no id adds a ``/``.
 """
@@ -52,8 +55,10 @@ MAX_BLOB_NAME = 1024  # characters (Azure Blob Storage)
 MAX_SEGMENTS = 254  # "/"-separated segments of a blob name (Azure Blob Storage)
 MAX_PARTICIPANT_TOKEN = 128
 HASHED_PARTICIPANT = "="
-# The longest leaf name of a recording folder: a participant file whose token has MAX_PARTICIPANT_TOKEN characters
-_LONGEST_LEAF = len("/chunk-0000..wav") + MAX_PARTICIPANT_TOKEN
+ERASED_SUFFIX = ".tombstone.json"  # after an erased blob's name: its own tombstone
+# The longest leaf name of a recording folder: the tombstone of a participant file whose token has
+# MAX_PARTICIPANT_TOKEN characters
+_LONGEST_LEAF = len("/chunk-0000..wav") + MAX_PARTICIPANT_TOKEN + len(ERASED_SUFFIX)
 
 
 class LayoutError(ValueError):
@@ -224,6 +229,11 @@ def manifest_path(prefix: str) -> str:
 def tombstone_path(prefix: str) -> str:
     """What is left of a recording erased on request: who, when, why, and the hashes of what was erased."""
     return f"{prefix}/tombstone.json"
+
+
+def blob_tombstone_path(blob: str) -> str:
+    """What is left of one blob of a recording erased on request (a participant's file), beside where it was."""
+    return blob + ERASED_SUFFIX
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Erasing a recording's blobs on request, leaving its signed tombstone (``shared.archive.tombstone``) first.
+"""Erasing a recording's blobs on request, or one blob of it (a participant's own file), leaving the signed
+tombstone (``shared.archive.tombstone``) first.
 
 Verified before irreversible: the tombstone is written, read back and matched before any blob is deleted, so a
 recording is never gone without the record of why. Repeating an erasure is safe: an existing tombstone is kept and
@@ -60,24 +61,57 @@ class ArchiveEraser:
 
         name = layout.tombstone_path(prefix)
         try:
-            self._leave_tombstone(prefix, name, request, at)
+            if not self._exists(name):
+                self._leave_tombstone(name, self._recording_tombstone(prefix, request, at))
             deleted = sum(self._delete(blob) for blob in self._names(prefix) if blob != name)
             kept = sum(1 for p in self.protections(prefix + "/") if p.blob.split("?")[0] != name)
         except AzureError as exc:
             raise from_storage(exc, f"erase {prefix}") from exc
         return Erased(name, deleted, kept)
 
-    def _leave_tombstone(self, prefix: str, name: str, request: Mapping[str, str], at: datetime) -> None:
-        from azure.core.exceptions import ResourceExistsError
+    def erase_blob(self, blob: str, request: Mapping[str, str], at: datetime) -> Erased:
+        """Leave the tombstone of one blob its recording's manifest lists (``request`` names the ``participant``),
+        then delete that blob; the manifest and the rest of the recording stay."""
+        from azure.core.exceptions import AzureError
 
-        blob = self._container.get_blob_client(name)
-        if blob.exists():
-            return  # a repeated erasure: the first tombstone stands
-        manifest_bytes = self._read(layout.manifest_path(prefix))
-        manifest = json.loads(manifest_bytes) if manifest_bytes else {}
+        name = layout.blob_tombstone_path(blob)
+        try:
+            if not self._exists(name):
+                self._leave_tombstone(name, self._blob_tombstone(blob, request, at))
+            deleted = self._delete(blob)
+            kept = sum(1 for p in self.protections(blob) if p.blob.split("?")[0] == blob)
+        except AzureError as exc:
+            raise from_storage(exc, f"erase {blob}") from exc
+        return Erased(name, deleted, kept)
+
+    def _blob_tombstone(self, blob: str, request: Mapping[str, str], at: datetime) -> tombstone.Document:
+        prefix = blob.rsplit("/", 1)[0]
+        manifest_bytes, manifest = self._manifest(prefix)
+        try:
+            return tombstone.render(prefix, manifest, manifest_bytes, request, at, blob=blob)
+        except ValueError as exc:
+            raise ArchiveTransientError(f"{exc}: it was not erased") from exc
+
+    def _recording_tombstone(self, prefix: str, request: Mapping[str, str], at: datetime) -> tombstone.Document:
+        manifest_bytes, manifest = self._manifest(prefix)
         document = tombstone.render(prefix, manifest, manifest_bytes, request, at)
         listed = {str(entry["blobPath"]) for entry in tombstone.erased_blobs(manifest)}
         document["alsoErased"] = self._unlisted(prefix, listed | {layout.manifest_path(prefix)})
+        return document
+
+    def _manifest(self, prefix: str) -> tuple[bytes, dict[str, object]]:
+        """The recording's manifest as stored, and parsed (empty when there is none)."""
+        data = self._read(layout.manifest_path(prefix))
+        return data, (json.loads(data) if data else {})
+
+    def _exists(self, name: str) -> bool:
+        """A repeated erasure finds the first tombstone, which stands."""
+        return bool(self._container.get_blob_client(name).exists())
+
+    def _leave_tombstone(self, name: str, document: tombstone.Document) -> None:
+        from azure.core.exceptions import ResourceExistsError
+
+        blob = self._container.get_blob_client(name)
         data = stored_bytes(tombstone.finished(document, self._signer))
         try:
             blob.upload_blob(data, overwrite=False)

@@ -1,9 +1,12 @@
 """``tombstone.json``: what is left of a recording erased on request, so the audit tells "erased on request" from
-"lost".
+"lost"; ``{blob}.tombstone.json``: what is left of one blob erased on request (a participant's own file), beside
+where it was, while the rest of its recording stays.
 
 It names who asked (``requestedBy``), why (``reason``), when (``erasedAt``) and every blob erased with the size and
-SHA-256 the manifest held for it (the manifest itself with the SHA-256 of its stored bytes, its ``manifestSha256``
-and the key that signed it). It is sealed and signed as a manifest is (``shared.archive.seal``), with the same key.
+SHA-256 the manifest held for it (the manifest with the SHA-256 of its stored bytes, its ``manifestSha256`` and the
+key that signed it; for one blob, the manifest stays and still lists it). A blob's tombstone also names the
+participant whose request it was (``participant``). It is sealed and signed as a manifest is
+(``shared.archive.seal``), with the same key.
 """
 
 from __future__ import annotations
@@ -22,11 +25,23 @@ Document = dict[str, Any]
 
 
 def render(
-    prefix: str, manifest: Mapping[str, Any], manifest_bytes: bytes, request: Mapping[str, str], at: datetime
+    prefix: str,
+    manifest: Mapping[str, Any],
+    manifest_bytes: bytes,
+    request: Mapping[str, str],
+    at: datetime,
+    *,
+    blob: str = "",
 ) -> Document:
     """The tombstone of the recording under ``prefix`` whose stored manifest is ``manifest_bytes`` (parsed:
-    ``manifest``); ``request``: ``requestedBy`` and ``reason``."""
-    return {
+    ``manifest``), or of its one ``blob``; ``request``: ``requestedBy``, ``reason`` and, for a blob, ``participant``.
+    ValueError when the manifest does not list ``blob``."""
+    erased = erased_blobs(manifest)
+    if blob:
+        erased = [entry for entry in erased if entry["blobPath"] == blob]
+        if not erased:
+            raise ValueError(f"the manifest does not list {blob}")
+    document: Document = {
         "schemaVersion": SCHEMA_VERSION,
         "kind": "tombstone",
         "serverCallId": manifest.get("serverCallId", ""),
@@ -42,8 +57,11 @@ def render(
             SEAL: manifest.get(SEAL, ""),
             "signedBy": (manifest.get(SIGNATURE) or {}).get("kid", ""),
         },
-        "erased": erased_blobs(manifest),
+        "erased": erased,
     }
+    if blob:
+        document["participant"] = request["participant"]
+    return document
 
 
 def erased_blobs(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -208,6 +208,20 @@ class CallErased(Input):
     blobs: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class ParticipantErased(Input):
+    """Command outcome: one participant's own files (``erased``, blob paths) in the call's recordings were deleted on
+    request, each blob's signed tombstone written and read back first. ``participant`` is their key
+    (``shared.domain.participants``); ``voice_kept_in``: the recordings whose media still hold their voice."""
+
+    participant: str
+    requested_by: str
+    reason: str
+    erased: tuple[str, ...]
+    tombstones: tuple[str, ...]
+    voice_kept_in: tuple[str, ...] = ()
+
+
 RECORDING_INPUTS = (
     RecordingStarted,
     StartFailed,

@@ -191,6 +191,17 @@ def _erased(call: Call, event: ev.CallErased) -> Call:
     return replace(call, erasure=Erasure(event.at, event.requested_by, event.reason, tombstones=event.tombstones))
 
 
+def _participant_erased(call: Call, event: ev.ParticipantErased) -> Call:
+    """As ``_erased``: never under legal hold."""
+    if call.legal_hold is not None:
+        raise InvalidTransition("erase", "call", "under legal hold")
+    erasure = Erasure(
+        event.at, event.requested_by, event.reason, tombstones=event.tombstones, participant=event.participant,
+        blobs=event.erased,
+    )  # fmt: skip
+    return replace(call, participant_erasures=(*call.participant_erasures, erasure))
+
+
 # -- recording-level inputs that need the recording to exist ------------------------------------------------------
 
 
@@ -263,6 +274,7 @@ _HANDLERS: dict[type[ev.Input], Callable[[Call, Any], Call]] = {
     ev.StopRecording: _command("stop"),
     ev.LegalHoldChanged: _legal_hold,
     ev.CallErased: _erased,
+    ev.ParticipantErased: _participant_erased,
     ev.FilesReady: _files_ready,
     ev.ChunkArchived: _on_recording(rec.chunk_archived),
     ev.ChunkRequeued: _on_recording(rec.chunk_requeued),

@@ -177,12 +177,16 @@ class LegalHold:
 
 @dataclass(frozen=True)
 class Erasure:
-    """The call's recordings were erased on request: by whom, why, and the tombstone left for each recording."""
+    """Recordings erased on request: by whom, why, and the tombstones left. The call's recordings (``participant``
+    ""): one tombstone per recording; one participant's own files (``participant``: their key): the ``blobs``
+    erased, one tombstone each."""
 
     at: datetime
     requested_by: str
     reason: str
     tombstones: tuple[str, ...] = ()
+    participant: str = ""
+    blobs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,7 @@ class Call:
     recordings: tuple[Recording, ...] = field(default=())
     legal_hold: LegalHold | None = None  # None: no hold (never set, or cleared)
     erasure: Erasure | None = None  # None: never erased
+    participant_erasures: tuple[Erasure, ...] = ()  # one participant's own files erased, oldest first
 
     def recording(self, recording_id: str) -> Recording | None:
         return next((r for r in self.recordings if r.recording_id and r.recording_id == recording_id), None)

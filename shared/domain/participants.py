@@ -49,6 +49,11 @@ def call_participants(call: Call) -> frozenset[str]:
     return frozenset(key for key in (_key_or_none(raw) for raw in named) if key)
 
 
+def is_participant(raw: str, key: str) -> bool:
+    """The rawId ``raw`` (as ACS wrote it) names the participant ``key`` (``participant_key``)."""
+    return bool(raw) and _key_or_none(raw) == key
+
+
 def _recording_participants(recording: Recording) -> list[str]:
     options = recording.options
     named = [p for _, p in options.channel_affinity] + list(options.participant_ordering) if options else []

@@ -13,7 +13,7 @@ _DETAIL = (
     "reason", "active", "status", "index", "size", "sha256", "attempt", "request_id", "caller", "callee", "missing",
 )  # fmt: skip
 _LEGAL_HOLD_DETAIL = ("held", "tag", "blob_versions")
-_ERASURE_DETAIL = ("requested_by", "tombstones", "blobs")
+_ERASURE_DETAIL = ("requested_by", "tombstones", "blobs", "participant", "erased", "voice_kept_in")
 
 
 def entry(event: ev.Input, call: Call) -> dict[str, Any]:

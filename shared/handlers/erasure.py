@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.archive.errors import ArchiveError
 from shared.domain import Call
@@ -44,6 +44,8 @@ class Erasing(Protocol):
 
     def erase(self, prefix: str, request: Mapping[str, str], at: datetime) -> Erased: ...
 
+    def erase_blob(self, blob: str, request: Mapping[str, str], at: datetime) -> Erased: ...
+
 
 def erase(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "") -> Reply:
     """Erase every recording of the call, or say why not."""
@@ -66,14 +68,35 @@ def erase(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "")
 
 
 def _erase(call: Call, request: dict[str, str], eraser: Erasing, deps: Deps) -> Reply:
-    prefixes = [p.rstrip("/") for p in archive_prefixes(call)]
+    prefixes = recording_folders(call)
     if not prefixes:
         return error(409, f"call {call_folder(call.server_call_id)} has no archived recording: nothing to erase")
+    why_not = refused(call, prefixes, eraser, deps)
+    if why_not:
+        return Reply(409, {"error": f"erasure refused: {why_not}", "refused": why_not})
+    return Reply(200, erase_recordings(call, prefixes, request, eraser, deps))
+
+
+def recording_folders(call: Call) -> list[str]:
+    """The folder (``.../{recordingId}``) of each archived recording of the call."""
+    return [p.rstrip("/") for p in archive_prefixes(call)]
+
+
+def refused(call: Call, prefixes: list[str], eraser: Erasing, deps: Deps, only: frozenset[str] = frozenset()) -> str:
+    """Why erasing under ``prefixes`` (of those, the blobs in ``only`` when given) is refused now ("": it is not)."""
     protections = [found for prefix in prefixes for found in eraser.protections(prefix + "/")]
+    if only:
+        protections = [p for p in protections if p.blob.split("?")[0] in only]
     why_not = refusal(call, protections, deps.now())
     if why_not:
         log.info("erasure refused: %s", why_not)
-        return Reply(409, {"error": f"erasure refused: {why_not}", "refused": why_not})
+    return why_not
+
+
+def erase_recordings(
+    call: Call, prefixes: list[str], request: Mapping[str, str], eraser: Erasing, deps: Deps
+) -> dict[str, Any]:
+    """Erase every recording under ``prefixes``, apply ``CallErased``; the answer's fields."""
     done = [eraser.erase(prefix, request, deps.now()) for prefix in prefixes]
     event = ev.CallErased(
         event_id=f"api:{uuid.uuid4()}",
@@ -86,9 +109,9 @@ def _erase(call: Call, request: dict[str, str], eraser: Erasing, deps: Deps) -> 
     )
     after = deps.store.apply(call.server_call_id, event).call or call
     log.info("erased %s blobs of %s recordings on request", event.blobs, len(done))
-    return Reply(200, {
+    return {
         "callId": call_folder(call.server_call_id),
         "erasure": erasure_view(after.erasure),
         "blobsErased": event.blobs,
         "previousVersionsKept": sum(d.previous_versions for d in done),
-    })  # fmt: skip
+    }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from shared import boundedjson
 
@@ -23,6 +24,19 @@ def text_fields(body: bytes, limits: Mapping[str, int], *, required: bool) -> di
     """
     if not required and not body.strip():
         return {}
+    value = _object(body, limits, ())
+    return _texts(value, limits, required)
+
+
+def texts_and_options(
+    body: bytes, limits: Mapping[str, int], options: Collection[str]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The required texts of ``limits``, and the fields named in ``options`` as sent, for the caller to check."""
+    value = _object(body, limits, options)
+    return _texts(value, limits, True), {name: value[name] for name in options if name in value}
+
+
+def _object(body: bytes, limits: Mapping[str, int], options: Collection[str]) -> dict[str, Any]:
     try:
         value = boundedjson.loads(body or b"null", max_bytes=MAX_BODY_BYTES)
     except ValueError as exc:
@@ -30,13 +44,22 @@ def text_fields(body: bytes, limits: Mapping[str, int], *, required: bool) -> di
     if not isinstance(value, dict):
         shape = ", ".join(f'"{name}": ...' for name in limits)
         raise BadTextBody(f"body: must be a JSON object {{{shape}}}")
-    unknown = sorted(set(value) - set(limits))
+    known = [*limits, *sorted(options)]
+    unknown = sorted(set(value) - set(known))
     if unknown:
-        raise BadTextBody(f"{unknown[0]}: unknown field (use {' and '.join(limits)})")
+        raise BadTextBody(f"{unknown[0]}: unknown field (use {_listed(known)})")
+    return value
+
+
+def _texts(value: Mapping[str, Any], limits: Mapping[str, int], required: bool) -> dict[str, str]:
     for name, limit in limits.items():
         if name in value or required:
             _check(name, value.get(name), limit, required)
     return {name: value[name] for name in limits if name in value}
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _check(name: str, text: object, limit: int, required: bool) -> None:

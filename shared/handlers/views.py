@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.domain import Call, Chunk, Erasure, FilesInfo, LegalHold, Recording, RecordingOptions
 from shared.domain.verdict import judge
-from shared.layout import call_folder, chunk_path, manifest_path, metadata_path, recording_prefix
+from shared.layout import call_folder, chunk_path, manifest_path, metadata_path, recording_prefix, tombstone_path
 
 
 def call_view(call: Call, timeline: list[dict[str, Any]]) -> dict[str, Any]:
@@ -19,6 +19,7 @@ def call_view(call: Call, timeline: list[dict[str, Any]]) -> dict[str, Any]:
         "reason": call.reason,
         "legalHold": legal_hold_view(call.legal_hold),
         "erasure": erasure_view(call.erasure),
+        "participantErasures": [erasure_view(e) for e in call.participant_erasures],
         "recordings": [recording_view(call, r) for r in call.recordings],
         "timeline": timeline,
     }
@@ -58,7 +59,31 @@ def recording_view(call: Call, recording: Recording) -> dict[str, Any]:
         "options": _options(recording.options),
         "files": _files(files, prefix),
         "chunks": [_chunk(c, prefix, files.format) for c in recording.chunks] if files is not None else [],
+        "erased": _erased(call, prefix),
+        "erasedFiles": _erased_files(call, prefix),
     }
+
+
+def _erased(call: Call, prefix: str) -> dict[str, Any] | None:
+    """The erasure on request that erased this recording whole (None: not erased)."""
+    erasure = call.erasure
+    if not prefix or erasure is None or tombstone_path(prefix) not in erasure.tombstones:
+        return None
+    return {**(erasure_view(erasure) or {}), "tombstone": tombstone_path(prefix)}
+
+
+def _erased_files(call: Call, prefix: str) -> list[dict[str, Any]]:
+    """Each of the recording's files erased on request alone (a participant's own file), with who asked and when;
+    none once the recording was erased whole (its tombstone lists every blob, and theirs are gone with it)."""
+    if _erased(call, prefix) is not None:
+        return []
+    return [
+        {"name": blob.rsplit("/", 1)[1], "blobPath": blob, "tombstone": tombstone, "participant": e.participant,
+         "at": _time(e.at), "requestedBy": e.requested_by, "reason": e.reason}
+        for e in call.participant_erasures
+        for blob, tombstone in zip(e.blobs, e.tombstones, strict=True)
+        if prefix and blob.startswith(prefix + "/")
+    ]  # fmt: skip
 
 
 def _options(options: RecordingOptions | None) -> dict[str, Any] | None:
@@ -120,10 +145,13 @@ def legal_hold_view(hold: LegalHold | None) -> dict[str, Any] | None:
 def erasure_view(erasure: Erasure | None) -> dict[str, Any] | None:
     if erasure is None:
         return None
-    return {
+    view = {
         "at": _time(erasure.at), "requestedBy": erasure.requested_by, "reason": erasure.reason,
         "tombstones": list(erasure.tombstones),
     }  # fmt: skip
+    if erasure.participant:
+        view.update(participant=erasure.participant, blobs=list(erasure.blobs))
+    return view
 
 
 def _time(moment: datetime | None) -> str | None:

@@ -74,6 +74,11 @@ def client(review_stack: dict[str, Any]) -> LocalClient:
 @pytest.fixture(scope="session")
 def recorded_call(client: LocalClient) -> dict[str, Any]:
     """A call recorded with one pause, stopped, hung up and archived: its control API JSON."""
+    return record_call(client, pause=True)
+
+
+def record_call(client: LocalClient, *, pause: bool) -> dict[str, Any]:
+    """A call of a new caller recorded (with one pause when ``pause``), stopped, hung up and archived."""
     caller = "4:+1425" + str(uuid.uuid4().int)[:7]
     server_call_id = str(client.place_call(caller, ANSWERED, (AGENT,))["serverCallId"])
 
@@ -82,12 +87,13 @@ def recorded_call(client: LocalClient) -> dict[str, Any]:
 
     wait_for(state_is("active"), "the recording to become active", timeout=60)
     time.sleep(2)
-    client.recording(server_call_id, "pause")
-    wait_for(state_is("paused"), "the recording to pause")
-    time.sleep(1)
-    client.recording(server_call_id, "resume")
-    wait_for(state_is("active"), "the recording to resume")
-    time.sleep(2)
+    if pause:
+        client.recording(server_call_id, "pause")
+        wait_for(state_is("paused"), "the recording to pause")
+        time.sleep(1)
+        client.recording(server_call_id, "resume")
+        wait_for(state_is("active"), "the recording to resume")
+        time.sleep(2)
     client.recording(server_call_id, "stop")
     client.hang_up(server_call_id)
 

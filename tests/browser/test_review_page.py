@@ -20,7 +20,7 @@ import requests
 from local.callview import party
 from local.client import LocalClient, recordings, wait_for
 from shared.domain.access import key_fingerprint
-from tests.browser.conftest import page_url
+from tests.browser.conftest import page_url, record_call
 
 pytestmark = pytest.mark.e2e
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -188,6 +188,39 @@ def test_a_call_is_found_by_its_callers_number_typed_as_a_person_writes_it(
     assert page.url.split("#", 1)[1].startswith("/search?participant=")
     rows = page.locator("table.calls tbody tr[data-call]")
     assert [rows.nth(i).get_attribute("data-call") for i in range(rows.count())] == [recorded_call["callId"]]
+
+
+def test_after_erasure_the_call_page_says_what_was_erased_by_whom_and_when_and_plays_nothing_erased(
+    page: Any, review_stack: dict[str, Any], client: LocalClient
+) -> None:
+    call = record_call(client, pause=False)
+    request = {"requestedBy": "dpo@contoso.example", "reason": "GDPR art. 17 request #2026-118"}
+    answer = client.api("POST", "participants/erasure", {"participant": call["caller"], **request}).json()
+    (erased,) = answer["calls"]
+    assert erased["outcome"] == "erased", answer
+    assert erased["erased"], "the caller's own file of each chunk"
+    seen = Seen(page)
+    open_page(page, review_stack, f"#/call/{call['callId']}")
+    assert page.locator("tr[data-chunk] .erased").count() == len(erased["erased"]), "one line per erased file"
+    gone = page.locator("tr[data-chunk='0'] .erased")
+    assert gone.get_attribute("data-erased") == erased["tombstones"][0]
+    assert re.search(r"only \(wav\) erased on request on .+ by dpo@contoso\.example: GDPR", gone.text_content())
+    assert gone.locator("a.download").text_content().endswith(".tombstone.json")
+    assert page.locator("[data-player='0'] audio").count() == 1, "the recording's media still plays"
+
+    assert client.api("POST", f"calls/{call['callId']}/erasure", request).status_code == 200
+    seen.responses.clear()
+    page.reload()  # the same call again, now erased whole
+    page.wait_for_function("() => document.body.dataset.ready !== undefined")
+    assert page.locator("#status").is_hidden(), page.locator("#status").text_content()
+    section = page.locator("section.recording")
+    assert section.locator(".badge.erased").count() == 1
+    note = section.locator("p.erased").text_content()
+    assert re.search(r"Every file of this recording was erased on request on .+ by dpo@contoso\.example", note)
+    assert section.locator("a[data-file='tombstone.json']").count() == 1
+    assert page.locator("[data-player] audio, [data-player] video").count() == 0, "no player for erased media"
+    assert section.locator("ul.problems").count() == 0
+    assert [r.url for r in seen.responses if r.status >= 400] == []
 
 
 def test_a_channel_of_the_unmixed_wav_can_be_chosen(

@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import APPS, ROOT
 
-PRODUCT_FUNCTIONS = 21  # search_calls: by participant, time range and verdict
+PRODUCT_FUNCTIONS = 22  # erase_participant: one participant's recordings across calls
 
 
 def index(app_dir: Path) -> subprocess.CompletedProcess[str]:

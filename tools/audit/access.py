@@ -1,6 +1,7 @@
 """Audit the access log (``access-log/{callFolder}/{yyyy-MM-dd}.jsonl``) for the days of a range: every log is an
 append blob, every line one the app writes, dated that day, about that call, in time order, and naming a blob of
-one of the call's recordings that exists, or whose recording was erased on request (its tombstone is there)."""
+one of the call's recordings that exists, or that was erased on request (its recording's tombstone, or its own, is
+there)."""
 
 from __future__ import annotations
 
@@ -114,6 +115,7 @@ class _Blobs:
         if recording not in self._listed:
             self._listed[recording] = {name for name, _ in self._reader.sizes(recording + "/")}
         held = self._listed[recording]
-        if blob in held or layout.tombstone_path(recording) in held:
+        erased = (layout.tombstone_path(recording), layout.blob_tombstone_path(blob))
+        if blob in held or any(name in held for name in erased):
             return []
         return [f"names {blob}, which is neither in the archive nor erased on request"]

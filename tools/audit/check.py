@@ -1,7 +1,10 @@
 """Check one archived recording against its manifest: the seal and its signature, every listed blob's size and
 SHA-256, the chunk indexes the verdict claims, and that no blob of the recording is left unlisted. A recording
 erased on request is checked against its tombstone instead: sealed, signed, and nothing else left in its folder,
-so "erased on request" is told from "lost" (a blob missing with no tombstone)."""
+so "erased on request" is told from "lost" (a blob missing with no tombstone). One blob the manifest lists and that
+was erased on request alone (a participant's own file) is checked against its own tombstone beside where it was:
+sealed, signed, naming that blob with the manifest's size and SHA-256, and the blob gone; the manifest's other
+entries are checked as ever."""
 
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ class RecordingAudit:
     timeline_sha256: str = ""
     signed: Verified | None = None
     erased: dict[str, str] | None = None  # erasedAt, requestedBy, reason: the recording was erased on request
+    erased_blobs: list[dict[str, str]] = field(default_factory=list)  # blobPath, erasedAt, requestedBy, reason
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -49,7 +53,8 @@ class RecordingAudit:
         return {
             "ok": self.ok, "prefix": self.prefix, "date": date, "callFolder": folder, "recordingId": recording_id,
             "verdict": self.verdict, "chunks": self.chunks, "blobsChecked": self.blobs, "bytesChecked": self.bytes,
-            "timelineSha256": self.timeline_sha256, "signature": self._signature(), "erased": self.erased, "problems": list(self.problems),
+            "timelineSha256": self.timeline_sha256, "signature": self._signature(), "erased": self.erased, "erasedBlobs": list(self.erased_blobs),
+            "problems": list(self.problems),
         }  # fmt: skip
 
     def _signature(self) -> dict[str, str] | None:
@@ -76,7 +81,7 @@ def audit_recording(
         found.problems.extend(f"{blob}: in the archive but not listed in any manifest" for blob in sorted(sizes))
         return found
     found.timeline_sha256 = str(document.get(TIMELINE, ""))
-    listed = _check_entries(reader, prefix, document, sizes, found)
+    listed = _check_entries(reader, prefix, document, sizes, found, trust or Trust())
     _check_verdict(document, found, accept_incomplete)
     unlisted = sorted(set(sizes) - listed - {name})
     found.problems.extend(f"{blob}: in the archive but not listed in the manifest" for blob in unlisted)
@@ -132,7 +137,7 @@ def _sealed_document(reader: Reader, name: str, found: RecordingAudit, trust: Tr
 
 
 def _check_entries(
-    reader: Reader, prefix: str, document: Document, sizes: Mapping[str, int], found: RecordingAudit
+    reader: Reader, prefix: str, document: Document, sizes: Mapping[str, int], found: RecordingAudit, trust: Trust
 ) -> set[str]:
     """Check every blob the manifest lists; the names it lists."""
     listed: set[str] = set()
@@ -162,7 +167,11 @@ def _check_entries(
             files.append((path, part.get("size"), part.get("sha256")))
         for name, size, sha256 in files:
             listed.add(name)
-            _check_blob(reader, name, size, sha256, sizes, found)
+            if layout.blob_tombstone_path(name) in sizes:
+                listed.add(layout.blob_tombstone_path(name))
+                _check_erased_blob(reader, (name, size, sha256), sizes, found, trust)
+            else:
+                _check_blob(reader, name, size, sha256, sizes, found)
     found.chunks = len(entries)
     return listed
 
@@ -184,6 +193,22 @@ def _check_blob(
         found.problems.append(f"{name}: {count} bytes read, {sizes[name]} listed")
     elif digest != sha256:
         found.problems.append(f"{name}: SHA-256 {digest}, the manifest says {sha256}")
+
+
+def _check_erased_blob(
+    reader: Reader, listed: tuple[str, object, object], sizes: Mapping[str, int], found: RecordingAudit, trust: Trust
+) -> None:
+    """A blob the manifest lists (name, size, SHA-256), erased on request: its tombstone, and the blob gone."""
+    name = listed[0]
+    tombstone = layout.blob_tombstone_path(name)
+    document = _sealed_document(reader, tombstone, found, trust) or {}
+    named = [(e.get("blobPath"), e.get("size"), e.get("sha256")) for e in _list(document.get("erased"))]
+    if named != [listed]:
+        found.problems.append(f"{tombstone}: does not name {name} with the manifest's size and SHA-256")
+    erased = {key: str(document.get(key, "")) for key in ("erasedAt", "requestedBy", "reason")}
+    found.erased_blobs.append({"blobPath": name, **erased})
+    if name in sizes:
+        found.problems.append(f"{name}: erased on request at {erased['erasedAt']} but still in the archive")
 
 
 def _check_verdict(document: Document, found: RecordingAudit, accept_incomplete: bool) -> None:

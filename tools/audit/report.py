@@ -31,6 +31,11 @@ def table(audits: Sequence[RecordingAudit], problems: Sequence[str] = (), reads:
         for a in audits
         if a.erased
     )
+    lines.extend(
+        f"erased on request: {e['blobPath']} at {e['erasedAt']} by {e['requestedBy']}: {e['reason']}"
+        for a in audits
+        for e in a.erased_blobs
+    )
     reads = reads or AccessAudit()
     lines.extend(f"FAIL access log: {problem}" for problem in reads.problems)
     lines.append(f"access log: {reads.reads} read(s) of the archive in {reads.logs} log(s)")

@@ -1,17 +1,23 @@
-"""``python -m tools.case --call <callFolder> [--call ...] --exported-by WHO --reason WHY --signing-key PEM --out DIR``:
+"""``python -m tools.case --call <callFolder> [--call ...] --exported-by WHO --reason WHY --signing-key KEY --out DIR``:
 export the calls' recordings (media, participant files, metadata, manifests and their signatures, tombstones), their
-timelines and access logs, and a signed chain-of-custody record, to a new directory. Exit 0 when written, 1 when a
-call cannot be exported, 2 when storage cannot be read."""
+timelines and access logs, and a signed chain-of-custody record, to a new directory. ``KEY`` is a PEM key file or a
+versioned Key Vault key identifier, as ``MANIFEST_SIGNING_KEY`` is for the app (the vault signs for the identity
+``DefaultAzureCredential`` finds: Azure CLI, environment, managed or workload identity). Exit 0 when written, 1 when
+a call cannot be exported or the key does not sign, 2 when storage cannot be read."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tools.case.bundle import CUSTODY, ExportError, Request, export
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
 
 STORAGE_SETTING = "AzureWebJobsStorage"
 
@@ -21,7 +27,12 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--call", action="append", required=True, help="a call's callFolder (repeatable)")
     parser.add_argument("--exported-by", required=True, help="who exports the case (recorded in custody.json)")
     parser.add_argument("--reason", required=True, help="why: the case, the request (recorded in custody.json)")
-    parser.add_argument("--signing-key", required=True, help="the PEM key file custody.json is signed with")
+    parser.add_argument(
+        "--signing-key",
+        required=True,
+        help="what custody.json is signed with: a PEM key file, or a versioned Key Vault key identifier "
+        "(https://<vault>.vault.azure.net/keys/<name>/<version>)",
+    )
     parser.add_argument("--out", required=True, type=Path, help="a new directory to write the case to")
     parser.add_argument("--container", default=os.environ.get("ARCHIVE_CONTAINER", "recordings"))
     parser.add_argument("--calls-table", default=os.environ.get("CALLS_TABLE", "calls"))
@@ -34,17 +45,19 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, credential: Callable[[], TokenCredential] | None = None) -> int:
+    """``credential``: the identity a Key Vault key signs for (``DefaultAzureCredential`` when not given)."""
     args = parse(sys.argv[1:] if argv is None else argv)
     from azure.core.exceptions import AzureError
     from azure.data.tables import TableServiceClient
     from azure.storage.blob import BlobServiceClient
 
-    from shared.signing import KeyFileSigner, SigningError
+    from shared.keyvault import named_signer
+    from shared.signing import SigningError
     from shared.store.table import TableCallStore
 
     try:
-        signer = KeyFileSigner.from_file(Path(args.signing_key))
+        signer = named_signer(args.signing_key, credential or _default_credential)
     except SigningError as exc:
         print(f"--signing-key {args.signing_key}: {exc}", file=sys.stderr)
         return 1
@@ -53,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     request = Request(calls=args.call, exported_by=args.exported_by, reason=args.reason)
     try:
         custody = export(request, container, TableCallStore(table), signer, args.out)
-    except ExportError as exc:
+    except (ExportError, SigningError) as exc:
         print(f"cannot export the case: {exc}", file=sys.stderr)
         return 1
     except AzureError as exc:
@@ -61,6 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(f"case {custody['caseId']}: {len(custody['files'])} file(s) in {args.out}, {args.out / CUSTODY} signed")
     return 0
+
+
+def _default_credential() -> TokenCredential:
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ const LABELS = {
   PauseRecording: "pause asked", ResumeRecording: "resume asked", StopRecording: "stop asked",
   FilesReady: "files ready", ChunkArchived: "chunk archived", ArchiveFailed: "archive failed",
   SourceDeleted: "deleted at ACS", RetentionWarned: "retention warning", SourceExpired: "expired at ACS",
-  StartFailed: "start failed",
+  StartFailed: "start failed", LegalHoldChanged: "legal hold changed", CallErased: "recordings erased on request",
+  ParticipantErased: "a participant's files erased on request",
 };
 
 function eventLabel(entry) {

@@ -177,17 +177,27 @@ function fileLink(callId, recording, name, label) {
   } }, label || name);
 }
 
+// "Erased on request at ... by ...: reason", with the signed tombstone to download
+function erasedNote(callId, recording, erased, what) {
+  const tombstone = erased.tombstone.split("/").pop();
+  return h("p", { class: "erased", "data-erased": erased.tombstone },
+    `${what} erased on request on ${dateTimeOf(erased.at)} by ${erased.requestedBy}: ${erased.reason} `,
+    fileLink(callId, recording, tombstone, `Download ${tombstone}`));
+}
+
 function recordingSection(callId, recording, archive) {
   const verdict = recording.verdict;
-  const facts = new Map((archive.chunks || []).map((chunk) => [chunk.index, chunk]));
+  const erased = recording.erased;
+  const facts = new Map(erased ? [] : (archive.chunks || []).map((chunk) => [chunk.index, chunk]));
   const problems = [
     recording.reason ? `reason: ${recording.reason}` : null,
     recording.retentionWarned ? "warned: ACS deletes the recording before every chunk was archived" : null,
     archive.error ? `archive: ${archive.error}` : null,
-    recording.files && !archive.manifestFound && !archive.error ? "no manifest in the archive yet" : null,
+    recording.files && !erased && !archive.manifestFound && !archive.error ? "no manifest in the archive yet" : null,
   ].filter(Boolean);
   return h("section", { class: "card recording", "data-recording": recording.recordingId },
-    h("h3", {}, "Recording ", verdictBadge(verdict), " ", badge(recording.state, "state")),
+    h("h3", {}, "Recording ", verdictBadge(verdict), " ", badge(recording.state, "state"), erased ? [" ", badge("erased", "erased")] : null),
+    erased ? erasedNote(callId, recording, erased, "Every file of this recording was") : null,
     verdict.missing.length ? h("div", {}, h("strong", {}, "What is missing:"),
       h("ul", { class: "missing" }, verdict.missing.map((text) => h("li", {}, shortenWords(text))))) : null,
     problems.length ? h("ul", { class: "problems" }, problems.map((text) => h("li", {}, shortenWords(text)))) : null,
@@ -196,9 +206,9 @@ function recordingSection(callId, recording, archive) {
       recording.options ? fact("Options", `${recording.options.content}, ${recording.options.channel}, ${recording.options.format}`) : null,
       recording.files ? fact("Files", `${mmss(recording.files.durationMs / 1000)} of media; ${endReason(recording.files.sessionEndReason) || "end not reported"}`) : null,
       (archive.files || []).includes("manifest.json") ? fact("Manifest", fileLink(callId, recording, "manifest.json", "Download manifest.json")) : null),
-    participants(archive.chunks || []),
+    erased ? null : participants(archive.chunks || []),
     chunkTable(callId, recording, facts, archive.files || []),
-    (recording.chunks || []).filter((c) => c.verified)
+    (recording.chunks || []).filter((c) => c.verified && !erased)
       .map((chunk) => player(callId, recording, chunk, facts.get(chunk.index) || {})));
 }
 
@@ -221,7 +231,9 @@ function chunkTable(callId, recording, facts, files) {
   return h("div", {}, h("h4", {}, "Chunks"), table("Chunks", CHUNK_COLUMNS, h("tbody", {}, chunks.map((chunk) => {
     const known = facts.get(chunk.index) || {};
     const verified = chunk.verified;
-    const own = files.filter((name) => name.startsWith(`chunk-${String(chunk.index).padStart(4, "0")}.`));
+    const start = `chunk-${String(chunk.index).padStart(4, "0")}.`;
+    const own = files.filter((name) => name.startsWith(start) && !name.endsWith(".tombstone.json"));
+    const gone = (recording.erasedFiles || []).filter((file) => file.name.startsWith(start));
     return row({ "data-chunk": chunk.index }, CHUNK_COLUMNS, [
       chunk.index,
       [[verified ? badge("verified", "verified") : badge(chunk.state, "pending"),
@@ -231,7 +243,8 @@ function chunkTable(callId, recording, facts, files) {
       [endReason(chunk.endReason), { title: chunk.endReason || "" }],
       [[known.durationMs ? mmss(known.durationMs / 1000) : "",
         (known.pauses || []).length ? h("div", {}, `${known.pauses.length} pause(s)`) : null]],
-      [own.map((name) => h("div", {}, fileLink(callId, recording, name, fileLabel(name))))],
+      [[...own.map((name) => h("div", {}, fileLink(callId, recording, name, fileLabel(name)))),
+        ...gone.map((file) => erasedNote(callId, recording, file, fileLabel(file.name)))]],
       (known.problems || []).length ? h("ul", { class: "problems" }, known.problems.map((text) => h("li", {}, shortenWords(text)))) : ""]);
   })), "chunks"));
 }

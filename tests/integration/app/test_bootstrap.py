@@ -49,6 +49,7 @@ def test_importing_function_app_builds_nothing_and_loads_no_azure_sdk() -> None:
             "review_asset",
             "legal_hold",
             "erase_call",
+            "erase_participant",
             "access_log",
             "archive_chunk",
             "verify_chunk",

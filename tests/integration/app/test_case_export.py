@@ -1,6 +1,7 @@
 """A case exported from Azurite (``python -m tools.case``) and verified offline (``python -m tools.audit --case``):
-the recordings, timelines and access log of the chosen calls with a signed chain-of-custody record; a changed byte,
-a removed or added file, an edited timeline or a custody record signed with another key fails the audit."""
+the recordings, timelines and access log of the chosen calls with a signed chain-of-custody record, signed with a key
+file or a Key Vault key (the local vault of ``tests.integration.keyvault``); a changed byte, a removed or added file,
+an edited timeline or a custody record signed with another key fails the audit."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import Any
 
 import pytest
 
-from shared.signing import new_key_file, public_path
+from shared.signing import new_key_file, public_path, public_pem
 from tests.integration.app.emulated import Acs
 from tests.integration.app.functions import App
 from tests.integration.app.test_access_log_flow import read_file
 from tests.integration.app.test_erasure_flow import archived
+from tests.integration.keyvault.key_vault import KeyVaultService, Refusal, key_id
+from tests.integration.keyvault.test_key_vault_requests import VAULT, VERSION, Credential, vault  # noqa: F401
 from tools.audit.__main__ import main as audit
 from tools.case.__main__ import main as export_case
 
@@ -26,11 +29,11 @@ def exporter_key(tmp_path: Path) -> Path:
     return key
 
 
-def exported(app: App, storage: str, sid_folder: str, key: Path, out: Path) -> int:
+def exported(app: App, storage: str, sid_folder: str, key: Path | str, out: Path, credential: Any = None) -> int:
     args = ["--call", sid_folder, "--exported-by", "records@contoso.example", "--reason", "subpoena 2026-44"]
     args += ["--signing-key", str(key), "--out", str(out), "--connection-string", storage]
     args += ["--container", app.archive.container_name, "--calls-table", app.deps.settings.calls_table]
-    return export_case(args)
+    return export_case(args, credential)
 
 
 def verified(app: App, out: Path, key: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, Any]:
@@ -126,3 +129,45 @@ def test_an_unknown_call_or_an_existing_directory_is_refused(
     assert not (tmp_path / "new").exists(), "nothing is written for a case that cannot be exported"
     assert exported(app, storage_connection_string, "QUJDRA", exporter_key, tmp_path) == 1
     assert "exists already" in capsys.readouterr().err
+
+
+def test_a_case_signed_with_a_key_vault_key_verifies_with_the_vault_keys_public_key(
+    app: App,
+    acs: Acs,
+    storage_connection_string: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+) -> None:
+    _sid, folder, _manifest = archived(app, acs)
+    local_vault: KeyVaultService = request.getfixturevalue("vault")  # from here on, vault.azure.net is the local vault
+    public = tmp_path / "exporter.pub.pem"
+    public.write_bytes(public_pem(local_vault.add_key(VAULT, "case-signing", VERSION)))  # az keyvault key download
+    key, out = key_id(VAULT, "case-signing", VERSION), tmp_path / "case"
+    assert exported(app, storage_connection_string, folder.split("/")[3], key, out, Credential) == 0
+    custody = json.loads((out / "custody.json").read_text())
+    assert custody["signature"]["kid"] == key
+    assert [r.path for r in local_vault.backend.requests if r.method == "POST" and r.authorization] == [
+        f"/keys/case-signing/{VERSION}/sign"
+    ], "signed in the vault"
+    capsys.readouterr()
+    code = audit(["--case", str(out), "--public-key", str(app.public_key), "--public-key", str(public), "--json"])
+    assert code == 0, capsys.readouterr().out
+
+
+def test_a_key_vault_that_refuses_to_sign_fails_the_export(
+    app: App,
+    acs: Acs,
+    storage_connection_string: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+) -> None:
+    _sid, folder, _manifest = archived(app, acs)
+    local_vault: KeyVaultService = request.getfixturevalue("vault")
+    local_vault.add_key(VAULT, "case-signing", VERSION)
+    local_vault.backend.refuse_sign = Refusal(403, "Forbidden", "Caller is not authorized.", "ForbiddenByRbac")
+    key = key_id(VAULT, "case-signing", VERSION)
+    assert exported(app, storage_connection_string, folder.split("/")[3], key, tmp_path / "case", Credential) == 1
+    assert "HTTP 403" in capsys.readouterr().err
+    assert not (tmp_path / "case" / "custody.json").exists()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from shared.handlers.textbody import BadTextBody, text_fields
+from shared.handlers.textbody import BadTextBody, text_fields, texts_and_options
 
 LIMITS = {"who": 8, "why": 16}
 
@@ -45,3 +45,20 @@ def test_a_body_that_is_not_short_printable_texts_is_refused_naming_why(
     with pytest.raises(BadTextBody) as refused:
         text_fields(raw, LIMITS, required=required)
     assert str(refused.value).startswith(message)
+
+
+def test_options_come_back_as_sent_beside_the_required_texts() -> None:
+    texts, options = texts_and_options(body(who="dpo", why="asked", whole=True), LIMITS, {"whole", "page"})
+    assert texts == {"who": "dpo", "why": "asked"}
+    assert options == {"whole": True}
+
+
+def test_a_field_neither_text_nor_option_is_refused_naming_both() -> None:
+    with pytest.raises(BadTextBody) as refused:
+        texts_and_options(body(who="dpo", why="asked", colour="red"), LIMITS, {"whole"})
+    assert str(refused.value) == "colour: unknown field (use who, why and whole)"
+
+
+def test_the_texts_stay_required_beside_options() -> None:
+    with pytest.raises(BadTextBody, match=r"^why: required"):
+        texts_and_options(body(who="dpo", whole=True), LIMITS, {"whole"})
