@@ -8,7 +8,7 @@ from typing import Any
 
 from shared import boundedjson
 from shared.acs import AcsRejected, AcsTransient
-from shared.domain import Call, DomainError, InvalidTransition, RecordingState, UnknownRecording, apply, lifecycle
+from shared.domain import Call, DomainError, InvalidTransition, Recording, UnknownRecording, apply, lifecycle
 from shared.domain import inputs as ev
 from shared.handlers.daylist import BadQuery, DayQuery, continuation_token, day_calls
 from shared.handlers.deps import Deps
@@ -116,10 +116,11 @@ def command(call_id: str, action: str, deps: Deps, given_server_call_id: str = "
         return Reply(200, recording_view(call, before) if before is not None else {})
     folder = call_folder(sid)
     with call_context(call_folder=folder, recording_id=target.recording_id, correlation_id=call.correlation_id):
-        return _command_at_acs(sid, action, event, target.recording_id, deps)
+        return _command_at_acs(sid, action, event, target, deps)
 
 
-def _command_at_acs(sid: str, action: str, event: ev.Input, recording_id: str, deps: Deps) -> Reply:
+def _command_at_acs(sid: str, action: str, event: ev.Input, target: Recording, deps: Deps) -> Reply:
+    recording_id = target.recording_id
     operation = {
         "pause": deps.acs.pause_recording,
         "resume": deps.acs.resume_recording,
@@ -141,7 +142,7 @@ def _command_at_acs(sid: str, action: str, event: ev.Input, recording_id: str, d
     recording = after.recording(recording_id) if after is not None and recording_id else None
     log.info("recording %s by the control API", action)
     if after is None or recording is None:  # a start ACS never answered, stopped before it named its recording
-        return Reply(200, {"state": RecordingState.STOPPED.value})
+        return Reply(200, {"state": target.state.value})
     return Reply(200, recording_view(after, recording))
 
 

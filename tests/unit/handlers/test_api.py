@@ -7,6 +7,7 @@ import json
 import pytest
 
 from shared.acs import AcsRejected, AcsTransient
+from shared.config import RecordingDefaults
 from shared.domain import RecordingState
 from shared.handlers import api
 from shared.handlers.callbacks import handle_callbacks
@@ -98,19 +99,24 @@ def test_a_second_stop_is_a_no_op_200() -> None:
     assert w.acs.sent("stop") == ["rec-2"]
 
 
-def test_stopping_a_start_acs_has_not_answered_stops_it_without_asking_acs() -> None:
-    w = world()
+@pytest.mark.parametrize(
+    ("pause_on_start", "state"), [(False, RecordingState.STOPPED), (True, RecordingState.NO_MEDIA)]
+)
+def test_stopping_a_start_acs_has_not_answered_stops_it_without_asking_acs(
+    pause_on_start: bool, state: RecordingState
+) -> None:
+    w = world(recording=RecordingDefaults(pause_on_start=pause_on_start))
     sid = p.server_call_id()
     handle_grid_event(p.incoming_call(sid), w.deps)
     w.acs.fail_next["start"] = AcsTransient("start: 503", 503)
     with pytest.raises(AcsTransient):
         handle_callbacks(p.body(p.callback("CallConnected", sid)), "Bearer good", w.guard.call_mac(sid), w.deps)
     stopped = api.command(call_folder(sid), "stop", w.deps)
-    assert (stopped.status, stopped.body) == (200, {"state": "stopped"})
     assert w.acs.sent("stop") == []
     call = w.store.get(sid)
     assert call is not None
-    assert [r.state for r in call.recordings] == [RecordingState.STOPPED]
+    assert [r.state for r in call.recordings] == [state]
+    assert (stopped.status, stopped.body) == (200, {"state": state.value}), "the answer says what was stored"
 
 
 def test_acs_refusing_a_pause_is_a_409_and_changes_nothing() -> None:
