@@ -100,7 +100,7 @@ def command(call_id: str, action: str, deps: Deps, given_server_call_id: str = "
     """pause / resume / stop the call's latest recording; 409 names the state that forbids it."""
     if action not in _COMMANDS:
         return error(404, f"unknown recording action {action!r}: use pause, resume or stop")
-    found = _known_call(call_id, given_server_call_id, deps)
+    found = known_call(call_id, given_server_call_id, deps)
     if isinstance(found, Reply):
         return found
     sid, call = found
@@ -147,14 +147,14 @@ def _command_at_acs(sid: str, action: str, event: ev.Input, target: Recording, d
 
 
 def get_call(call_id: str, deps: Deps, given_server_call_id: str = "") -> Reply:
-    found = _known_call(call_id, given_server_call_id, deps)
+    found = known_call(call_id, given_server_call_id, deps)
     if isinstance(found, Reply):
         return found
     sid, call = found
     return Reply(200, call_view(call, deps.store.timeline(sid)))
 
 
-def _known_call(call_id: str, given_server_call_id: str, deps: Deps) -> tuple[str, Call] | Reply:
+def known_call(call_id: str, given_server_call_id: str, deps: Deps) -> tuple[str, Call] | Reply:
     """The serverCallId and state of the call the request names (``named_call``), or the 400/404 to answer."""
     try:
         sid, folder = named_call(call_id, given_server_call_id)

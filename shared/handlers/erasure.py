@@ -19,13 +19,13 @@ from shared.archive.errors import ArchiveError
 from shared.domain import Call
 from shared.domain import inputs as ev
 from shared.domain.erasure import Protection, refusal
-from shared.handlers.api import named_call
+from shared.handlers.api import known_call
 from shared.handlers.deps import Deps
 from shared.handlers.legal_hold import archive_prefixes
 from shared.handlers.replies import Reply, error
 from shared.handlers.textbody import BadTextBody, text_fields
 from shared.handlers.views import erasure_view
-from shared.layout import LayoutError, call_folder
+from shared.layout import call_folder
 from shared.logs import call_context, get_logger
 from shared.signing import SigningError
 
@@ -50,16 +50,16 @@ class Erasing(Protocol):
 def erase(call_id: str, body: bytes, deps: Deps, given_server_call_id: str = "") -> Reply:
     """Erase every recording of the call, or say why not."""
     try:
-        sid, folder = named_call(call_id, given_server_call_id)
         request = text_fields(body, LIMITS, required=True)
-    except (LayoutError, BadTextBody) as exc:
+    except BadTextBody as exc:
         return error(400, str(exc))
-    call = deps.store.get(sid)
-    if call is None:
-        return error(404, f"unknown call {folder} (serverCallId {sid})")
+    found = known_call(call_id, given_server_call_id, deps)
+    if isinstance(found, Reply):
+        return found
+    _, call = found
     if deps.eraser is None:
         return error(503, "erasure is not available: the app has no archive storage client")
-    with call_context(call_folder=folder, correlation_id=call.correlation_id):
+    with call_context(call_folder=call_folder(call.server_call_id), correlation_id=call.correlation_id):
         try:
             return _erase(call, request, deps.eraser, deps)
         except (ArchiveError, SigningError) as exc:

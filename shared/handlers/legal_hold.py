@@ -16,12 +16,12 @@ from typing import Any
 
 from shared.domain import Call, lifecycle
 from shared.domain import inputs as ev
-from shared.handlers.api import named_call, unknown_call
+from shared.handlers.api import known_call
 from shared.handlers.deps import Deps
 from shared.handlers.replies import Reply, error
 from shared.handlers.textbody import BadTextBody, text_fields
 from shared.handlers.views import legal_hold_view
-from shared.layout import LayoutError, call_folder, recording_prefix
+from shared.layout import call_folder, recording_prefix
 from shared.legalhold import BlobVersion, HoldRefused, LegalHoldError, LegalHolds
 from shared.logs import call_context, get_logger
 
@@ -33,16 +33,16 @@ LIMITS = {"tag": 128, "reason": 1024}  # characters
 def change(call_id: str, held: bool, body: bytes, deps: Deps, given_server_call_id: str = "") -> Reply:
     """Set (``held``) or clear the legal hold on every archived blob version of the call."""
     try:
-        sid, folder = named_call(call_id, given_server_call_id)
         words = text_fields(body, LIMITS, required=False)
-    except (LayoutError, BadTextBody) as exc:
+    except BadTextBody as exc:
         return error(400, str(exc))
-    call = deps.store.get(sid)
-    if call is None:
-        return error(404, unknown_call(folder, given_server_call_id))
+    found = known_call(call_id, given_server_call_id, deps)
+    if isinstance(found, Reply):
+        return found
+    _, call = found
     if deps.holds is None:
         return error(503, "legal holds are not available: the app has no archive storage client")
-    with call_context(call_folder=folder, correlation_id=call.correlation_id):
+    with call_context(call_folder=call_folder(call.server_call_id), correlation_id=call.correlation_id):
         return _change(call, held, words, deps.holds, deps)
 
 
