@@ -30,19 +30,5 @@ function searchView(given) {
   const more = h("button", { type: "button", hidden: true }, "Show more calls");
   const title = `Calls with ${given.get("participant") || ""}`;
   main.replaceChildren(h("h2", {}, title), searchForm(given), table(title, CALL_COLUMNS, tbody, "calls"), h("p", {}, more));
-  let continuation = "";
-  async function load() {
-    const query = new URLSearchParams(given);
-    query.set("limit", String(PAGE_SIZE));
-    if (continuation) query.set("continuation", continuation);
-    more.disabled = true;
-    const page = await api(`search?${query}`);
-    for (const call of page.calls) tbody.append(callRow(call));
-    if (!tbody.children.length) tbody.append(h("tr", {}, h("td", { colspan: CALL_COLUMNS.length, class: "empty" }, "No calls.")));
-    continuation = page.continuation || "";
-    more.hidden = !continuation;
-    more.disabled = false;
-  }
-  more.addEventListener("click", () => load().catch((error) => showStatus(error.message)));
-  return load();
+  return pagedCalls("search", given, tbody, more);
 }

@@ -63,14 +63,23 @@ function dayView(day, state) {
   h("button", { type: "submit", class: "primary" }, "Show"));
   main.replaceChildren(h("h2", {}, `Calls of ${day}`, state ? ` (${state.replace("_", " ")})` : ""), form,
     searchForm(new URLSearchParams()), table(`Calls of ${day}`, CALL_COLUMNS, tbody, "calls"), h("p", {}, more));
+  main.append(quarantineSection(`quarantine?date=${day}`, `Quarantined on ${day}`));
+  const query = new URLSearchParams({ date: day });
+  if (state) query.set("state", state);
+  return pagedCalls("calls", query, tbody, more, (page) => stateOptions(form.elements.state, page.states || [], state));
+}
+
+// A list of calls (the day's, a search's) a page at a time: each page's rows appended to tbody, and the "more"
+// button shown while the API hands back a continuation
+function pagedCalls(path, query, tbody, more, onPage = () => {}) {
   let continuation = "";
   async function load() {
-    const query = new URLSearchParams({ date: day, limit: String(PAGE_SIZE) });
-    if (state) query.set("state", state);
-    if (continuation) query.set("continuation", continuation);
+    const pageQuery = new URLSearchParams(query);
+    pageQuery.set("limit", String(PAGE_SIZE));
+    if (continuation) pageQuery.set("continuation", continuation);
     more.disabled = true;
-    const page = await api(`calls?${query}`);
-    stateOptions(form.elements.state, page.states || [], state);
+    const page = await api(`${path}?${pageQuery}`);
+    onPage(page);
     for (const call of page.calls) tbody.append(callRow(call));
     if (!tbody.children.length) tbody.append(h("tr", {}, h("td", { colspan: CALL_COLUMNS.length, class: "empty" }, "No calls.")));
     continuation = page.continuation || "";
@@ -78,7 +87,6 @@ function dayView(day, state) {
     more.disabled = false;
   }
   more.addEventListener("click", () => load().catch((error) => showStatus(error.message)));
-  main.append(quarantineSection(`quarantine?date=${day}`, `Quarantined on ${day}`));
   return load();
 }
 
