@@ -38,7 +38,7 @@ DEMO_SETTINGS = {
 
 def _chunks(call: dict[str, Any] | None) -> tuple[int, int]:
     chunks = [chunk for rec in recordings(call) for chunk in rec.get("chunks", [])]
-    return sum(1 for c in chunks if c.get("state") == "archived"), len(chunks)
+    return sum(1 for c in chunks if c.get("verified")), len(chunks)
 
 
 class Progress:
@@ -89,7 +89,7 @@ def _wait_for_archive(client: LocalClient, server_call_id: str, say: Callable[[s
         done, total = _chunks(call)
         states = ",".join(str(r.get("state")) for r in recordings(call))
         progress.show(f"    archive: {done}/{total} chunks, recording {states}")
-        finished = recordings(call) and all(r.get("state") in ("archived", "source_deleted") for r in recordings(call))
+        finished = recordings(call) and all(r.get("archived") for r in recordings(call))
         return call if finished else None
 
     call: dict[str, Any] = wait_for(archived, "every chunk to be archived", timeout=180, interval=0.5)

@@ -67,7 +67,6 @@ def record(client: LocalClient, call: str, action: str) -> int:
 
 
 WAITABLE = ("active", "paused", "stopped", "archived")
-_ARCHIVED = ("archived", "source_deleted")
 
 
 class Progress:
@@ -93,7 +92,7 @@ def wait(client: LocalClient, call: str, until: str, timeout: float) -> int:
         found = recordings(client.call(known.server_call_id))
         progress.saw(found)
         if until == "archived":
-            return bool(found) and all(r.get("state") in _ARCHIVED for r in found)
+            return bool(found) and all(r.get("archived") for r in found)
         return bool(found) and found[-1].get("state") == until
 
     try:
@@ -160,8 +159,8 @@ def _archived_chunk(call: Mapping[str, Any], index: int, recording_id: str | Non
     chunk = chunks.get(index)
     if chunk is None:
         raise ClientError(f"the recording has chunks {sorted(chunks)}, not {index}")
-    if chunk.get("state") != "archived":
-        raise ClientError(f"chunk {index} is {chunk.get('state')}, not archived yet")
+    if not chunk.get("verified"):
+        raise ClientError(f"chunk {index} is {chunk.get('state')}, not archived (verified) yet")
     return dict(chunk)
 
 

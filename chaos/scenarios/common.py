@@ -14,7 +14,7 @@ from chaos.audit import audit, source_chunks
 from chaos.harness import ChaosStack
 from chaos.result import Result
 from chaos.source import SourceReader
-from chaos.workload import ARCHIVED, poll, recordings, wait_settled
+from chaos.workload import archived, poll, recordings, wait_settled
 from local.stack import StackOptions
 from shared.handlers.poison import POISON_KIND as CHUNK_POISON
 from shared.handlers.verify import POISON_KIND as VERIFY_POISON
@@ -73,7 +73,7 @@ def finish(
 def final_states(result: Result, views: dict[str, Any], emulated: list[dict[str, Any]], *, calls_end: bool) -> None:
     """Recordings archived, one per call (at ACS and in the app); calls disconnected when ``calls_end``."""
     not_archived = {sid[-16:]: [r.get("state") for r in recordings(v)] for sid, v in views.items()
-                    if not recordings(v) or any(r.get("state") not in ARCHIVED for r in recordings(v))}  # fmt: skip
+                    if not recordings(v) or not all(archived(r) for r in recordings(v))}  # fmt: skip
     result.check(
         "every recording archived", not not_archived, f"{len(not_archived)} call(s) not archived: {not_archived}"
     )

@@ -23,7 +23,7 @@ from chaos.result import Result
 from chaos.scenarios import forgeries, redteam
 from chaos.scenarios.common import Size, options, poison_count
 from chaos.ssrf import Trap, corpus
-from chaos.workload import ARCHIVED, recordings, wait_settled
+from chaos.workload import archived, failed, recordings, wait_settled
 from shared.domain import ChunkFile
 from shared.messages import ChunkJob, ChunkRef
 
@@ -234,8 +234,9 @@ def redirected_download(cs: ChaosStack, result: Result, trap: Trap) -> int:
     result.check("redirect served", fired == 1, f"{fired} redirects served")
     result.check("redirect never followed", not trap.hits, f"{len(trap.hits)} connection(s) to the redirect target")
     found = recordings(view)
-    state, reason = (found[-1].get("state"), found[-1].get("reason")) if found else (None, None)
-    result.check("redirected recording archived or failed with a reason", state in ARCHIVED or bool(
-        state == "failed" and reason), f"state {state!r}, reason {reason!r}")  # fmt: skip
+    last = found[-1] if found else {}
+    state, reason = last.get("state"), last.get("reason")
+    result.check("redirected recording archived or failed with a reason", archived(last) or bool(
+        failed(last) and reason), f"state {state!r}, reason {reason!r}")  # fmt: skip
     result.notes.append(f"redirected download: recording {state}, {reason or 'no reason'}")
     return fired

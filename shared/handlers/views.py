@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.domain import Call, Chunk, Erasure, FilesInfo, LegalHold, Recording, RecordingOptions
+from shared.domain.lifecycle import archive_done
 from shared.domain.verdict import judge
 from shared.layout import call_folder, chunk_path, manifest_path, metadata_path, recording_prefix, tombstone_path
 
@@ -43,6 +44,7 @@ def _recording_summary(recording: Recording) -> dict[str, Any]:
         "state": recording.state.value,
         "durationMs": recording.files.duration_ms if recording.files is not None else None,
         "verdict": judge(recording).as_json(),
+        "archived": archive_done(recording),
     }
 
 
