@@ -16,7 +16,8 @@ def hour_table(hour: dict[str, Any]) -> list[str]:
     if "recordings" not in hour:
         return [f"recorded hour: {hour.get('skipped', 'not run')}"]
     lines = [
-        f"recorded hour: {hour['hourSeconds']:.0f} s of media per recording, files-ready -> verified; CPU-s per "
+        f"recorded hour: {hour['hourSeconds']:.0f} s of media per recording on a warm host (after "
+        f"{hour.get('warmUpSeconds', 0):.0f} s of each kind unmeasured), files-ready -> verified; CPU-s per "
         "recorded hour; floor = SHA-256 + TLS from ACS + storage transfers as here (plain HTTP to Azurite); "
         "Azure floor = the same with TLS to storage",
         f"{'recording':<12}  {'MiB':>7}  {'host':>6}  {'emul.':>6}  {'azurite':>7}  {'floor':>6}  {'Azure':>6}  "

@@ -86,7 +86,7 @@ def _write_blob(target: Target, value: Any) -> None:
     if not isinstance(value, (bytes, str)):
         raise TypeError(f"blob output {target.name} got {type(value).__name__}; a blob takes bytes or text")
     container, _, blob = target.location.strip("/").partition("/")
-    client = storage.blob_service(target.connection).get_container_client(container)
+    client = storage.container_client(target.connection, container)
     _ensure(("blob", storage.connection_string(target.connection), container), client.create_container)
     client.upload_blob(blob, value, overwrite=True)
     log.info("wrote blob %s/%s (%s)", container, blob, target.name)
@@ -95,7 +95,7 @@ def _write_blob(target: Target, value: Any) -> None:
 def _write_queue(target: Target, value: Any, message_encoding: str) -> None:
     items = value if isinstance(value, list) else [value]
     messages = [item if isinstance(item, (str, bytes)) else json.dumps(item) for item in items]
-    client = storage.queue_service(target.connection).get_queue_client(target.location)
+    client = storage.queue_client(target.connection, target.location)
     _ensure(("queue", storage.connection_string(target.connection), target.location), client.create_queue)
     for message in messages:
         client.send_message(encode_message(message, message_encoding))
@@ -105,7 +105,7 @@ def _write_queue(target: Target, value: Any, message_encoding: str) -> None:
 
 
 def ensure_queue(connection: str | None, name: str) -> None:
-    client = storage.queue_service(connection).get_queue_client(name)
+    client = storage.queue_client(connection, name)
     _ensure(("queue", storage.connection_string(connection), name), client.create_queue)
 
 

@@ -6,10 +6,10 @@ import ipaddress
 import threading
 from urllib.parse import urlparse
 
-from azure.storage.blob import BlobServiceClient
+from azure.storage.blob import BlobServiceClient, ContainerClient
 from azure.storage.blob import ExponentialRetry as BlobRetry
 from azure.storage.queue import ExponentialRetry as QueueRetry
-from azure.storage.queue import QueueServiceClient
+from azure.storage.queue import QueueClient, QueueServiceClient
 
 from local.azurite import connection_string as azurite_connection_string
 
@@ -28,6 +28,8 @@ RETRY_TOTAL, FIRST_BACKOFF, BACKOFF_BASE, JITTER = 5, 1, 2, 1
 _lock = threading.Lock()
 _queues: dict[str, QueueServiceClient] = {}
 _blobs: dict[str, BlobServiceClient] = {}
+_queue_clients: dict[tuple[str, str], QueueClient] = {}
+_containers: dict[tuple[str, str], ContainerClient] = {}
 
 
 def connection_string(connection: str | None) -> str:
@@ -66,6 +68,27 @@ def blob_service(connection: str | None) -> BlobServiceClient:
                 retry_policy=BlobRetry(FIRST_BACKOFF, BACKOFF_BASE, RETRY_TOTAL, random_jitter_range=JITTER),
             )
         return _blobs[text]
+
+
+def queue_client(connection: str | None, name: str) -> QueueClient:
+    """One client per queue for the process, as the Functions host keeps one per queue (an SDK client parses its URL
+    and builds its pipeline when it is made, which an output binding would otherwise pay on every write)."""
+    key = (connection_string(connection), name)
+    service = queue_service(connection)
+    with _lock:
+        if key not in _queue_clients:
+            _queue_clients[key] = service.get_queue_client(name)
+        return _queue_clients[key]
+
+
+def container_client(connection: str | None, name: str) -> ContainerClient:
+    """One client per container for the process (as ``queue_client``)."""
+    key = (connection_string(connection), name)
+    service = blob_service(connection)
+    with _lock:
+        if key not in _containers:
+            _containers[key] = service.get_container_client(name)
+        return _containers[key]
 
 
 def _is_local(text: str) -> bool:
