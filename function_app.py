@@ -30,7 +30,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 def acs_events(event: func.EventGridEvent, jobs: ChunkJobs) -> None:
     """IncomingCall -> answer; RecordingFileStatusUpdated -> one queue message per chunk."""
     from shared.handlers.binding import grid_raw
-    from shared.handlers.grid import handle_grid_event
+    from shared.handlers.eventgrid import handle_grid_event
     from shared.telemetry import invocation, stamped
 
     raw = grid_raw(event)  # either schema: eventType (Event Grid) or type (CloudEvents)

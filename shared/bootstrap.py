@@ -66,7 +66,7 @@ def build(settings: Settings, env: Mapping[str, str] | None = None) -> Deps:
     from shared.legalhold import BlobLegalHolds
     from shared.quarantine import BlobQuarantine
     from shared.review.blobs import BlobArchiveReader
-    from shared.store.callbacks import TableCallbackGuard
+    from shared.store.callback_guard_table import TableCallbackGuard
     from shared.store.table import TableCallStore
 
     env = os.environ if env is None else env

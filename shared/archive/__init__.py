@@ -4,9 +4,9 @@ Public surface: ``archive_chunk``, ``ArchiveOptions``, ``RecordingSource`` / ``A
 ``SourceStream``, and the error tree in ``shared.archive.errors``. Azure SDKs are imported on first use.
 """
 
+from shared.archive.copy_options import ArchiveOptions
 from shared.archive.engine import Archived, archive_chunk
 from shared.archive.errors import ArchiveError, ArchivePermanentError, ArchiveTransientError, SourceGoneError
-from shared.archive.options import ArchiveOptions
 from shared.archive.source import AcsRecordingSource, RecordingSource, SourceStream
 
 __all__ = [

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from shared.archive.acsmeta import chunk_copy
+from shared.archive.copy_options import ArchiveOptions
 from shared.archive.errors import ArchivePermanentError, ArchiveTransientError
 from shared.archive.fetch import Reader
 from shared.archive.media import copy_media
-from shared.archive.options import ArchiveOptions
 from shared.archive.source import RecordingSource, SourceStream
 from shared.archive.split import split_participants, stored_blocks
 from shared.archive.splitalong import SplitAlong

@@ -17,10 +17,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass
 
+from shared.archive.copy_options import ArchiveOptions
 from shared.archive.errors import ArchivePermanentError, ArchiveTransientError
 from shared.archive.fetch import FirstBlock, Reader, read_first, read_next, read_range
 from shared.archive.lanes import copy_in_lanes
-from shared.archive.options import ArchiveOptions
 from shared.archive.source import RecordingSource
 from shared.archive.writer import Stager
 

@@ -18,9 +18,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from shared import layout
+from shared.archive.copy_options import ArchiveOptions
 from shared.archive.engine import METADATA_LIMIT_BYTES
 from shared.archive.errors import ArchivePermanentError, ArchiveTransientError
-from shared.archive.options import ArchiveOptions
 from shared.archive.writer import storage_call
 from shared.messages import VerifyJob
 

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from shared import formats, layout, pcmwav
+from shared.archive.copy_options import ArchiveOptions
 from shared.archive.errors import ArchiveTransientError
-from shared.archive.options import ArchiveOptions
 from shared.archive.writer import Stager, blob_metadata, storage_call
 from shared.messages import ChunkRef
 

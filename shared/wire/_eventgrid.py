@@ -254,6 +254,6 @@ GRID_PARSERS: dict[type[KnownGridEvent], GridParser] = {
 }
 """Each Event Grid event the app acts on, and its parser; the event's type name is its ``EVENT_TYPE``, matched
 without regard to case. Any other type parses to an ``IgnoredEvent``. What each one does is
-``shared.handlers.grid.ON_GRID_EVENT``, keyed by the same dataclasses."""
+``shared.handlers.eventgrid.ON_GRID_EVENT``, keyed by the same dataclasses."""
 
 _PARSER_OF_TYPE = {kind.EVENT_TYPE.lower(): parse for kind, parse in GRID_PARSERS.items()}

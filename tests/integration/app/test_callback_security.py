@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from azure.data.tables import TableClient
 
 from shared.layout import call_folder
-from shared.store.callbacks import TableCallbackGuard
+from shared.store.callback_guard_table import TableCallbackGuard
 from tests.emulator.receiver import Received
 from tests.integration.app.emulated import ANSWERED, Acs
 from tests.integration.app.flow import connected_call, view

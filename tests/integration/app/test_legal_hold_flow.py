@@ -9,7 +9,7 @@ from dataclasses import replace
 from azure.storage.blob import BlobServiceClient
 
 from shared.handlers import legal_hold
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from shared.layout import call_folder
 from shared.legalhold import BlobLegalHolds
 from shared.store.table import TableCallStore

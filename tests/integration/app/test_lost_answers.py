@@ -15,7 +15,7 @@ from azure.core.exceptions import ServiceResponseError
 from azure.data.tables import TableClient
 
 from shared.domain import inputs as ev
-from shared.store.callbacks import TableCallbackGuard
+from shared.store.callback_guard_table import TableCallbackGuard
 from shared.store.table import TableCallStore
 
 T0 = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from azure.storage.blob import ContainerClient
 
 from local.emulator.media import MediaSpec, WavMedia, voice_frequency
 from shared import layout
-from shared.archive.options import ArchiveOptions
+from shared.archive.copy_options import ArchiveOptions
 from shared.archive.split import split_participants
 from shared.messages import ChunkRef
 from shared.pcmwav import read_layout

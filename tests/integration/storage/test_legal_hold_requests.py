@@ -11,7 +11,7 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 
 from shared.handlers import legal_hold
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from shared.layout import call_folder
 from shared.legalhold import BlobLegalHolds, BlobVersion, HoldRefused, HoldUnavailable
 from tests.integration.storage.blob_service import ACCOUNT, BlobService, Refusal, Request

@@ -7,8 +7,8 @@ import pytest
 from azure.core.exceptions import HttpResponseError, IncompleteReadError, ServiceRequestError
 
 from shared.archive.acsmeta import chunk_copy
+from shared.archive.copy_options import ArchiveOptions
 from shared.archive.errors import ArchivePermanentError, ArchiveTransientError, SourceGoneError
-from shared.archive.options import ArchiveOptions
 from shared.archive.translate import from_source, from_storage
 from shared.config import from_env
 from shared.domain.model import ChunkCopy

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from shared.archive.copy_options import ArchiveOptions
 from shared.archive.errors import ArchiveTransientError, SourceGoneError
 from shared.archive.media import copy_media
-from shared.archive.options import ArchiveOptions
 from shared.archive.writer import Stager
 from tests.unit.archive.fakes import FakeSource
 

@@ -11,7 +11,7 @@ from shared.config import RecordingDefaults
 from shared.domain import RecordingState
 from shared.handlers import api
 from shared.handlers.callbacks import handle_callbacks
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from shared.layout import call_folder
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import World, world

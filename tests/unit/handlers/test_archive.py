@@ -14,7 +14,7 @@ import pytest
 from shared.archive.readback import NotVerified
 from shared.domain import ChunkState, RecordingState
 from shared.handlers.archive import NOTHING, handle_chunk
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from shared.handlers.verify import handle_verify, handle_verify_poison
 from shared.messages import ChunkJob, VerifyJob
 from tests.unit.handlers import payloads as p

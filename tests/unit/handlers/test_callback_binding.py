@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shared.domain import RecordingState
 from shared.handlers.callbacks import MAX_EVENTS_PER_REQUEST, handle_callbacks
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import World, world
 

@@ -11,7 +11,7 @@ import pytest
 from shared.acs import AcsRejected, AcsTransient
 from shared.domain import CallState, RecordingState
 from shared.handlers.callbacks import handle_callbacks
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from shared.jwtcheck import JwksUnavailable, VerifiedToken
 from shared.wire import parse_timestamp
 from tests.unit.handlers import payloads as p

@@ -11,7 +11,7 @@ import pytest
 
 from shared.domain import FiledUnder, RecordingOptions, RecordingState
 from shared.domain import inputs as ev
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import World, world
 

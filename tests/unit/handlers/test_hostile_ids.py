@@ -8,7 +8,7 @@ import pytest
 
 from shared.handlers import api
 from shared.handlers.callbacks import handle_callbacks
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import world
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from shared.handlers import api, legal_hold
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from shared.layout import call_folder
 from shared.legalhold import BlobVersion, HoldRefused, HoldUnavailable, LegalHoldError, LegalHolds
 from tests.unit.handlers import payloads as p

@@ -12,7 +12,7 @@ from shared.acs import AcsRejected, AcsTransient
 from shared.domain import Call, CallState, RecordingOptions, RecordingState
 from shared.domain import inputs as ev
 from shared.handlers.callbacks import handle_callbacks
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from shared.handlers.sweeper import sweep
 from shared.layout import call_folder
 from shared.store.port import Applied, Loaded

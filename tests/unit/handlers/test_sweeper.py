@@ -9,7 +9,7 @@ import pytest
 
 from shared.domain import RecordingState
 from shared.handlers.api import get_call
-from shared.handlers.grid import handle_grid_event
+from shared.handlers.eventgrid import handle_grid_event
 from shared.handlers.sweeper import sweep
 from shared.layout import call_folder
 from tests.unit.handlers import payloads as p

@@ -13,7 +13,7 @@ from shared.acs import AcsRejected, AcsTransient, first_sent_header
 from shared.domain import CallState, RecordingState
 from shared.domain import inputs as ev
 from shared.domain.errors import MAX_CHUNKS_PER_EVENT
-from shared.handlers.grid import ON_GRID_EVENT, handle_grid_event
+from shared.handlers.eventgrid import ON_GRID_EVENT, handle_grid_event
 from shared.layout import call_folder
 from shared.store.port import Applied, Loaded
 from shared.wire import GRID_PARSERS
