@@ -134,7 +134,7 @@ SPECS: Final[tuple[Spec, ...]] = (
         "8388608",
         "Chunks above this size are streamed with the Storage SDK instead of the blob output binding.",
     ),
-    Spec("ARCHIVE_BLOCK_SIZE_BYTES", "33554432", "Block size of ranged downloads and staged blocks."),
+    Spec("ARCHIVE_BLOCK_SIZE_BYTES", "16777216", "Block size of ranged downloads and staged blocks."),
     Spec("ARCHIVE_CONCURRENCY", "1", "Lanes per chunk, each downloading, hashing and staging one block at a time."),
     Spec(
         "PARTICIPANT_FILES",
@@ -244,7 +244,7 @@ class Settings:
     retention_class_rules: tuple[tuple[str, str], ...] = ()
     allowed_host_suffixes: tuple[str, ...] = field(default=tuple(ACS_HOST_SUFFIXES.split(",")))
     streaming_threshold_bytes: int = 8 * 1024 * 1024
-    block_size_bytes: int = 32 * 1024 * 1024
+    block_size_bytes: int = 16 * 1024 * 1024
     archive_concurrency: int = 1
     participant_files: bool = True
     delete_source_after_archive: bool = False

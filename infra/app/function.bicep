@@ -239,7 +239,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RETENTION_CLASS_RULES: ''
     ACS_ALLOWED_HOST_SUFFIXES: '.asm.skype.com,.asyncgw.teams.microsoft.com,.ams.gov.teams.microsoft.us'
     STREAMING_THRESHOLD_BYTES: '8388608'
-    ARCHIVE_BLOCK_SIZE_BYTES: '33554432'
+    ARCHIVE_BLOCK_SIZE_BYTES: '16777216'
     ARCHIVE_CONCURRENCY: '1'
     PARTICIPANT_FILES: 'true'
     DELETE_SOURCE_AFTER_ARCHIVE: deleteSourceAfterArchive ? 'true' : 'false'
