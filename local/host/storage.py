@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlparse
 
 from azure.storage.blob import BlobServiceClient, ContainerClient
@@ -24,6 +26,8 @@ DEVELOPMENT_STORAGE = azurite_connection_string(10000, 10001, 10002)
 # before its first retry, so a binding written just after a storage blip could outlast Event Grid's 30 s delivery
 # timeout. Back-offs here: about 1, 3, 5, 9 and 17 s.
 RETRY_TOTAL, FIRST_BACKOFF, BACKOFF_BASE, JITTER = 5, 1, 2, 1
+
+_Client = TypeVar("_Client", QueueClient, ContainerClient)
 
 _lock = threading.Lock()
 _queues: dict[str, QueueServiceClient] = {}
@@ -71,24 +75,29 @@ def blob_service(connection: str | None) -> BlobServiceClient:
 
 
 def queue_client(connection: str | None, name: str) -> QueueClient:
-    """One client per queue for the process, as the Functions host keeps one per queue (an SDK client parses its URL
-    and builds its pipeline when it is made, which an output binding would otherwise pay on every write)."""
-    key = (connection_string(connection), name)
-    service = queue_service(connection)
-    with _lock:
-        if key not in _queue_clients:
-            _queue_clients[key] = service.get_queue_client(name)
-        return _queue_clients[key]
+    """One client per queue for the process, as the Functions host's storage extensions keep one client per
+    connection (``StorageClientProvider`` in Azure/azure-sdk-for-net, ``Microsoft.Azure.WebJobs.Extensions.Storage``):
+    an SDK client parses its URL and builds its pipeline when it is made, which an output binding would otherwise pay
+    on every write."""
+    return _cached(
+        _queue_clients, (connection_string(connection), name), lambda: queue_service(connection).get_queue_client(name)
+    )
 
 
 def container_client(connection: str | None, name: str) -> ContainerClient:
     """One client per container for the process (as ``queue_client``)."""
-    key = (connection_string(connection), name)
-    service = blob_service(connection)
-    with _lock:
-        if key not in _containers:
-            _containers[key] = service.get_container_client(name)
-        return _containers[key]
+    return _cached(
+        _containers, (connection_string(connection), name), lambda: blob_service(connection).get_container_client(name)
+    )
+
+
+def _cached(cache: dict[tuple[str, str], _Client], key: tuple[str, str], make: Callable[[], _Client]) -> _Client:
+    client = cache.get(key)
+    if client is None:
+        made = make()  # outside the lock: the service client takes it itself
+        with _lock:
+            client = cache.setdefault(key, made)
+    return client
 
 
 def _is_local(text: str) -> bool:

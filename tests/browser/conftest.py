@@ -99,7 +99,7 @@ def record_call(client: LocalClient, *, pause: bool) -> dict[str, Any]:
 
     def archived() -> dict[str, Any] | None:
         call = client.call(server_call_id)
-        done = recordings(call) and all(r.get("state") == "archived" for r in recordings(call))
+        done = recordings(call) and all(r.get("archived") for r in recordings(call))
         return call if done else None
 
     call: dict[str, Any] = wait_for(archived, "every chunk to be archived", timeout=180, interval=0.5)

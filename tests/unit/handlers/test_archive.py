@@ -13,9 +13,11 @@ import pytest
 
 from shared.archive.readback import NotVerified
 from shared.domain import ChunkState, RecordingState
+from shared.handlers import api
 from shared.handlers.archive import NOTHING, handle_chunk
 from shared.handlers.eventgrid import handle_grid_event
 from shared.handlers.verify import handle_verify, handle_verify_poison
+from shared.layout import call_folder
 from shared.messages import ChunkJob, VerifyJob
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import World, deliver, world
@@ -125,6 +127,24 @@ def test_with_delete_after_archive_the_source_is_deleted_once_every_chunk_is_ver
     call = w.store.get(sid)
     assert call is not None
     assert call.recordings[0].state is RecordingState.SOURCE_DELETED
+
+
+def test_the_api_says_archived_once_every_chunk_is_verified_and_still_after_the_source_is_deleted() -> None:
+    w = world(delete_source_after_archive=True)
+    sid, jobs = ready(w)
+
+    def archived() -> list[bool]:
+        view = api.get_call(call_folder(sid), w.deps).body
+        return [r["archived"] for r in view["recordings"]]
+
+    assert archived() == [False]
+    deliver(w, jobs[0])
+    assert archived() == [False], "one chunk of two verified"
+    deliver(w, jobs[1])
+    call = w.store.get(sid)
+    assert call is not None
+    assert call.recordings[0].state is RecordingState.SOURCE_DELETED
+    assert archived() == [True]
 
 
 def test_an_incomplete_recording_is_kept_at_acs_though_every_announced_chunk_is_verified() -> None:
