@@ -15,6 +15,9 @@ thread, ``time.thread_time``, user + system, so the kernel's socket work counts 
 - ``downloadPlain``: receiving the bytes in plain TCP (a read-back from the local Azurite; ``downloadTls`` is what
   a read-back from Azure Blob storage costs).
 
+``split`` (two-channel PCM split into its mono channels by the app's own code, ``split_cpu``) is measured beside
+them but is no part of any floor: ``bench.hour`` prices the per-speaker files' own work with it.
+
 The benchmark's copy downloads through the emulator's TLS endpoint and uploads to Azurite over plain HTTP, so its
 floor is ``sha256 + download + upload(plain)``; ``uploadTls`` is measured too, and ``floorAzureCpuSeconds`` (the floor
 with a TLS upload, as in Azure) is printed beside it. HTTP framing, one request per block, connection set-up and
@@ -44,7 +47,8 @@ MIB = 1024 * 1024
 HOST = "localhost"
 SAMPLE_BYTES = 256 * MIB  # bytes measured per part (the floor is linear in the bytes)
 ROUNDS = 3  # measurements per part; the least counts
-PARTS = ("sha256", "downloadTls", "downloadPlain", "uploadPlain", "uploadTls")
+PARTS = ("sha256", "downloadTls", "downloadPlain", "uploadPlain", "uploadTls", "split")
+SPLIT_PIECE_BYTES = 1024 * 1024  # the pieces the per-speaker split takes (``shared.archive.source.READ_PIECE_BYTES``)
 
 
 def sha256_cpu(size: int, block: int) -> float:
@@ -54,6 +58,22 @@ def sha256_cpu(size: int, block: int) -> float:
     started = time.thread_time()
     for offset in range(0, size, block):
         digest.update(data[: min(block, size - offset)])
+    return time.thread_time() - started
+
+
+def split_cpu(size: int) -> float:
+    """CPU seconds to split ``size`` bytes of two-channel 16-bit PCM into one mono channel each with the app's own
+    ``shared.pcmwav.channel_samples``, in the pieces the split takes. Not a part of the floor (it prices bytes moved
+    and hashed): the per-speaker files' own work, priced beside it."""
+    from shared.pcmwav import PCM, WavFormat, channel_samples
+
+    stereo = WavFormat(tag=PCM, channels=2, sample_rate=16000, bits=16)
+    piece = os.urandom(SPLIT_PIECE_BYTES)
+    started = time.thread_time()
+    for offset in range(0, size, SPLIT_PIECE_BYTES):
+        frames = piece[: min(SPLIT_PIECE_BYTES, size - offset)]
+        for channel in range(stereo.channels):
+            channel_samples(frames, stereo, channel)
     return time.thread_time() - started
 
 
@@ -134,6 +154,7 @@ def measure(size: int, block: int, sample: int = SAMPLE_BYTES, rounds: int = ROU
             parts["uploadPlain"].append(_transfer(measured, block, None, None, send=True)[0])
             parts["downloadPlain"].append(_transfer(measured, block, None, None, send=False)[0])
             parts["sha256"].append(sha256_cpu(measured, block))
+            parts["split"].append(split_cpu(measured))
     cpu = {name: round(min(values) * size / max(measured, 1), 4) for name, values in parts.items()}
     return {
         "size": size,

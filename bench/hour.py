@@ -57,7 +57,8 @@ def required_bytes(blobs: dict[str, int]) -> dict[str, int]:
 
     Media and metadata come from ACS over TLS; every archived blob is written once and (but the manifest, which
     is written last and names what was read back) read back once; the copy hashes what it downloads and what it
-    writes for each participant, and the read-back hashes everything again.
+    writes for each participant, and the read-back hashes everything again. ``split``: the WAV bytes split into
+    per-speaker files (as many as those files hold), priced beside the floor, not in it.
     """
     copied = blobs.get("media", 0) + blobs.get("metadata", 0)
     stored = copied + blobs.get("participant", 0)
@@ -66,6 +67,7 @@ def required_bytes(blobs: dict[str, int]) -> dict[str, int]:
         "storageUpload": stored + blobs.get("manifest", 0),
         "storageDownload": stored,
         "sha256": 2 * stored,
+        "split": blobs.get("participant", 0),
     }
 
 
@@ -211,6 +213,7 @@ def judged(row: dict[str, Any], price: dict[str, float], rates: dict[str, float]
     per_hour = HOUR / float(row["mediaSeconds"])
     host = float(row["cpuSeconds"]["host"])
     local, azure = floor_cpu(required, price, storage_tls=False), floor_cpu(required, price, storage_tls=True)
+    split = required["split"] * price["split"]
     moved = required["acsDownload"] + required["storageUpload"] + required["storageDownload"]
     transfer = moved / min(rates.values())
     return {
@@ -220,6 +223,8 @@ def judged(row: dict[str, Any], price: dict[str, float], rates: dict[str, float]
         "floorCpuSecondsPerHour": round(local * per_hour, 2),
         "floorAzureCpuSecondsPerHour": round(azure * per_hour, 2),
         "cpuRatio": round(host / max(local, 1e-9), 3),
+        "splitCpuSecondsPerHour": round(split * per_hour, 2),
+        "cpuRatioBesideSplit": round(host / max(local + split, 1e-9), 3),
         "transferSeconds": round(transfer, 3),
         "timeRatio": round(float(row["seconds"]) / max(transfer, 1e-9), 3),
     }

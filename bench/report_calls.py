@@ -19,16 +19,18 @@ def hour_table(hour: dict[str, Any]) -> list[str]:
         f"recorded hour: {hour['hourSeconds']:.0f} s of media per recording on a warm host (after "
         f"{hour.get('warmUpSeconds', 0):.0f} s of each kind unmeasured), files-ready -> verified; CPU-s per "
         "recorded hour; floor = SHA-256 + TLS from ACS + storage transfers as here (plain HTTP to Azurite); "
-        "Azure floor = the same with TLS to storage",
+        "Azure floor = the same with TLS to storage; split = the per-speaker split's own CPU, priced in the same "
+        "run (not in the floor)",
         f"{'recording':<12}  {'MiB':>7}  {'host':>6}  {'emul.':>6}  {'azurite':>7}  {'floor':>6}  {'Azure':>6}  "
-        f"{'host/floor':>10}  {'seconds':>8}  {'transfer':>8}  {'ratio':>5}  host RSS peak/idle MiB",
+        f"{'host/floor':>10}  {'split':>5}  {'seconds':>8}  {'transfer':>8}  {'ratio':>5}  host RSS peak/idle MiB",
     ]
     for row in hour["recordings"]:
         cpu = row["cpuSecondsPerHour"]
         lines.append(
             f"{row['format'] + ' ' + row['channel']:<12}  {row['mediaBytes'] / MIB:>7.1f}  {cpu['host']:>6.1f}  "
             f"{cpu['emulator']:>6.1f}  {cpu['azurite']:>7.1f}  {row['floorCpuSecondsPerHour']:>6.2f}  "
-            f"{row['floorAzureCpuSecondsPerHour']:>6.2f}  {row['cpuRatio']:>10.2f}  {row['seconds']:>8.2f}  "
+            f"{row['floorAzureCpuSecondsPerHour']:>6.2f}  {row['cpuRatio']:>10.2f}  "
+            f"{row.get('splitCpuSecondsPerHour', 0.0):>5.2f}  {row['seconds']:>8.2f}  "
             f"{row['transferSeconds']:>8.2f}  {row['timeRatio']:>5.2f}  "
             f"{row['hostPeakRssBytes'] / MIB:.0f}/{row['hostIdleRssBytes'] / MIB:.0f}"
         )
@@ -49,7 +51,8 @@ def hour_verdicts(hour: dict[str, Any]) -> list[str]:
         lines += [
             f"{name}: host CPU {row['cpuSecondsPerHour']['host']:.1f} CPU-s per hour = {row['cpuRatio']:.2f} x its "
             f"floor {row['floorCpuSecondsPerHour']:.2f} (target <= {targets['cpuRatio']}: "
-            f"{mark(row['cpuRatio'], targets['cpuRatio'])})",
+            f"{mark(row['cpuRatio'], targets['cpuRatio'])}); {row.get('cpuRatioBesideSplit', 0.0):.2f} x the floor "
+            f"and the per-speaker split's {row.get('splitCpuSecondsPerHour', 0.0):.2f} CPU-s together",
             f"{name}: files-ready -> verified {row['seconds']:.2f} s = {row['timeRatio']:.2f} x the transfer floor "
             f"{row['transferSeconds']:.2f} s (target <= {targets['timeRatio']}: "
             f"{mark(row['timeRatio'], targets['timeRatio'])})",

@@ -106,6 +106,14 @@ def _spawn_external_host(
     raise StackError(f"{args[0]} did not serve {url} within 120s")
 
 
+def _process_start() -> dict[str, str]:
+    """The app settings a host reads only as its process starts (``local.host.settings.PROCESS_START_SETTINGS``),
+    from the settings file the host reads: Azure's host starts its worker with them in the environment."""
+    from local.host import settings
+
+    return settings.process_start(settings.read_values(settings.settings_path(ROOT, None)))
+
+
 def _base_env() -> dict[str, str]:
     """The environment every part starts from: no proxy or CA settings of the caller's (each part gets its own)."""
     env = {k: v for k, v in environ_without_proxy().items() if k.upper() not in ("NO_PROXY", "REQUESTS_CA_BUNDLE")}
@@ -209,7 +217,7 @@ class Stack:
         keys = state / "host-keys.json"
         for number in range(self.options.host_processes):
             port = free_port()
-            env = {**_base_env(), **emulator["clientEnv"], **self._host_settings(emulator, port)}
+            env = {**_process_start(), **_base_env(), **emulator["clientEnv"], **self._host_settings(emulator, port)}
             name = "host" if number == 0 else f"host{number}"
             if self.options.host_command:
                 args = [part.replace("{port}", str(port)) for part in self.options.host_command]

@@ -248,6 +248,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RETENTION_WARNING_HOURS: '20'
     SWEEPER_SCHEDULE: '0 */5 * * * *'
     RECONCILE_AFTER_SECONDS: '120'
+    // glibc's malloc keeps up to 8 arenas per CPU, one per thread that allocates (mallopt(3), M_ARENA_MAX); the copy's
+    // threads each leave freed blocks in their own. Read once, as the worker process starts with its app settings.
+    MALLOC_ARENA_MAX: '2'
   }
 }
 

@@ -10,6 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 _PERCENT = re.compile(r"%([^%]+)%")
+PROCESS_START_SETTINGS = ("MALLOC_ARENA_MAX",)
+"""App settings the C library reads once, as the process starts: glibc's malloc takes its arena limit from
+``MALLOC_ARENA_MAX`` (mallopt(3), ``M_ARENA_MAX``) before the first allocation. Azure's Functions host starts the
+worker process with every app setting in its environment; this host runs the worker in its own process, so these
+apply only when whatever starts the host puts them in its environment (``local.stack`` does, from the settings
+file); setting them in ``os.environ`` later changes nothing."""
 
 
 class SettingError(LookupError):
@@ -33,6 +39,11 @@ def read_values(path: Path | None) -> dict[str, str]:
     document = json.loads(path.read_text(encoding="utf-8"))
     values = document.get("Values") or {}
     return {str(key): _as_text(value) for key, value in values.items()}
+
+
+def process_start(values: Mapping[str, str]) -> dict[str, str]:
+    """The ``PROCESS_START_SETTINGS`` among ``values``, for the environment a host process is started with."""
+    return {name: values[name] for name in PROCESS_START_SETTINGS if name in values}
 
 
 def merged(values: Mapping[str, str], overrides: Mapping[str, str]) -> dict[str, str]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from shared import formats, layout, pcmwav
 from shared.archive.copy_options import ArchiveOptions
 from shared.archive.errors import ArchiveTransientError
-from shared.archive.writer import Stager, blob_metadata, storage_call
+from shared.archive.writer import Pieces, Stager, blob_metadata, storage_call
 from shared.messages import ChunkRef
 
 if TYPE_CHECKING:
@@ -47,14 +47,15 @@ class Output:
             self.flush()
 
     def flush(self) -> None:
+        """Stage what is held as one block, its parts sent one after another (never joined into a copy)."""
         if not self._parts:
             return
-        data = b"".join(self._parts)
-        self._parts, self._held = [], 0
-        self.digest.update(data)
-        self.size += len(data)
+        parts, self._parts, self._held = self._parts, [], 0
+        for part in parts:
+            self.digest.update(part)
+            self.size += len(part)
         self._permits.acquire()
-        self.stager.stage(data)
+        self.stager.stage(Pieces(parts))
 
     def entry(self) -> dict[str, Any]:
         return {**self.participant, "blobPath": self.path, "size": self.size, "sha256": self.digest.hexdigest()}

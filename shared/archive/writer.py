@@ -88,7 +88,7 @@ class Stager:
         self._ids: dict[int, str] = {}
         self._pending: list[Future[None]] = []
 
-    def stage(self, data: bytes, *, holds_permit: bool = True) -> None:
+    def stage(self, data: bytes | Pieces, *, holds_permit: bool = True) -> None:
         """Stage the next block in order (its id encodes its position), on the pool."""
         self.raise_if_failed()
         block_id = self._claim(len(self._ids))
@@ -106,7 +106,7 @@ class Stager:
         block_id = self._ids[index] = f"{index:08d}"
         return block_id
 
-    def _stage_one(self, block_id: str, data: bytes, holds_permit: bool) -> None:
+    def _stage_one(self, block_id: str, data: bytes | Pieces, holds_permit: bool) -> None:
         try:
             storage_call(f"stage block {block_id}", lambda: self._blob.stage_block(block_id, data, length=len(data)))
         finally:
