@@ -48,11 +48,16 @@ def hour_verdicts(hour: dict[str, Any]) -> list[str]:
     for row in hour.get("recordings", []):
         name = f"recorded hour, {row['format']} {row['channel']}"
         peak = row["hostPeakRssBytes"] / MIB
+        split = float(row.get("splitCpuSecondsPerHour", 0.0))
+        beside = (
+            f"; {row['cpuRatioBesideSplit']:.2f} x the floor and the per-speaker split's {split:.2f} CPU-s together"
+            if split > 0
+            else ""
+        )
         lines += [
             f"{name}: host CPU {row['cpuSecondsPerHour']['host']:.1f} CPU-s per hour = {row['cpuRatio']:.2f} x its "
             f"floor {row['floorCpuSecondsPerHour']:.2f} (target <= {targets['cpuRatio']}: "
-            f"{mark(row['cpuRatio'], targets['cpuRatio'])}); {row.get('cpuRatioBesideSplit', 0.0):.2f} x the floor "
-            f"and the per-speaker split's {row.get('splitCpuSecondsPerHour', 0.0):.2f} CPU-s together",
+            f"{mark(row['cpuRatio'], targets['cpuRatio'])}){beside}",
             f"{name}: files-ready -> verified {row['seconds']:.2f} s = {row['timeRatio']:.2f} x the transfer floor "
             f"{row['transferSeconds']:.2f} s (target <= {targets['timeRatio']}: "
             f"{mark(row['timeRatio'], targets['timeRatio'])})",
