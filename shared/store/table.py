@@ -222,7 +222,11 @@ class TableCallStore:
     # -- indexes (idempotent upserts in other partitions, written before the commit) ---------------------------
     def _write_indexes(self, folder: str, previous: Call | None, call: Call) -> None:
         """Every index row the write adds, sent at once: they are independent, and the commit waits for all of them
-        (a new call's day and participant rows are what stand between a ringing call and its answer)."""
+        (a new call's day and participant rows are what stand between a ringing call and its answer). Not beside the
+        commit: a call committed first and then left without its rows by a crash would be missing from its day, its
+        participants' search and erasure until its input came again, and an IncomingCall comes at most three times
+        within a minute (``infra/app/event-subscription.bicep``). Day and participant rows written first and then left
+        without their call are skipped by the readers (``_index_page``)."""
         entities = _index_rows(folder, previous, call)
         if len(entities) == 1:
             self._put_index(entities[0])

@@ -7,8 +7,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from azure.core.exceptions import ServiceRequestError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.data.tables import TableClient
@@ -17,6 +19,7 @@ from shared.domain import CallState, ChunkFile, ChunkState, FilesInfo, InvalidTr
 from shared.domain import inputs as ev
 from shared.domain.errors import MAX_CHUNKS_PER_EVENT, TooManyChunks
 from shared.domain.model import ChunkCopy
+from shared.domain.participants import participant_key
 from shared.layout import call_folder
 from shared.store.port import NEW_CALL
 from shared.store.rows import chunk_key
@@ -370,3 +373,30 @@ def test_a_ring_based_on_a_new_call_is_applied_on_the_call_that_already_exists(s
     call = store.get(sid)
     assert call is not None
     assert (call.state, call.caller, call.call_connection_id) == (CallState.CONNECTED, "4:+1", "conn")
+
+
+class IndexOutage(SansIOHTTPPolicy[Any, Any]):
+    """An azure-core policy that fails every write to an index partition (``~...``) before it is sent."""
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        if request.http_request.method == "PUT" and "PartitionKey='~" in unquote(request.http_request.url):
+            raise ServiceRequestError("the index partition did not answer")
+
+
+def test_a_ring_whose_index_rows_cannot_be_written_commits_nothing_and_its_redelivery_is_listed(
+    calls_table: TableClient, storage_connection_string: str
+) -> None:
+    outage = TableClient.from_connection_string(
+        storage_connection_string, calls_table.table_name, per_call_policies=[IndexOutage()]
+    )
+    sid = server_call_id()
+    ring = ev.CallRinging("ring-1", at(0), "eventgrid", caller="4:+14255550100", callee="8:acs:agent")
+    with pytest.raises(ServiceRequestError):
+        TableCallStore(outage).apply(sid, ring, based_on=NEW_CALL)
+    store = TableCallStore(calls_table)
+    assert store.get(sid) is None, "a call is committed only once every index row that lists it is written"
+    assert store.apply(sid, ring, based_on=NEW_CALL).duplicate is False
+    assert sid in [c.server_call_id for c in store.day_page(T0.date()).calls]
+    for caller_or_callee in ("4:+14255550100", "8:acs:agent"):
+        found = store.participant_page(participant_key(caller_or_callee)).calls
+        assert sid in [c.server_call_id for c in found]
