@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
+
+from local.stopsignal import stop_requested, wait_for
 
 from .config import FILES_READY_SHAPES, EmulatorConfig
 from .server import Emulator
@@ -54,13 +54,11 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    stop = stop_requested()
     emulator = Emulator(config_from(parse_args(argv))).start()
-    done = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: done.set())
     sys.stdout.write(json.dumps(emulator.info) + "\n")
     sys.stdout.flush()
-    done.wait()
+    wait_for(stop)
     emulator.stop()
     return 0
 

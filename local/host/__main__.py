@@ -6,11 +6,11 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
+
+from local.stopsignal import stop_requested, wait_for
 
 from . import settings, worker
 from .context import LOG_FORMAT, InvocationLogFilter
@@ -66,9 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.log_level)
     if args.index_only:
         return index_only(args)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_requested()
     host = FunctionsHost(
         app_dir=args.app_dir,
         host=args.host,
@@ -85,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("the host did not start")
         return 1
     print(json.dumps(host.info), flush=True)
-    stop.wait()
+    wait_for(stop)
     log.info("stopping")
     host.stop()
     return 0
