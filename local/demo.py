@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from azure.storage.blob import BlobServiceClient
+from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from local.client import LocalClient, recordings, wait_for
-from local.inspect_archive import list_archive, render_tree, verify_manifests
+from local.inspect_archive import list_archive, manifest_written, render_tree, verify_manifests
 from local.review import page_url
 from local.stack import STATE, Stack, StackOptions
 from shared.layout import call_folder
@@ -81,7 +81,10 @@ def _record_the_call(client: LocalClient, server_call_id: str, say: Callable[[st
     say("    caller hung up\n")
 
 
-def _wait_for_archive(client: LocalClient, server_call_id: str, say: Callable[[str], object]) -> dict[str, Any]:
+def _wait_for_archive(
+    client: LocalClient, container: ContainerClient, server_call_id: str, say: Callable[[str], object]
+) -> dict[str, Any]:
+    """The call once every recording is archived and its manifest is written (``manifest_written``)."""
     progress = Progress(say)
 
     def archived() -> dict[str, Any] | None:
@@ -89,12 +92,20 @@ def _wait_for_archive(client: LocalClient, server_call_id: str, say: Callable[[s
         done, total = _chunks(call)
         states = ",".join(str(r.get("state")) for r in recordings(call))
         progress.show(f"    archive: {done}/{total} chunks, recording {states}")
-        finished = recordings(call) and all(r.get("archived") for r in recordings(call))
+        found = recordings(call)
+        finished = found and all(r.get("archived") and manifest_written(container, r) for r in found)
         return call if finished else None
 
-    call: dict[str, Any] = wait_for(archived, "every chunk to be archived", timeout=180, interval=0.5)
+    call: dict[str, Any] = wait_for(
+        archived, "every chunk to be archived and its manifest written", timeout=180, interval=0.5
+    )
     say("\n")
     return call
+
+
+def _archive_container(stack: Stack) -> ContainerClient:
+    service = BlobServiceClient.from_connection_string(stack.info["storageConnectionString"])
+    return service.get_container_client(stack.info["archiveContainer"])
 
 
 def _print_timeline(call: dict[str, Any], say: Callable[[str], object]) -> None:
@@ -122,7 +133,7 @@ def run(say: Callable[[str], object] = sys.stdout.write, state: Path = STATE / "
         say(f"    serverCallId {server_call_id}\n    callId (callFolder) {call_folder(server_call_id)}\n")
         _record_the_call(client, server_call_id, say)
         _step(say, "waiting for RecordingFileStatusUpdated and the archive")
-        call = _wait_for_archive(client, server_call_id, say)
+        call = _wait_for_archive(client, _archive_container(stack), server_call_id, say)
         _step(say, "timeline")
         _print_timeline(call, say)
         verdict = _show_archive(stack, server_call_id, say) or _find_and_read(client, call, say)
@@ -169,8 +180,7 @@ def _review(stack: Stack, server_call_id: str, keep: bool, say: Callable[[str], 
 
 
 def _show_archive(stack: Stack, server_call_id: str, say: Callable[[str], object]) -> int:
-    service = BlobServiceClient.from_connection_string(stack.info["storageConnectionString"])
-    container = service.get_container_client(stack.info["archiveContainer"])
+    container = _archive_container(stack)
     folder = call_folder(server_call_id)
     blobs = [b for b in list_archive(container, "") if f"/{folder}/" in b.name]
     _step(say, "archive")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,13 @@ class ManifestCheck:
     chunks: int
     verified: int
     problems: tuple[str, ...]
+
+
+def manifest_written(container: ContainerClient, recording: Mapping[str, Any]) -> bool:
+    """The recording's manifest (``files.manifestPath`` of the control API's recording) is in the archive. The app
+    writes it just after it records the last chunk as verified, so the API's ``archived`` can come a moment first."""
+    path = (recording.get("files") or {}).get("manifestPath")
+    return bool(path) and bool(container.get_blob_client(str(path)).exists())
 
 
 def verify_manifests(container: ContainerClient, blobs: list[ArchivedBlob]) -> list[ManifestCheck]:

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from local import review
 from local.client import LocalClient, recordings, wait_for
+from local.inspect_archive import manifest_written
 from local.review import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.conftest import BASE_SETTINGS, start_stack
 
@@ -72,13 +74,20 @@ def client(review_stack: dict[str, Any]) -> LocalClient:
 
 
 @pytest.fixture(scope="session")
-def recorded_call(client: LocalClient) -> dict[str, Any]:
+def archive(review_stack: dict[str, Any]) -> ContainerClient:
+    service = BlobServiceClient.from_connection_string(review_stack["storageConnectionString"])
+    return service.get_container_client(review_stack["archiveContainer"])
+
+
+@pytest.fixture(scope="session")
+def recorded_call(client: LocalClient, archive: ContainerClient) -> dict[str, Any]:
     """A call recorded with one pause, stopped, hung up and archived: its control API JSON."""
-    return record_call(client, pause=True)
+    return record_call(client, archive, pause=True)
 
 
-def record_call(client: LocalClient, *, pause: bool) -> dict[str, Any]:
-    """A call of a new caller recorded (with one pause when ``pause``), stopped, hung up and archived."""
+def record_call(client: LocalClient, archive: ContainerClient, *, pause: bool) -> dict[str, Any]:
+    """A call of a new caller recorded (with one pause when ``pause``), stopped, hung up, archived and its manifest
+    written (in ``archive``)."""
     caller = "4:+1425" + str(uuid.uuid4().int)[:7]
     server_call_id = str(client.place_call(caller, ANSWERED, (AGENT,))["serverCallId"])
 
@@ -99,10 +108,13 @@ def record_call(client: LocalClient, *, pause: bool) -> dict[str, Any]:
 
     def archived() -> dict[str, Any] | None:
         call = client.call(server_call_id)
-        done = recordings(call) and all(r.get("archived") for r in recordings(call))
+        found = recordings(call)
+        done = found and all(r.get("archived") and manifest_written(archive, r) for r in found)
         return call if done else None
 
-    call: dict[str, Any] = wait_for(archived, "every chunk to be archived", timeout=180, interval=0.5)
+    call: dict[str, Any] = wait_for(
+        archived, "every chunk to be archived and its manifest written", timeout=180, interval=0.5
+    )
     return call
 
 

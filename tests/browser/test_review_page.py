@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from azure.storage.blob import ContainerClient
 
 from local.callview import party
 from local.client import LocalClient, recordings, wait_for
@@ -191,9 +192,9 @@ def test_a_call_is_found_by_its_callers_number_typed_as_a_person_writes_it(
 
 
 def test_after_erasure_the_call_page_says_what_was_erased_by_whom_and_when_and_plays_nothing_erased(
-    page: Any, review_stack: dict[str, Any], client: LocalClient
+    page: Any, review_stack: dict[str, Any], client: LocalClient, archive: ContainerClient
 ) -> None:
-    call = record_call(client, pause=False)
+    call = record_call(client, archive, pause=False)
     request = {"requestedBy": "dpo@contoso.example", "reason": "GDPR art. 17 request #2026-118"}
     answer = client.api("POST", "participants/erasure", {"participant": call["caller"], **request}).json()
     (erased,) = answer["calls"]
