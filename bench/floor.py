@@ -48,7 +48,6 @@ HOST = "localhost"
 SAMPLE_BYTES = 256 * MIB  # bytes measured per part (the floor is linear in the bytes)
 ROUNDS = 3  # measurements per part; the least counts
 PARTS = ("sha256", "downloadTls", "downloadPlain", "uploadPlain", "uploadTls", "split")
-SPLIT_PIECE_BYTES = 1024 * 1024  # the pieces the per-speaker split takes (``shared.archive.source.READ_PIECE_BYTES``)
 
 
 def sha256_cpu(size: int, block: int) -> float:
@@ -65,13 +64,14 @@ def split_cpu(size: int) -> float:
     """CPU seconds to split ``size`` bytes of two-channel 16-bit PCM into one mono channel each with the app's own
     ``shared.pcmwav.channel_samples``, in the pieces the split takes. Not a part of the floor (it prices bytes moved
     and hashed): the per-speaker files' own work, priced beside it."""
+    from shared.archive.source import READ_PIECE_BYTES  # the pieces the split takes, as the copy reads them
     from shared.pcmwav import PCM, WavFormat, channel_samples
 
     stereo = WavFormat(tag=PCM, channels=2, sample_rate=16000, bits=16)
-    piece = os.urandom(SPLIT_PIECE_BYTES)
+    piece = os.urandom(READ_PIECE_BYTES)
     started = time.thread_time()
-    for offset in range(0, size, SPLIT_PIECE_BYTES):
-        frames = piece[: min(SPLIT_PIECE_BYTES, size - offset)]
+    for offset in range(0, size, READ_PIECE_BYTES):
+        frames = piece[: min(READ_PIECE_BYTES, size - offset)]
         for channel in range(stereo.channels):
             channel_samples(frames, stereo, channel)
     return time.thread_time() - started

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from local.client import LocalClient, recordings, wait_for
-from local.inspect_archive import list_archive, manifest_written, render_tree, verify_manifests
+from local.inspect_archive import archive_container, list_archive, manifest_written, render_tree, verify_manifests
 from local.review import page_url
 from local.stack import STATE, Stack, StackOptions
 from shared.layout import call_folder
@@ -103,11 +103,6 @@ def _wait_for_archive(
     return call
 
 
-def _archive_container(stack: Stack) -> ContainerClient:
-    service = BlobServiceClient.from_connection_string(stack.info["storageConnectionString"])
-    return service.get_container_client(stack.info["archiveContainer"])
-
-
 def _print_timeline(call: dict[str, Any], say: Callable[[str], object]) -> None:
     for entry in call.get("timeline", []):
         say(f"    {entry.get('at', '')}  {entry.get('source', ''):<10} {entry.get('event', '')}\n")
@@ -133,7 +128,7 @@ def run(say: Callable[[str], object] = sys.stdout.write, state: Path = STATE / "
         say(f"    serverCallId {server_call_id}\n    callId (callFolder) {call_folder(server_call_id)}\n")
         _record_the_call(client, server_call_id, say)
         _step(say, "waiting for RecordingFileStatusUpdated and the archive")
-        call = _wait_for_archive(client, _archive_container(stack), server_call_id, say)
+        call = _wait_for_archive(client, archive_container(stack.info), server_call_id, say)
         _step(say, "timeline")
         _print_timeline(call, say)
         verdict = _show_archive(stack, server_call_id, say) or _find_and_read(client, call, say)
@@ -180,7 +175,7 @@ def _review(stack: Stack, server_call_id: str, keep: bool, say: Callable[[str], 
 
 
 def _show_archive(stack: Stack, server_call_id: str, say: Callable[[str], object]) -> int:
-    container = _archive_container(stack)
+    container = archive_container(stack.info)
     folder = call_folder(server_call_id)
     blobs = [b for b in list_archive(container, "") if f"/{folder}/" in b.name]
     _step(say, "archive")

@@ -62,6 +62,14 @@ class ManifestCheck:
     problems: tuple[str, ...]
 
 
+def archive_container(info: Mapping[str, Any]) -> ContainerClient:
+    """The archive container of a running stack (its ``storageConnectionString`` and ``archiveContainer``)."""
+    from azure.storage.blob import BlobServiceClient
+
+    service = BlobServiceClient.from_connection_string(info["storageConnectionString"])
+    return service.get_container_client(info["archiveContainer"])
+
+
 def manifest_written(container: ContainerClient, recording: Mapping[str, Any]) -> bool:
     """The recording's manifest (``files.manifestPath`` of the control API's recording) is in the archive. The app
     writes it just after it records the last chunk as verified, so the API's ``archived`` can come a moment first."""

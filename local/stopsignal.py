@@ -21,7 +21,7 @@ def stop_requested() -> threading.Event:
     return stop
 
 
-def wait_for(stop: threading.Event) -> None:
+def wait_until_stopped(stop: threading.Event) -> None:
     """Return once ``stop`` is set, by a stop signal whichever thread it was handed to, or by the part itself."""
     while not stop.wait(WAKE_SECONDS):
         continue

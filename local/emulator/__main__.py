@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from local.stopsignal import stop_requested, wait_for
+from local.stopsignal import stop_requested, wait_until_stopped
 
 from .config import FILES_READY_SHAPES, EmulatorConfig
 from .server import Emulator
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     emulator = Emulator(config_from(parse_args(argv))).start()
     sys.stdout.write(json.dumps(emulator.info) + "\n")
     sys.stdout.flush()
-    wait_for(stop)
+    wait_until_stopped(stop)
     emulator.stop()
     return 0
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from local.stopsignal import stop_requested, wait_for
+from local.stopsignal import stop_requested, wait_until_stopped
 
 from . import settings, worker
 from .context import LOG_FORMAT, InvocationLogFilter
@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("the host did not start")
         return 1
     print(json.dumps(host.info), flush=True)
-    wait_for(stop)
+    wait_until_stopped(stop)
     log.info("stopping")
     host.stop()
     return 0

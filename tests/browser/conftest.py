@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from local import review
 from local.client import LocalClient, recordings, wait_for
-from local.inspect_archive import manifest_written
+from local.inspect_archive import archive_container, manifest_written
 from local.review import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.conftest import BASE_SETTINGS, start_stack
 
@@ -75,8 +75,7 @@ def client(review_stack: dict[str, Any]) -> LocalClient:
 
 @pytest.fixture(scope="session")
 def archive(review_stack: dict[str, Any]) -> ContainerClient:
-    service = BlobServiceClient.from_connection_string(review_stack["storageConnectionString"])
-    return service.get_container_client(review_stack["archiveContainer"])
+    return archive_container(review_stack)
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from local.azurite import AzuriteMissing
 from local.client import LocalClient
+from local.inspect_archive import archive_container
 from local.stack import Stack, StackOptions
 from tests.fixtures.needs import missing
 
@@ -87,8 +88,7 @@ def client(stack_info: dict[str, Any]) -> LocalClient:
 
 @pytest.fixture
 def archive(stack_info: dict[str, Any]) -> ContainerClient:
-    service = BlobServiceClient.from_connection_string(stack_info["storageConnectionString"])
-    return service.get_container_client(stack_info["archiveContainer"])
+    return archive_container(stack_info)
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ def test_the_host_process_starts_with_the_allocators_arena_limit(stack_info: dic
     example = settings.read_values(ROOT / "local.settings.json.example")
     assert settings.process_start(example) == {"MALLOC_ARENA_MAX": "2"}
     wanted = settings.process_start(settings.read_values(settings.settings_path(ROOT, None)))
-    assert wanted, "the settings file the host reads names no process-start setting"
+    assert wanted, (
+        "local.settings.json names no MALLOC_ARENA_MAX: it predates it; `./local/cli settings` writes it anew"
+    )
     raw = Path(f"/proc/{stack_info['pids']['host']}/environ").read_bytes()
     environment = dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
     assert {name: environment.get(name) for name in wanted} == wanted

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.stopsignal import STOP_SIGNALS, stop_requested, wait_for
+from local.stopsignal import STOP_SIGNALS, stop_requested, wait_until_stopped
 
 FALLBACK_SECONDS = 5.0  # the test's own way out of a wait the signal did not end
 
@@ -36,7 +36,7 @@ def test_a_sigterm_handed_to_another_thread_ends_the_main_threads_wait() -> None
     started = time.monotonic()
     sender.start()
     try:
-        wait_for(stop)
+        wait_until_stopped(stop)
     finally:
         fallback.cancel()
         sender.join()
