@@ -3,12 +3,18 @@
 Both ends are the emulator's own clock: a delivery's ``sentAt`` (the first attempt leaves) and the call's
 ``answeredAt`` (the answer request arrived). Calls are placed one at a time, each once the one before was answered
 and ``--answer-gap`` seconds went by (the answered call connects and starts recording meanwhile, as it would), so
-every figure is one ringing call's wait, not a queue's. Three runs against one stack:
+every figure is one ringing call's wait, not a queue's. Against one stack:
 
 - **warm**: ``--answer-calls`` calls to the app on a host that has already answered ``WARM_UP`` calls;
 - **bare loop**: the same number of calls to ``bench.answerloop`` (one state write and the answer call, no app or
-  host code), Event Grid pointed at it instead of the app;
+  host code), Event Grid pointed at it instead of the app: the target's reference;
+- **app's rows loop**: the same number of calls to ``bench.answerloop --requests app-rows`` (the storage requests the
+  app's ring makes, then the answer call, no app or host code): what the app's code and the host add to its rows;
 - **cold**: ``--answer-cold`` times, a fresh host process (``Stack.restart_hosts``) and its first call.
+
+The warm and loop calls are placed in ``ROUNDS`` rounds, each a slice of every run in turn (Event Grid pointed at
+each in turn, the order rotated every round), so a busy spell of the shared machine falls on all of them alike
+instead of on whichever ran then.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CALLEE = "8:acs:answer-bench-agent"
 FIRST_CALLER = 14255500000
 WARM_UP = 3
+ROUNDS = 10
 POLL_SECONDS = 0.02
 TARGET = 1.5  # warm p99 at most this many times the bare loop's
 
@@ -83,10 +90,10 @@ def point_event_grid(client: LocalClient, endpoint: str) -> None:
 
 
 @contextmanager
-def bare_loop(info: dict[str, Any]) -> Iterator[str]:
+def bare_loop(info: dict[str, Any], requests: str = "one-write") -> Iterator[str]:
     """``bench.answerloop`` running against the stack's emulator and Azurite; its webhook URL."""
     command = [sys.executable, "-m", "bench.answerloop", "--acs", info["acsConnectionString"],
-               "--storage", info["storageConnectionString"]]  # fmt: skip
+               "--storage", info["storageConnectionString"], "--requests", requests]  # fmt: skip
     env = {**environ_without_proxy(), **info["clientEnv"]}
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
@@ -105,31 +112,48 @@ def milliseconds(values: list[float]) -> dict[str, float]:
     return {name: round(seconds * 1000, 1) for name, seconds in percentiles(values).items()}
 
 
+def in_rounds(caller: Caller, endpoints: dict[str, str], calls: int, rounds: int = ROUNDS) -> dict[str, list[float]]:
+    """``calls`` answers from each endpoint, placed in ``rounds`` slices of each in turn (the order rotated every
+    round); every endpoint answers ``WARM_UP`` calls first, uncounted."""
+    names = list(endpoints)
+    waits: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:
+        point_event_grid(caller.client, endpoints[name])
+        caller.rings(WARM_UP)
+    for number in range(rounds):
+        for name in names[number % len(names) :] + names[: number % len(names)]:
+            share = calls * (number + 1) // rounds - calls * number // rounds
+            if share:
+                point_event_grid(caller.client, endpoints[name])
+                waits[name] += caller.rings(share)
+    return waits
+
+
 def answer_latency(args: argparse.Namespace, state: Path) -> dict[str, Any]:
-    """Warm, bare-loop and cold answer latencies, one stack; ``ratio``: warm p99 over the bare loop's."""
+    """Warm, bare-loop, app's-rows-loop and cold answer latencies, one stack; ``ratio``: warm p99 over the bare
+    loop's (the target); ``ratioAppRows``: warm p99 over the app's rows loop's."""
     settings = {"ANSWER_POLICY": "*", "DELETE_SOURCE_AFTER_ARCHIVE": "false"}
     stack = Stack(StackOptions(state_dir=state / "answer", settings=settings)).start()
+    app = webhook_url(stack.info["functionsUrl"], stack.info.get("eventGridKey", ""))
     try:
         caller = Caller(LocalClient(dict(stack.info)), args.answer_gap)
-        caller.rings(WARM_UP)
-        warm = caller.rings(args.answer_calls)
-        with bare_loop(dict(stack.info)) as endpoint:
-            point_event_grid(caller.client, endpoint)
-            caller.rings(WARM_UP)
-            bare = caller.rings(args.answer_calls)
+        with bare_loop(dict(stack.info)) as bare, bare_loop(dict(stack.info), "app-rows") as app_rows:
+            waits = in_rounds(caller, {"warm": app, "bare": bare, "appRows": app_rows}, args.answer_calls)
+        point_event_grid(caller.client, app)
         cold = []
         for _ in range(args.answer_cold):
             stack.restart_hosts()
             caller.client = LocalClient(dict(stack.info))
             cold.append(caller.ring())
-        point_event_grid(caller.client, webhook_url(stack.info["functionsUrl"], stack.info.get("eventGridKey", "")))
     finally:
         stack.stop()
     result: dict[str, Any] = {
-        "calls": args.answer_calls, "gapSeconds": args.answer_gap,
-        "warmMs": milliseconds(warm), "bareLoopMs": milliseconds(bare), "coldMs": milliseconds(cold),
+        "calls": args.answer_calls, "gapSeconds": args.answer_gap, "rounds": ROUNDS,
+        "warmMs": milliseconds(waits["warm"]), "bareLoopMs": milliseconds(waits["bare"]),
+        "appRowsLoopMs": milliseconds(waits["appRows"]), "coldMs": milliseconds(cold),
         "coldRuns": len(cold), "target": TARGET,
     }  # fmt: skip
-    if warm and bare:
+    if waits["warm"] and waits["bare"]:
         result["ratio"] = round(result["warmMs"]["p99"] / max(result["bareLoopMs"]["p99"], 1e-9), 3)
+        result["ratioAppRows"] = round(result["warmMs"]["p99"] / max(result["appRowsLoopMs"]["p99"], 1e-9), 3)
     return result

@@ -72,12 +72,13 @@ def answer_table(answer: dict[str, Any]) -> list[str]:
         return [f"answer latency: {answer.get('skipped', 'not run')}"]
     lines = [
         f"answer latency: IncomingCall sent -> answer request received, {answer['calls']} calls one at a time "
-        f"({answer['gapSeconds']} s apart)",
+        f"({answer['gapSeconds']} s apart; warm and loops in {answer.get('rounds', 1)} alternating rounds)",
         f"{'run':<28}  {'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}  {'mean ms':>7}",
     ]
     runs = (
         ("warm host", answer["warmMs"]),
         ("bare loop (write + answer)", answer["bareLoopMs"]),
+        ("app's rows loop (+ answer)", answer.get("appRowsLoopMs")),
         (f"fresh host x{answer['coldRuns']} (first call)", answer["coldMs"]),
     )
     for label, ms in runs:
@@ -94,6 +95,13 @@ def answer_verdicts(answer: dict[str, Any]) -> list[str]:
         f"answer: warm p99 {answer['warmMs']['p99']:.1f} ms = {answer['ratio']:.2f} x the bare loop's "
         f"{answer['bareLoopMs']['p99']:.1f} ms (target <= {target}: {mark(answer['ratio'], target)})"
     ]
+    if "ratioAppRows" in answer:
+        lines.append(
+            f"answer: warm p99 = {answer['ratioAppRows']:.2f} x the app's rows loop's "
+            f"{answer['appRowsLoopMs']['p99']:.1f} ms (the same storage requests without the app and host; "
+            f"p50 {answer['warmMs']['p50']:.1f} / {answer['appRowsLoopMs']['p50']:.1f} / bare "
+            f"{answer['bareLoopMs']['p50']:.1f} ms)"
+        )
     if answer.get("coldMs"):
         lines.append(
             f"answer: right after a cold start (fresh host process) p50 {answer['coldMs']['p50']:.0f} ms, "

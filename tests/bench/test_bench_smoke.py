@@ -59,8 +59,9 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
     assert hour["floor"]["cpuSeconds"]["downloadPlain"] > 0
     answer = result["answer"]
     assert answer["coldRuns"] == 1
-    assert all(answer[run]["p99"] > 0 for run in ("warmMs", "bareLoopMs", "coldMs"))
+    assert all(answer[run]["p99"] > 0 for run in ("warmMs", "bareLoopMs", "appRowsLoopMs", "coldMs"))
     assert any(line.startswith("answer: warm p99") for line in result["verdicts"])
+    assert any("the app's rows loop" in line for line in result["verdicts"])
     assert any(line.startswith("recorded hour, wav unmixed") for line in result["verdicts"])
     [json_file] = tmp_path.glob("bench-*.json")
     assert json.loads(json_file.read_text())["largeChunk"] == rows
