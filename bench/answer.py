@@ -14,7 +14,9 @@ every figure is one ringing call's wait, not a queue's. Against one stack:
 
 The warm and loop calls are placed in ``ROUNDS`` rounds, each a slice of every run in turn (Event Grid pointed at
 each in turn, the order rotated every round), so a busy spell of the shared machine falls on all of them alike
-instead of on whichever ran then.
+instead of on whichever ran then. Each run's CPU per call is its process's CPU over its slices (the host's takes in
+the answered call's connect and recording start, which run in the gap after each answer; the loops only acknowledge
+those callbacks).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.pipeline import percentiles
+from bench.pipeline import percentiles, process_cpu
 from local.azurite import environ_without_proxy
 from local.client import LocalClient
 from local.stack import Stack, StackOptions, event_grid_subscription, webhook_url
@@ -90,8 +92,8 @@ def point_event_grid(client: LocalClient, endpoint: str) -> None:
 
 
 @contextmanager
-def bare_loop(info: dict[str, Any], requests: str = "one-write") -> Iterator[str]:
-    """``bench.answerloop`` running against the stack's emulator and Azurite; its webhook URL."""
+def bare_loop(info: dict[str, Any], requests: str = "one-write") -> Iterator[tuple[str, int]]:
+    """``bench.answerloop`` running against the stack's emulator and Azurite; its webhook URL and pid."""
     command = [sys.executable, "-m", "bench.answerloop", "--acs", info["acsConnectionString"],
                "--storage", info["storageConnectionString"], "--requests", requests]  # fmt: skip
     env = {**environ_without_proxy(), **info["clientEnv"]}
@@ -101,7 +103,7 @@ def bare_loop(info: dict[str, Any], requests: str = "one-write") -> Iterator[str
         ready = json.loads(process.stdout.readline() or "{}")
         if "url" not in ready:
             raise RuntimeError("bench.answerloop did not start")
-        yield f"{ready['url']}/events"
+        yield f"{ready['url']}/events", process.pid
     finally:
         process.terminate()
         process.wait(15)
@@ -112,21 +114,28 @@ def milliseconds(values: list[float]) -> dict[str, float]:
     return {name: round(seconds * 1000, 1) for name, seconds in percentiles(values).items()}
 
 
-def in_rounds(caller: Caller, endpoints: dict[str, str], calls: int, rounds: int = ROUNDS) -> dict[str, list[float]]:
-    """``calls`` answers from each endpoint, placed in ``rounds`` slices of each in turn (the order rotated every
-    round); every endpoint answers ``WARM_UP`` calls first, uncounted."""
+def in_rounds(
+    caller: Caller, endpoints: dict[str, tuple[str, int]], calls: int, rounds: int = ROUNDS
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """``calls`` answers from each endpoint (its webhook URL and the pid of the process behind it), placed in
+    ``rounds`` slices of each in turn (the order rotated every round); every endpoint answers ``WARM_UP`` calls
+    first, uncounted. The waits, and each process's CPU seconds over its slices."""
     names = list(endpoints)
     waits: dict[str, list[float]] = {name: [] for name in names}
+    cpu = dict.fromkeys(names, 0.0)
     for name in names:
-        point_event_grid(caller.client, endpoints[name])
+        point_event_grid(caller.client, endpoints[name][0])
         caller.rings(WARM_UP)
     for number in range(rounds):
         for name in names[number % len(names) :] + names[: number % len(names)]:
             share = calls * (number + 1) // rounds - calls * number // rounds
             if share:
-                point_event_grid(caller.client, endpoints[name])
+                url, pid = endpoints[name]
+                point_event_grid(caller.client, url)
+                before = process_cpu(pid)
                 waits[name] += caller.rings(share)
-    return waits
+                cpu[name] += process_cpu(pid) - before
+    return waits, cpu
 
 
 def answer_latency(args: argparse.Namespace, state: Path) -> dict[str, Any]:
@@ -138,7 +147,8 @@ def answer_latency(args: argparse.Namespace, state: Path) -> dict[str, Any]:
     try:
         caller = Caller(LocalClient(dict(stack.info)), args.answer_gap)
         with bare_loop(dict(stack.info)) as bare, bare_loop(dict(stack.info), "app-rows") as app_rows:
-            waits = in_rounds(caller, {"warm": app, "bare": bare, "appRows": app_rows}, args.answer_calls)
+            endpoints = {"warm": (app, int(stack.info["pids"]["host"])), "bare": bare, "appRows": app_rows}
+            waits, cpu = in_rounds(caller, endpoints, args.answer_calls)
         point_event_grid(caller.client, app)
         cold = []
         for _ in range(args.answer_cold):
@@ -152,6 +162,7 @@ def answer_latency(args: argparse.Namespace, state: Path) -> dict[str, Any]:
         "warmMs": milliseconds(waits["warm"]), "bareLoopMs": milliseconds(waits["bare"]),
         "appRowsLoopMs": milliseconds(waits["appRows"]), "coldMs": milliseconds(cold),
         "coldRuns": len(cold), "target": TARGET,
+        "cpuMsPerCall": {name: round(1000 * seconds / max(args.answer_calls, 1), 1) for name, seconds in cpu.items()},
     }  # fmt: skip
     if waits["warm"] and waits["bare"]:
         result["ratio"] = round(result["warmMs"]["p99"] / max(result["bareLoopMs"]["p99"], 1e-9), 3)

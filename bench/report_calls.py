@@ -75,15 +75,18 @@ def answer_table(answer: dict[str, Any]) -> list[str]:
         f"({answer['gapSeconds']} s apart; warm and loops in {answer.get('rounds', 1)} alternating rounds)",
         f"{'run':<28}  {'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}  {'mean ms':>7}",
     ]
+    cpu = answer.get("cpuMsPerCall", {})
     runs = (
-        ("warm host", answer["warmMs"]),
-        ("bare loop (write + answer)", answer["bareLoopMs"]),
-        ("app's rows loop (+ answer)", answer.get("appRowsLoopMs")),
-        (f"fresh host x{answer['coldRuns']} (first call)", answer["coldMs"]),
+        ("warm host", answer["warmMs"], cpu.get("warm")),
+        ("bare loop (write + answer)", answer["bareLoopMs"], cpu.get("bare")),
+        ("app's rows loop (+ answer)", answer.get("appRowsLoopMs"), cpu.get("appRows")),
+        (f"fresh host x{answer['coldRuns']} (first call)", answer["coldMs"], None),
     )
-    for label, ms in runs:
+    lines[-1] += f"  {'CPU ms/call':>11}"
+    for label, ms, cpu_ms in runs:
         if ms:
-            lines.append(f"{label:<28}  {ms['p50']:>7.1f}  {ms['p95']:>7.1f}  {ms['p99']:>7.1f}  {ms['mean']:>7.1f}")
+            line = f"{label:<28}  {ms['p50']:>7.1f}  {ms['p95']:>7.1f}  {ms['p99']:>7.1f}  {ms['mean']:>7.1f}"
+            lines.append(line + (f"  {cpu_ms:>11.1f}" if cpu_ms is not None else ""))
     return lines
 
 

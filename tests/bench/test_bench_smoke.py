@@ -62,6 +62,8 @@ def test_a_tiny_benchmark_run_measures_every_figure_and_writes_json_and_chart(tm
     assert all(answer[run]["p99"] > 0 for run in ("warmMs", "bareLoopMs", "appRowsLoopMs", "coldMs"))
     assert any(line.startswith("answer: warm p99") for line in result["verdicts"])
     assert any("the app's rows loop" in line for line in result["verdicts"])
+    assert set(answer["cpuMsPerCall"]) == {"warm", "bare", "appRows"}
+    assert answer["cpuMsPerCall"]["warm"] > 0, "the host's CPU over its calls (clock ticks: the loops' may read 0)"
     assert any(line.startswith("recorded hour, wav unmixed") for line in result["verdicts"])
     [json_file] = tmp_path.glob("bench-*.json")
     assert json.loads(json_file.read_text())["largeChunk"] == rows
