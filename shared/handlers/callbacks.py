@@ -22,6 +22,7 @@ from shared.handlers.recording import start_pending
 from shared.handlers.replies import Reply, error
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
+from shared.store.port import Loaded
 from shared.wire import CallbackEvent, EventParseError, parse_callbacks
 
 log = get_logger(__name__)
@@ -77,8 +78,12 @@ def on_callback(event: CallbackEvent, call_mac: str | None, deps: Deps) -> bool:
     server_call_id = event.server_call_id or (
         deps.store.find_by_recording(event.recording_id) if event.recording_id else None
     )
+    known = Loaded(None)
     try:
-        refused = _refusal(server_call_id, call_mac, event, deps)
+        refused = _refusal_before_reading(server_call_id, call_mac, event, deps)
+        if not refused and server_call_id:
+            known = deps.store.load(server_call_id)
+            refused = _refusal(known, server_call_id, event, deps)
     except LayoutError as exc:
         refused = f"callback {event.kind} names a serverCallId the app cannot store: {exc}"
     if refused or not server_call_id:
@@ -92,21 +97,26 @@ def on_callback(event: CallbackEvent, call_mac: str | None, deps: Deps) -> bool:
     )
     with context:
         try:
-            _dispatch(server_call_id, event, deps)
+            _dispatch(server_call_id, event, known, deps)
         except DomainError as exc:
             _quarantine(event, f"callback {event.kind} cannot be applied: {exc}", deps)
             return False
     return True
 
 
-def _refusal(server_call_id: str | None, call_mac: str | None, event: CallbackEvent, deps: Deps) -> str:
-    """Why the callback must not touch ``server_call_id``'s state, or "" if it may."""
+def _refusal_before_reading(server_call_id: str | None, call_mac: str | None, event: CallbackEvent, deps: Deps) -> str:
+    """Why the callback must not touch ``server_call_id``'s state, judged before reading it, or "" if it may."""
     if not server_call_id:
         return f"callback {event.kind} names no call this app knows"
     call_folder(server_call_id)  # LayoutError: too long or empty to be a call's key
     if not deps.guard.belongs(server_call_id, call_mac):
         return f"callback {event.kind} was not posted to the callback URL the app gave ACS for its call"
-    if deps.store.get(server_call_id) is None:
+    return ""
+
+
+def _refusal(known: Loaded, server_call_id: str, event: CallbackEvent, deps: Deps) -> str:
+    """Why the callback must not touch the call it names, now read (``known``), or "" if it may."""
+    if known.call is None:
         return f"callback {event.kind} names a call this app does not know"
     return _foreign_recording(server_call_id, event, deps)
 
@@ -120,48 +130,48 @@ def _foreign_recording(server_call_id: str, event: CallbackEvent, deps: Deps) ->
     return f"callback {event.kind} names recording {event.recording_id}, which belongs to another call"
 
 
-def _dispatch(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
+def _dispatch(server_call_id: str, event: CallbackEvent, known: Loaded, deps: Deps) -> None:
     on_callback = ON_CALLBACK.get(event.kind)
     if on_callback is None:
         log.debug("callback %s needs no action", event.kind)
         return
-    on_callback(server_call_id, event, deps)
+    on_callback(server_call_id, event, known, deps)
 
 
 def _reason(event: CallbackEvent) -> str:
     return f"{event.result_code}/{event.result_subcode} {event.result_message}".strip()
 
 
-def _disconnected(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
-    deps.store.apply(server_call_id, ev.CallDisconnected(*_common(event), reason=_reason(event)))
+def _disconnected(server_call_id: str, event: CallbackEvent, known: Loaded, deps: Deps) -> None:
+    deps.store.apply(server_call_id, ev.CallDisconnected(*_common(event), reason=_reason(event)), based_on=known)
 
 
-def _recording_state(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
+def _recording_state(server_call_id: str, event: CallbackEvent, known: Loaded, deps: Deps) -> None:
     if not event.recording_id:
         log.debug("RecordingStateChanged without a recordingId needs no action")
         return
     active = event.recording_state == "active"
     reported = ev.RecordingStateReported(*_common(event), recording_id=event.recording_id, active=active)
-    deps.store.apply(server_call_id, reported)
+    deps.store.apply(server_call_id, reported, based_on=known)
 
 
-def _start_failed(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
+def _start_failed(server_call_id: str, event: CallbackEvent, known: Loaded, deps: Deps) -> None:
     failed = ev.StartFailed(*_common(event), recording_id=event.recording_id or "", reason=_reason(event))
-    deps.store.apply(server_call_id, failed)
+    deps.store.apply(server_call_id, failed, based_on=known)
 
 
-def _answer_failed(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
-    deps.store.apply(server_call_id, ev.AnswerFailed(*_common(event), reason=_reason(event)))
+def _answer_failed(server_call_id: str, event: CallbackEvent, known: Loaded, deps: Deps) -> None:
+    deps.store.apply(server_call_id, ev.AnswerFailed(*_common(event), reason=_reason(event)), based_on=known)
 
 
 def _common(event: CallbackEvent) -> tuple[str, datetime, str]:
     return event.event_id, event.occurred_at, "callback"
 
 
-def connected(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
-    """Mark the call connected and start its recording once; a redelivery resumes an unfinished start."""
-    known = deps.store.get(server_call_id)
-    options = resolved(defaults(deps.settings.recording, deps.settings.callback_url), known)
+def connected(server_call_id: str, event: CallbackEvent, known: Loaded, deps: Deps) -> None:
+    """Mark the call connected and start its recording once; a redelivery resumes an unfinished start. The call
+    as read before (``known``) is what both writes are based on: neither reads it again first."""
+    options = resolved(defaults(deps.settings.recording, deps.settings.callback_url), known.call)
     connect = ev.CallConnected(
         event.event_id,
         event.occurred_at,
@@ -170,12 +180,13 @@ def connected(server_call_id: str, event: CallbackEvent, deps: Deps) -> None:
         correlation_id=event.correlation_id,
         start=options,
     )
-    call = deps.store.apply(server_call_id, connect).call
+    applied = deps.store.apply(server_call_id, connect, based_on=known)
+    call = applied.call
     pending = lifecycle.unanswered_start(call, connect_request_id(event.event_id)) if call is not None else None
     if call is None or pending is None:
         return
     try:
-        start_pending(call, pending, deps, "callback")
+        start_pending(call, pending, deps, "callback", based_on=applied.loaded)
     except AcsRejected:
         return
 
@@ -186,7 +197,7 @@ def _quarantine(event: CallbackEvent, reason: str, deps: Deps) -> None:
     deps.quarantine.put("callback", reason, payload, source="callbacks")
 
 
-ON_CALLBACK: dict[str, Callable[[str, CallbackEvent, Deps], None]] = {
+ON_CALLBACK: dict[str, Callable[[str, CallbackEvent, Loaded, Deps], None]] = {
     "CallConnected": connected,
     "CallDisconnected": _disconnected,
     "RecordingStateChanged": _recording_state,

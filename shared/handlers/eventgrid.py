@@ -14,7 +14,7 @@ from shared.handlers.filesready import files_ready, payload_of
 from shared.layout import LayoutError, call_folder
 from shared.logs import call_context, get_logger
 from shared.messages import ChunkJob
-from shared.store.port import NEW_CALL
+from shared.store.port import NEW_CALL, Loaded
 from shared.wire import (
     EventParseError,
     Identity,
@@ -74,10 +74,11 @@ def incoming_call(event: IncomingCall, deps: Deps) -> None:
         if not event.incoming_call_context:
             log.warning("not answering the call from %s: the event has no incomingCallContext", event.caller.raw_id)
             return
-        _answer(event, deps)
+        _answer(event, deps, applied.loaded)
 
 
-def _answer(event: IncomingCall, deps: Deps) -> None:
+def _answer(event: IncomingCall, deps: Deps, ringing: Loaded | None) -> None:
+    """Answer the ringing call and record the outcome, based on the call as the ring's write left it."""
     request_id = eventids.answer(event.event_id)
     try:
         callback_url = deps.guard.call_url(deps.settings.callback_url, event.server_call_id)
@@ -88,13 +89,13 @@ def _answer(event: IncomingCall, deps: Deps) -> None:
     except AcsRejected as exc:
         log.warning("ACS refused to answer: %s", exc)
         failed = ev.AnswerFailed(eventids.answer_failed(event.event_id), deps.now(), "eventgrid", reason=str(exc))
-        deps.store.apply(event.server_call_id, failed)
+        deps.store.apply(event.server_call_id, failed, based_on=ringing)
         return
     log.info("answered the call from %s (connection %s)", event.caller.raw_id, answered.call_connection_id)
     done = ev.CallAnswered(
         eventids.answered(event.event_id), deps.now(), "eventgrid", call_connection_id=answered.call_connection_id
     )
-    deps.store.apply(event.server_call_id, done)
+    deps.store.apply(event.server_call_id, done, based_on=ringing)
 
 
 def _on_incoming_call(event: IncomingCall, raw: Mapping[str, Any], deps: Deps) -> list[ChunkJob]:

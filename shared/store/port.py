@@ -19,12 +19,20 @@ class Applied:
     """The result of applying one input: the call after it, and whether it was a redelivery (no-op).
 
     ``version`` counts the writes of the call's state (0: no state); a projection of the state carries it.
+    ``token``: the state's concurrency token as this write left it ("" when the store does not know it).
     """
 
     call: Call | None
     previous: Call | None
     duplicate: bool
     version: int = 0
+    token: str = ""
+
+    @property
+    def loaded(self) -> Loaded | None:
+        """The call as this write left it, for the ``based_on`` of a write that follows at once (None when the
+        store gave no token: that write reads the call first)."""
+        return Loaded(self.call, self.token, self.version) if self.token else None
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,7 @@ class TableCallStore:
                 raise
             self._write_indexes(folder, previous, call)
             try:
-                self._commit(folder, (previous, etag, version), call, event, writer)
+                token = self._commit(folder, (previous, etag, version), call, event, writer)
             except TableTransactionError as exc:
                 if exc.status_code not in _RETRY_STATUSES:
                     raise
@@ -152,7 +152,7 @@ class TableCallStore:
                 continue
             if previous is not None and _is_open(previous):
                 self._settle_open_index(folder, call)
-            return Applied(call=call, previous=previous, duplicate=False, version=version + 1)
+            return Applied(call=call, previous=previous, duplicate=False, version=version + 1, token=token)
         raise StoreContention(f"gave up applying {type(event).__name__} after {self._max_attempts} attempts")
 
     def _state_for(
@@ -193,7 +193,9 @@ class TableCallStore:
 
     def _commit(
         self, folder: str, loaded: tuple[Call | None, str, int], call: Call, event: ev.Input, writer: str
-    ) -> None:
+    ) -> str:
+        """Write the input's transaction; the state row's new ETag (the service answers each operation with its
+        entity's ETag), or "" if the answer named none."""
         previous, etag, version = loaded
         version += 1
         state = rows.state_entity(folder, call, version)
@@ -210,7 +212,7 @@ class TableCallStore:
         chunk_ops = [
             ("upsert", rows.chunk_entity(folder, rid, chunk), {"mode": UpdateMode.REPLACE}) for rid, chunk in changed
         ]
-        self._table.submit_transaction(
+        answers = self._table.submit_transaction(
             [
                 state_op,
                 *chunk_ops,
@@ -218,6 +220,7 @@ class TableCallStore:
                 ("create", rows.ledger_entity(folder, event.event_id, version, writer)),
             ]
         )
+        return str(answers[0].get("etag") or "") if answers else ""
 
     # -- indexes (idempotent upserts in other partitions, written before the commit) ---------------------------
     def _write_indexes(self, folder: str, previous: Call | None, call: Call) -> None:

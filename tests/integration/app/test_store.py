@@ -330,14 +330,19 @@ class RequestLog(SansIOHTTPPolicy[Any, Any]):
         return
 
 
-def test_a_write_to_a_call_that_was_not_open_deletes_no_sweeper_row(
-    calls_table: TableClient, storage_connection_string: str
-) -> None:
+def logged_store(calls_table: TableClient, storage_connection_string: str) -> tuple[TableCallStore, RequestLog]:
+    """A store on ``calls_table`` whose client notes every request it sends."""
     requests = RequestLog()
     logged = TableClient.from_connection_string(
         storage_connection_string, calls_table.table_name, per_call_policies=[requests]
     )
-    store = TableCallStore(logged)
+    return TableCallStore(logged), requests
+
+
+def test_a_write_to_a_call_that_was_not_open_deletes_no_sweeper_row(
+    calls_table: TableClient, storage_connection_string: str
+) -> None:
+    store, requests = logged_store(calls_table, storage_connection_string)
     sid = server_call_id()
     store.apply(sid, ev.CallRinging("e1", at(0), "eventgrid"))
     assert not [r for r in requests.seen if r.startswith("DELETE")], "a ringing call never had a sweeper row"
@@ -350,11 +355,7 @@ def test_a_write_to_a_call_that_was_not_open_deletes_no_sweeper_row(
 def test_a_ring_based_on_a_new_call_reads_nothing_and_its_redelivery_is_still_a_duplicate(
     calls_table: TableClient, storage_connection_string: str
 ) -> None:
-    requests = RequestLog()
-    logged = TableClient.from_connection_string(
-        storage_connection_string, calls_table.table_name, per_call_policies=[requests]
-    )
-    store = TableCallStore(logged)
+    store, requests = logged_store(calls_table, storage_connection_string)
     sid = server_call_id()
     ring = ev.CallRinging("ring-1", at(0), "eventgrid", caller="4:+1")
     first = store.apply(sid, ring, based_on=NEW_CALL)
@@ -363,6 +364,34 @@ def test_a_ring_based_on_a_new_call_reads_nothing_and_its_redelivery_is_still_a_
     again = store.apply(sid, ring, based_on=NEW_CALL)
     assert (again.duplicate, again.version) == (True, 1)
     assert [line["event"] for line in store.timeline(sid)].count("CallRinging") == 1
+
+
+def test_a_write_based_on_the_one_before_it_reads_nothing_and_starts_from_what_a_read_would_find(
+    calls_table: TableClient, storage_connection_string: str
+) -> None:
+    store, requests = logged_store(calls_table, storage_connection_string)
+    sid = server_call_id()
+    ring = store.apply(sid, ev.CallRinging("ring-1", at(0), "eventgrid", caller="4:+1"), based_on=NEW_CALL)
+    assert ring.loaded == store.load(sid), "the call, its ETag and its version, as the table now holds them"
+    requests.seen.clear()
+    answered = store.apply(sid, ev.CallAnswered("answered-1", at(1), "eventgrid", call_connection_id="c1"),
+                           based_on=ring.loaded)  # fmt: skip
+    assert not [r for r in requests.seen if r.startswith("GET")], "written without a read"
+    assert (answered.duplicate, answered.version) == (False, 2)
+    assert answered.loaded == store.load(sid)
+
+
+def test_a_write_based_on_a_write_that_was_superseded_lands_on_the_newer_state(store: TableCallStore) -> None:
+    sid = server_call_id()
+    ring = store.apply(sid, ev.CallRinging("ring-1", at(0), "eventgrid", caller="4:+1"), based_on=NEW_CALL)
+    store.apply(sid, ev.CallAnswered("answered-1", at(1), "eventgrid", call_connection_id="c1"))
+    connected = store.apply(sid, ev.CallConnected("connected-1", at(2), "callback", call_connection_id="c1"),
+                            based_on=ring.loaded)  # fmt: skip
+    assert (connected.duplicate, connected.version) == (False, 3)
+    assert [line["eventId"] for line in store.timeline(sid)] == ["ring-1", "answered-1", "connected-1"]
+    again = store.apply(sid, ev.CallAnswered("answered-1", at(1), "eventgrid", call_connection_id="c1"),
+                        based_on=connected.loaded)  # fmt: skip
+    assert (again.duplicate, again.version) == (True, 3), "a redelivery based on a fresh write is still a no-op"
 
 
 def test_a_ring_based_on_a_new_call_is_applied_on_the_call_that_already_exists(store: TableCallStore) -> None:

@@ -103,6 +103,11 @@ class FakeAcs(CallAutomation):
         return [args for name, args in self.requests if name == operation]
 
 
+def _token(version: int) -> str:
+    """A concurrency token for a state version ("" when there is no state), as a store's ETag would be."""
+    return f"v{version}" if version else ""
+
+
 class MemoryStore(CallStore):
     """The store's contract in memory: one ledger per call, inputs applied once."""
 
@@ -113,14 +118,20 @@ class MemoryStore(CallStore):
         self.recordings: dict[str, str] = {}
         self.closed: list[str] = []
         self.versions: dict[str, int] = {}
+        self.reads: list[str] = []  # the calls read (get, load), in order
+        self.based_on: list[tuple[str, Loaded | None]] = []  # each input applied, and what its write was based on
 
     def get(self, server_call_id: str) -> Call | None:
+        self.reads.append(server_call_id)
         return self.calls.get(server_call_id)
 
     def load(self, server_call_id: str) -> Loaded:
-        return Loaded(self.calls.get(server_call_id), "", self.versions.get(server_call_id, 0))
+        self.reads.append(server_call_id)
+        version = self.versions.get(server_call_id, 0)
+        return Loaded(self.calls.get(server_call_id), _token(version), version)
 
     def apply(self, server_call_id: str, event: ev.Input, *, based_on: Loaded | None = None) -> Applied:
+        self.based_on.append((type(event).__name__, based_on))
         previous = self.calls.get(server_call_id)
         version = self.versions.get(server_call_id, 0)
         if (server_call_id, event.event_id) in self.ledger:
@@ -131,7 +142,7 @@ class MemoryStore(CallStore):
         self.ledger.add((server_call_id, event.event_id))
         self.lines.setdefault(server_call_id, []).append(entry(event, call))
         self.recordings.update({r.recording_id: server_call_id for r in call.recordings if r.recording_id})
-        return Applied(call=call, previous=previous, duplicate=False, version=version + 1)
+        return Applied(call=call, previous=previous, duplicate=False, version=version + 1, token=_token(version + 1))
 
     def find_by_recording(self, recording_id: str) -> str | None:
         return self.recordings.get(recording_id)

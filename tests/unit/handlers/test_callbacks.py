@@ -75,6 +75,38 @@ def test_call_connected_starts_a_recording_with_the_configured_options() -> None
     assert call.recordings[0].recording_id == "rec-2"
 
 
+def test_call_connected_reads_its_call_once_and_bases_both_of_its_writes_on_that_read() -> None:
+    w = world()
+    sid = answered(w)
+    w.store.reads.clear()
+    w.store.based_on.clear()
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
+    assert w.store.reads == [sid], "one read: the one that checks the call is known"
+    (connected, connected_on), (started, started_on) = w.store.based_on
+    assert (connected, started) == ("CallConnected", "RecordingStarted")
+    assert connected_on is not None
+    assert (connected_on.token, connected_on.version) == ("v2", 2)
+    assert started_on is not None
+    assert (started_on.token, started_on.version) == ("v3", 3)
+    assert started_on.call is not None
+    assert started_on.call.state is CallState.CONNECTED
+
+
+def test_a_state_callback_reads_its_call_once_and_bases_its_write_on_that_read() -> None:
+    w = world()
+    sid = answered(w)
+    handle_callbacks(p.body(p.callback("CallConnected", sid)), GOOD, w.guard.call_mac(sid), w.deps)
+    w.store.reads.clear()
+    w.store.based_on.clear()
+    body = p.body(p.callback("RecordingStateChanged", sid, recordingId="rec-2", state="active"))
+    assert handle_callbacks(body, GOOD, w.guard.call_mac(sid), w.deps).status == 200
+    assert w.store.reads == [sid]
+    [(reported, reported_on)] = w.store.based_on
+    assert reported == "RecordingStateReported"
+    assert reported_on is not None
+    assert (reported_on.token, reported_on.version) == ("v4", 4)
+
+
 def test_a_redelivered_call_connected_does_not_start_a_second_recording() -> None:
     w = world()
     sid = answered(w)

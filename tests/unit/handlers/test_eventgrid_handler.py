@@ -15,7 +15,7 @@ from shared.domain import inputs as ev
 from shared.domain.errors import MAX_CHUNKS_PER_EVENT
 from shared.handlers.eventgrid import ON_GRID_EVENT, handle_grid_event
 from shared.layout import call_folder
-from shared.store.port import Applied, Loaded
+from shared.store.port import NEW_CALL, Applied, Loaded
 from shared.wire import GRID_PARSERS
 from tests.unit.handlers import payloads as p
 from tests.unit.handlers.fakes import MemoryStore, world
@@ -32,6 +32,20 @@ def test_an_incoming_call_the_policy_matches_is_answered_with_the_callback_url()
     assert call is not None
     assert call.state is CallState.ANSWERED
     assert call.caller == "4:+14255550123"
+
+
+def test_the_answer_is_recorded_on_the_call_as_the_ring_left_it_without_reading_it() -> None:
+    w = world()
+    sid = p.server_call_id()
+    handle_grid_event(p.incoming_call(sid), w.deps)
+    assert w.store.reads == [], "neither the ring nor the answer reads the call first"
+    (ringing, ring_on), (answered, answer_on) = w.store.based_on
+    assert (ringing, answered) == ("CallRinging", "CallAnswered")
+    assert ring_on is NEW_CALL
+    assert answer_on is not None
+    assert (answer_on.token, answer_on.version) == ("v1", 1)
+    assert answer_on.call is not None
+    assert answer_on.call.state is CallState.RINGING
 
 
 def test_an_incoming_call_outside_the_policy_is_recorded_as_ringing_and_not_answered() -> None:
