@@ -24,6 +24,7 @@ from typing import Any
 
 TABLE = "answerloop"
 STATE_BYTES = 2048  # about the size of a call's state row
+RING_STATE_BYTES = 770  # about the size of a ringing call's state row (``shared.store.rows.state_entity``)
 HISTORY_BYTES = 320  # about the size of a ring's history row
 INDEX_WRITERS = 4  # as the app's store (``shared.store.table.INDEX_WRITERS``)
 REQUESTS = ("one-write", "app-rows")
@@ -70,7 +71,7 @@ class Answerer:
         event_id = str(uuid.uuid4())
         self.table.submit_transaction(
             [
-                ("create", {"PartitionKey": call, "RowKey": "state", "State": self.state_text, "Version": 1}),
+                ("create", {"PartitionKey": call, "RowKey": "state", "State": "s" * RING_STATE_BYTES, "Version": 1}),
                 ("create", {"PartitionKey": call, "RowKey": "h-0000000001", "Line": "h" * HISTORY_BYTES}),
                 ("create", {"PartitionKey": call, "RowKey": f"l-{event_id}", "Version": 1, "Writer": uuid.uuid4().hex}),
             ]
