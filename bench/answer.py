@@ -92,7 +92,7 @@ def point_event_grid(client: LocalClient, endpoint: str) -> None:
 
 
 @contextmanager
-def bare_loop(info: dict[str, Any], requests: str = "one-write") -> Iterator[tuple[str, int]]:
+def answer_loop(info: dict[str, Any], requests: str = "one-write") -> Iterator[tuple[str, int]]:
     """``bench.answerloop`` running against the stack's emulator and Azurite; its webhook URL and pid."""
     command = [sys.executable, "-m", "bench.answerloop", "--acs", info["acsConnectionString"],
                "--storage", info["storageConnectionString"], "--requests", requests]  # fmt: skip
@@ -146,7 +146,7 @@ def answer_latency(args: argparse.Namespace, state: Path) -> dict[str, Any]:
     app = webhook_url(stack.info["functionsUrl"], stack.info.get("eventGridKey", ""))
     try:
         caller = Caller(LocalClient(dict(stack.info)), args.answer_gap)
-        with bare_loop(dict(stack.info)) as bare, bare_loop(dict(stack.info), "app-rows") as app_rows:
+        with answer_loop(dict(stack.info)) as bare, answer_loop(dict(stack.info), "app-rows") as app_rows:
             endpoints = {"warm": (app, int(stack.info["pids"]["host"])), "bare": bare, "appRows": app_rows}
             waits, cpu = in_rounds(caller, endpoints, args.answer_calls)
         point_event_grid(caller.client, app)

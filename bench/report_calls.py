@@ -73,7 +73,7 @@ def answer_table(answer: dict[str, Any]) -> list[str]:
     lines = [
         f"answer latency: IncomingCall sent -> answer request received, {answer['calls']} calls one at a time "
         f"({answer['gapSeconds']} s apart; warm and loops in {answer.get('rounds', 1)} alternating rounds)",
-        f"{'run':<28}  {'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}  {'mean ms':>7}",
+        f"{'run':<28}  {'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}  {'mean ms':>7}  {'CPU ms/call':>11}",
     ]
     cpu = answer.get("cpuMsPerCall", {})
     runs = (
@@ -82,7 +82,6 @@ def answer_table(answer: dict[str, Any]) -> list[str]:
         ("app's rows loop (+ answer)", answer.get("appRowsLoopMs"), cpu.get("appRows")),
         (f"fresh host x{answer['coldRuns']} (first call)", answer["coldMs"], None),
     )
-    lines[-1] += f"  {'CPU ms/call':>11}"
     for label, ms, cpu_ms in runs:
         if ms:
             line = f"{label:<28}  {ms['p50']:>7.1f}  {ms['p95']:>7.1f}  {ms['p99']:>7.1f}  {ms['mean']:>7.1f}"
